@@ -1,0 +1,74 @@
+"""The FastAPI application: REST routes and the stream under /api, the built UI at /."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from glassnet import __version__
+from glassnet.api import stream
+from glassnet.api.routes import health, options, runs
+from glassnet.runs.hub import Hub
+from glassnet.runs.manager import RunManager
+from glassnet.settings import Settings
+
+UI_MISSING = """<!doctype html><title>Glassnet</title>
+<p>The Glassnet UI has not been built. Run <code>make run</code> (or <code>make ui</code>) and reload.
+The API is at <a href="/docs">/docs</a>.</p>"""
+
+
+def _field(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            message = f"invalid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
+            errors.append({"field": "body", "message": message, "type": err["type"]})
+        else:
+            errors.append({"field": _field(err["loc"]), "message": err["msg"], "type": err["type"]})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.hub = Hub()
+        app.state.manager = RunManager(settings, app.state.hub, asyncio.get_running_loop())
+        app.state.manager.start()
+        try:
+            yield
+        finally:
+            app.state.manager.shutdown()
+
+    app = FastAPI(
+        title="Glassnet",
+        version=__version__,
+        description="Train small networks and watch every layer learn. The stream protocol is in docs/protocol.md.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for module in (health, options, runs):
+        app.include_router(module.router, prefix="/api")
+    app.include_router(stream.router, prefix="/api")
+
+    if (settings.static_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="ui")
+    else:
+
+        @app.get("/", include_in_schema=False)
+        def ui_missing() -> HTMLResponse:
+            return HTMLResponse(UI_MISSING)
+
+    return app

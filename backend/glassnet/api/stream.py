@@ -1,0 +1,75 @@
+"""WS /api/runs/{id}/stream: `hello` with the history so far, then `frame` and `status` messages.
+
+Sending and receiving run side by side: the receive side notices a closed socket at once, and the send
+side only ever sends what the subscriber's outbox holds (the newest frame, never a backlog). After the
+run's final status the server closes the socket.
+"""
+
+import asyncio
+import json
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from glassnet.runs.manager import TERMINAL, RunManager
+
+PROTOCOL_VERSION = 1
+HELLO_TIMEOUT = 60.0
+
+router = APIRouter()
+
+
+@router.websocket("/runs/{run_id}/stream")
+async def stream(websocket: WebSocket, run_id: str) -> None:
+    manager: RunManager = websocket.app.state.manager
+    await websocket.accept()
+    run = manager.runs.get(run_id)
+    if run is None:
+        await websocket.send_json({"type": "error", "detail": f"run '{run_id}' not found"})
+        await websocket.close(code=4404)
+        return
+
+    channel, subscriber = manager.hub.subscribe(run_id)
+    try:
+        # a run's layers are known once its worker has built the model (a second or two at most)
+        await asyncio.wait_for(channel.started.wait(), timeout=HELLO_TIMEOUT)
+        hello = {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "run": run.info(),
+            "layers": channel.layers,
+            "frames": channel.history,
+        }
+        await websocket.send_text(json.dumps(hello))
+        if run.status in TERMINAL:
+            await websocket.close()
+            return
+        receiver = asyncio.create_task(_until_closed(websocket))
+        while True:
+            taker = asyncio.create_task(subscriber.take())
+            done, _ = await asyncio.wait({taker, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                taker.cancel()
+                return
+            ended = False
+            for kind, text in taker.result():
+                await websocket.send_text(text)
+                ended = ended or (kind == "status" and json.loads(text)["status"] in TERMINAL)
+            if ended:
+                receiver.cancel()
+                await websocket.close()
+                return
+    except (WebSocketDisconnect, RuntimeError, TimeoutError):
+        pass
+    finally:
+        manager.hub.unsubscribe(run_id, subscriber)
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    """Reads (and ignores) client messages until the socket closes."""
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+    except (WebSocketDisconnect, RuntimeError):
+        return

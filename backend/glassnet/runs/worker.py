@@ -1,0 +1,73 @@
+"""The worker process: imports torch once, waits for a run, trains it and reports over a pipe.
+
+Messages to the server are tuples: ("layers", [LayerInfo dict], device), ("frame", frame message),
+("status", status, step, error). Commands from the server: "pause", "resume", "step", "stop".
+The worker polls for commands between steps, so a stop lands within one step; a process that does not
+answer is terminated by the manager.
+"""
+
+import math
+import time
+import traceback
+from dataclasses import asdict
+from multiprocessing.connection import Connection
+
+from glassnet.config import ExperimentConfig
+
+
+def worker_main(conn: Connection, torch_threads: int) -> None:
+    import torch  # the expensive import happens here, while the worker waits in the pool
+
+    torch.set_num_threads(torch_threads)
+    try:
+        job = conn.recv()
+    except (EOFError, KeyboardInterrupt):
+        return
+    if job is None:  # the pool is shutting down
+        return
+    try:
+        _run(conn, ExperimentConfig.model_validate(job))
+    except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
+        conn.send(("status", "failed", None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
+    finally:
+        conn.close()
+
+
+def _run(conn: Connection, config: ExperimentConfig) -> None:
+    from glassnet.train.loop import Trainer
+
+    trainer = Trainer(config)
+    conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type))
+    conn.send(("status", "running", 0, None))
+    period = 1.0 / config.frame_hz
+    last_frame = -math.inf
+    paused = False
+
+    while trainer.step_count < config.steps:
+        # while paused, block until a command comes; while running, only look
+        command = conn.recv() if paused else (conn.recv() if conn.poll() else None)
+        if command == "stop":
+            conn.send(("status", "stopped", trainer.step_count, None))
+            return
+        if command in ("pause", "resume") and paused != (command == "pause"):
+            paused = command == "pause"
+            conn.send(("status", "paused" if paused else "running", trainer.step_count, None))
+        if paused and command != "step":
+            continue
+
+        # a frame is due by the clock, on the last step, and on every single step while paused
+        now = time.monotonic()
+        due = now - last_frame >= period or trainer.step_count + 1 == config.steps or paused
+        if due and now - last_frame < period:  # never exceed frame_hz, not even for those
+            time.sleep(period - (now - last_frame))
+        frame = trainer.step(measure=due)
+        if frame is None:
+            continue
+        last_frame = time.monotonic()
+        conn.send(("frame", frame.to_message()))
+        if frame.train_loss is None:
+            reason = f"the training loss became non-finite by step {trainer.step_count}"
+            conn.send(("status", "diverged", trainer.step_count, reason))
+            return
+
+    conn.send(("status", "finished", trainer.step_count, None))

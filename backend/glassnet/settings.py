@@ -1,0 +1,19 @@
+"""Server settings, read from GLASSNET_* environment variables."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GLASSNET_")
+
+    host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 in Docker.")
+    port: int = Field(8000, ge=1, le=65535)
+    max_runs: int = Field(4, ge=1, le=256, description="Runs that may be active (running or paused) at once.")
+    prewarm: int = Field(1, ge=0, le=64, description="Idle worker processes kept ready with torch imported.")
+    torch_threads: int = Field(1, ge=1, le=256, description="torch threads per worker process.")
+    static_dir: Path = Field(STATIC_DIR, description="The built UI.")

@@ -1,0 +1,187 @@
+"""REST against the real app: create, read, control; bad input is rejected without side effects."""
+
+import os
+import signal
+import time
+
+import pytest
+
+BAD_CONFIGS = [
+    ("unknown activation", {"model": {"hidden": [8], "activation": "swish9"}}, "model.activation"),
+    ("zero width", {"model": {"hidden": [0], "activation": "relu"}}, "model.hidden.0"),
+    ("too wide", {"model": {"hidden": [100_000], "activation": "relu"}}, "model.hidden.0"),
+    ("too deep", {"model": {"hidden": [4] * 100, "activation": "relu"}}, "model.hidden"),
+    ("negative lr", {"optimizer": {"name": "sgd", "lr": -0.1}}, "optimizer.lr"),
+    ("lr as text", {"optimizer": {"name": "sgd", "lr": "fast"}}, "optimizer.lr"),
+    ("unknown optimizer", {"optimizer": {"name": "lbfgs9", "lr": 0.1}}, "optimizer.name"),
+    ("unknown dataset", {"dataset": {"name": "mnist-huge"}}, "dataset.name"),
+    ("hidden not a list", {"model": {"hidden": 8, "activation": "relu"}}, "model.hidden"),
+    ("batch size zero", {"batch_size": 0}, "batch_size"),
+    ("too many steps", {"steps": 10**9}, "steps"),
+    ("frame rate over the limit", {"frame_hz": 1000}, "frame_hz"),
+    ("misspelt key", {"activaton": "relu"}, "activaton"),
+    ("unknown device", {"device": "tpu"}, "device"),
+]
+
+
+def test_health_reports_versions_and_device(client):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["version"] and body["torch"]
+    import torch
+
+    assert body["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_options_drive_the_choices_and_limits(client):
+    body = client.get("/api/options").json()
+    assert {"relu", "tanh", "sigmoid"} <= {a["name"] for a in body["activations"]}
+    assert {"sgd", "adam"} <= {o["name"] for o in body["optimizers"]}
+    assert "circle" in {d["name"] for d in body["datasets"]}
+    assert all(c["description"] for c in body["activations"] + body["optimizers"] + body["datasets"])
+    assert body["limits"]["max_frame_hz"] <= 20
+    # the defaults are themselves a valid config
+    assert client.post("/api/runs", json={**body["defaults"], "steps": 5}).status_code == 201
+
+
+def test_create_then_read_a_run(client, small_config):
+    response = client.post("/api/runs", json=small_config)
+    assert response.status_code == 201
+    run = response.json()
+    assert run["id"] and run["status"] in {"pending", "running"}
+    assert run["config"]["model"] == small_config["model"]
+
+    deadline = time.monotonic() + 60
+    while (got := client.get(f"/api/runs/{run['id']}").json())["status"] != "finished":
+        assert got["status"] in {"pending", "running"}, got
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert got["step"] == small_config["steps"]
+    assert got["device"] == "cpu" or got["device"] == "cuda"
+    assert run["id"] in [r["id"] for r in client.get("/api/runs").json()]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
+def test_invalid_config_is_422_naming_the_field(client, small_config, case, change, field):
+    before = len(client.get("/api/runs").json())
+    response = client.post("/api/runs", json={**small_config, **change})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert field in body["detail"]
+    assert field in [e["field"] for e in body["errors"]]
+    assert len(client.get("/api/runs").json()) == before
+
+
+@pytest.mark.parametrize("missing", ["dataset", "model", "optimizer"])
+def test_missing_section_is_422(client, small_config, missing):
+    del small_config[missing]
+    response = client.post("/api/runs", json=small_config)
+    assert response.status_code == 422
+    assert missing in response.json()["detail"]
+
+
+def test_invalid_json_and_wrong_body_type_are_422(client):
+    response = client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "invalid JSON" in response.json()["detail"]
+    response = client.post("/api/runs", json=[1, 2, 3])
+    assert response.status_code == 422
+
+
+def test_unknown_run_is_404(client):
+    for method, path in [
+        ("get", "/api/runs/nope"),
+        ("post", "/api/runs/nope/pause"),
+        ("post", "/api/runs/nope/stop"),
+        ("delete", "/api/runs/nope"),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, path
+        assert "nope" in response.json()["detail"]
+
+
+def test_bad_input_does_not_disturb_a_running_run(client, small_config):
+    small_config["steps"] = 1500
+    run = client.post("/api/runs", json=small_config).json()
+    for _, change, _ in BAD_CONFIGS:
+        client.post("/api/runs", json={**small_config, **change})
+    client.get("/api/runs/nope")
+    deadline = time.monotonic() + 60
+    while (status := client.get(f"/api/runs/{run['id']}").json()["status"]) != "finished":
+        assert status in {"pending", "running"}
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def wait_for_status(client, run_id, wanted, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/runs/{run_id}").json()
+        if run["status"] == wanted:
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} never became {wanted}: {run}")
+
+
+def test_pause_step_resume_stop(client, small_config):
+    small_config["steps"] = 1_000_000
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    wait_for_status(client, run_id, "running")
+
+    paused = client.post(f"/api/runs/{run_id}/pause").json()
+    assert paused["status"] == "paused"
+    step = paused["step"]
+    time.sleep(0.3)
+    assert client.get(f"/api/runs/{run_id}").json()["step"] == step  # paused means no training
+
+    stepped = client.post(f"/api/runs/{run_id}/step").json()
+    assert stepped["status"] == "paused" and stepped["step"] == step + 1
+
+    assert client.post(f"/api/runs/{run_id}/resume").json()["status"] == "running"
+    # a second resume is a conflict, not a crash
+    conflict = client.post(f"/api/runs/{run_id}/resume")
+    assert conflict.status_code == 409 and "running" in conflict.json()["detail"]
+
+    started = time.monotonic()
+    stopped = client.post(f"/api/runs/{run_id}/stop").json()
+    assert stopped["status"] == "stopped"
+    assert time.monotonic() - started < 1.5
+    assert client.post(f"/api/runs/{run_id}/pause").status_code == 409
+
+
+def test_too_many_active_runs_is_429_with_the_limit(client, small_config):
+    small_config["steps"] = 1_000_000
+    ids = []
+    try:
+        for _ in range(10):
+            response = client.post("/api/runs", json=small_config)
+            if response.status_code == 429:
+                assert "limit is 4" in response.json()["detail"]
+                break
+            ids.append(response.json()["id"])
+        else:
+            raise AssertionError("no 429 after 10 runs")
+        assert len(ids) <= 4
+    finally:
+        for run_id in ids:
+            client.delete(f"/api/runs/{run_id}")
+    assert all(client.get(f"/api/runs/{i}").status_code == 404 for i in ids)
+
+
+def test_a_killed_worker_fails_its_run_and_others_go_on(client, small_config):
+    manager = client.app.state.manager
+    small_config["steps"] = 1_000_000
+    victim = client.post("/api/runs", json=small_config).json()["id"]
+    other = client.post("/api/runs", json=small_config).json()["id"]
+    wait_for_status(client, victim, "running")
+    wait_for_status(client, other, "running")
+
+    os.kill(manager.runs[victim].process.pid, signal.SIGKILL)
+    failed = wait_for_status(client, victim, "failed")
+    assert "signal 9" in failed["error"]
+
+    step = client.get(f"/api/runs/{other}").json()["step"]
+    time.sleep(0.3)
+    assert client.get(f"/api/runs/{other}").json()["step"] > step
+    assert client.post(f"/api/runs/{other}/stop").json()["status"] == "stopped"
+    assert client.get("/api/health").status_code == 200

@@ -1,0 +1,79 @@
+"""The WebSocket stream against the real app: hello, then real frames from a real worker."""
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+FRAME_FIELDS = {"seq", "step", "epoch", "time", "train_loss", "test_loss", "train_acc", "test_acc"}
+LAYER_FIELDS = {"act_mean", "act_std", "grad_norm"}
+
+
+def read_until_closed(ws) -> list[dict]:
+    messages = []
+    while True:
+        try:
+            messages.append(ws.receive_json())
+        except WebSocketDisconnect:
+            return messages
+
+
+def test_hello_then_frames_until_the_test_loss_has_fallen(client, small_config):
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        hello = ws.receive_json()
+        messages = read_until_closed(ws)
+
+    assert hello["type"] == "hello" and hello["protocol"] == 1
+    assert hello["run"]["id"] == run_id
+    assert [layer["name"] for layer in hello["layers"]] == ["hidden 1", "hidden 2", "output"]
+    assert [layer["fan_out"] for layer in hello["layers"]] == [8, 8, 1]
+
+    frames = hello["frames"] + [m for m in messages if m["type"] == "frame"]
+    statuses = [m["status"] for m in messages if m["type"] == "status"]
+    assert statuses[-1] == "finished"
+    assert len(frames) >= 5
+    for frame in frames:
+        assert FRAME_FIELDS | LAYER_FIELDS <= frame.keys()
+        for name in LAYER_FIELDS:
+            assert len(frame[name]) == 3
+    assert frames[-1]["step"] == small_config["steps"]
+    first_test_loss = frames[0]["test_loss"]
+    assert min(f["test_loss"] for f in frames[1:]) < first_test_loss
+    assert frames[-1]["test_loss"] < 0.5 * first_test_loss
+    steps = [f["step"] for f in frames]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+
+
+def test_frames_come_at_most_20_per_second(client, small_config):
+    small_config["steps"] = 2500
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        frames = [m for m in read_until_closed(ws) if m["type"] == "frame"]
+    times = [f["time"] for f in frames]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(frames) >= 10
+    assert min(gaps) >= 1 / 20 - 1e-3, min(gaps)
+    # and no frame lost on the way: seq counts up by one for a client that keeps up
+    seqs = [f["seq"] for f in frames]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+def test_a_late_subscriber_gets_the_history_in_hello(client, small_config):
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        live = [m for m in read_until_closed(ws) if m["type"] == "frame"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        hello = ws.receive_json()
+        assert hello["run"]["status"] == "finished"
+        assert read_until_closed(ws) == []  # the run is over: hello, then a normal close
+    assert [f["seq"] for f in hello["frames"]] == [f["seq"] for f in live]
+
+
+def test_stream_of_an_unknown_run_says_so_and_closes(client):
+    with client.websocket_connect("/api/runs/nope/stream") as ws:
+        message = ws.receive_json()
+        assert message["type"] == "error" and "nope" in message["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4404

@@ -1,0 +1,33 @@
+"""Shared fixtures: configs small enough to train in about a second, and the real app in-process."""
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from glassnet.api.app import create_app
+from glassnet.settings import Settings
+
+SMALL_CONFIG: dict[str, Any] = {
+    "dataset": {"name": "circle", "n_samples": 400, "noise": 0.05},
+    "model": {"hidden": [8, 8], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.02},
+    "batch_size": 16,
+    "steps": 800,
+    "seed": 1,
+}
+
+
+@pytest.fixture
+def small_config() -> dict[str, Any]:
+    return copy.deepcopy(SMALL_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    """The real app (worker pool, hub, routes) behind an in-process client."""
+    app = create_app(Settings(prewarm=1, max_runs=4))
+    with TestClient(app) as test_client:
+        yield test_client

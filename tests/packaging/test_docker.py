@@ -1,0 +1,111 @@
+"""What can be checked of the Docker set-up without a Docker engine: the files' structure, and that their
+build steps are the Makefile targets CI runs."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dockerfile_stages() -> list[dict]:
+    stages: list[dict] = []
+    lines = (ROOT / "Dockerfile").read_text().replace("\\\n", " ").splitlines()
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        instruction, _, rest = line.partition(" ")
+        instruction = instruction.upper()
+        if instruction == "FROM":
+            stages.append({"from": rest, "steps": []})
+        else:
+            stages[-1]["steps"].append((instruction, rest.strip()))
+    return stages
+
+
+def steps(stage: dict, instruction: str) -> list[str]:
+    return [rest for ins, rest in stage["steps"] if ins == instruction]
+
+
+def make_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][\w-]*):", text, flags=re.M))
+
+
+def test_dockerfile_is_multi_stage_node_then_python_then_slim_runtime():
+    stages = dockerfile_stages()
+    assert len(stages) == 3
+    assert stages[0]["from"].startswith("node:20")
+    assert stages[1]["from"].startswith("python:3.11")
+    assert stages[2]["from"].startswith("python:3.11-slim")
+    # the runtime copies the built venv; it does not build anything itself
+    assert any("--from=build" in c for c in steps(stages[2], "COPY"))
+    assert not any("make" in r or "npm" in r for r in steps(stages[2], "RUN") if "useradd" not in r)
+
+
+def test_build_steps_are_the_makefile_targets_ci_runs():
+    stages = dockerfile_stages()
+    targets = make_targets()
+    assert {"ui", "venv", "test", "run"} <= targets
+    assert any(re.search(r"\bmake ui\b", r) for r in steps(stages[0], "RUN"))
+    assert any(re.search(r"\bmake venv\b", r) for r in steps(stages[1], "RUN"))
+    # `make test` (what CI runs) depends on those same targets
+    test_rule = re.search(r"^test:(.*)$", (ROOT / "Makefile").read_text(), flags=re.M).group(1)
+    assert {"venv", "ui"} <= set(test_rule.split("##")[0].split())
+
+
+def test_makefile_targets_do_what_the_dockerfile_expects():
+    """A dry run of the Docker stages' make calls: they name real commands (npm ci/build, pip)."""
+    ui = subprocess.run(
+        ["make", "-n", "-B", "ui"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "npm ci" in ui and "npm run build" in ui
+    venv = subprocess.run(
+        ["make", "-n", "-B", "venv", "VENV=/opt/venv", "PIP_TARGET=.", "TORCH_SPEC=torch"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "/opt/venv/bin/python -m pip install --quiet \"torch\"" in venv
+    assert "/opt/venv/bin/python -m pip install --quiet ." in venv
+
+
+def test_runtime_runs_as_non_root_with_a_healthcheck_on_api_health():
+    runtime = dockerfile_stages()[-1]
+    users = steps(runtime, "USER")
+    assert users and users[-1] not in {"root", "0"}
+    assert any("useradd" in r for r in steps(runtime, "RUN"))
+    healthcheck = " ".join(steps(runtime, "HEALTHCHECK"))
+    assert "/api/health" in healthcheck and "8000" in healthcheck
+    assert steps(runtime, "EXPOSE") == ["8000"]
+    env = " ".join(steps(runtime, "ENV"))
+    assert "GLASSNET_HOST=0.0.0.0" in env  # reachable from outside the container
+    assert "glassnet" in steps(runtime, "CMD")[-1] and "serve" in steps(runtime, "CMD")[-1]
+
+
+def test_compose_serves_port_8000_with_a_healthcheck():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"]["glassnet"]
+    assert service["build"]["context"] == "."
+    assert "8000:8000" in service["ports"]
+    assert "/api/health" in " ".join(service["healthcheck"]["test"])
+    assert service["environment"]["GLASSNET_HOST"] == "0.0.0.0"
+    assert "deploy" not in service  # the default is CPU only
+
+
+def test_gpu_compose_reserves_the_nvidia_device_for_the_same_service():
+    gpu = yaml.safe_load((ROOT / "docker-compose.gpu.yml").read_text())
+    base = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert set(gpu["services"]) == set(base["services"])
+    devices = gpu["services"]["glassnet"]["deploy"]["resources"]["reservations"]["devices"]
+    assert devices == [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]
+
+
+def test_docker_context_leaves_out_local_builds():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in [".venv", "frontend/node_modules", "backend/glassnet/static", ".git"]:
+        assert path in ignored
