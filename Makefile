@@ -21,7 +21,7 @@ UI := backend/glassnet/static/index.html
 UI_SOURCES := $(filter-out frontend/src/lib/api-types.ts,$(shell find frontend/src -type f 2>/dev/null)) \
 	frontend/index.html frontend/vite.config.ts frontend/svelte.config.js frontend/tsconfig.json \
 	frontend/openapi.json frontend/package.json
-PY_DIRS := backend tests bench
+PY_DIRS := backend tests $(wildcard bench)
 
 .PHONY: run test venv ui lint format browser openapi dev bench clean
 

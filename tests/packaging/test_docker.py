@@ -59,9 +59,7 @@ def test_build_steps_are_the_makefile_targets_ci_runs():
 
 def test_makefile_targets_do_what_the_dockerfile_expects():
     """A dry run of the Docker stages' make calls: they name real commands (npm ci/build, pip)."""
-    ui = subprocess.run(
-        ["make", "-n", "-B", "ui"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    ui = subprocess.run(["make", "-n", "-B", "ui"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "npm ci" in ui and "npm run build" in ui
     venv = subprocess.run(
         ["make", "-n", "-B", "venv", "VENV=/opt/venv", "PIP_TARGET=.", "TORCH_SPEC=torch"],
@@ -70,7 +68,7 @@ def test_makefile_targets_do_what_the_dockerfile_expects():
         text=True,
         check=True,
     ).stdout
-    assert "/opt/venv/bin/python -m pip install --quiet \"torch\"" in venv
+    assert '/opt/venv/bin/python -m pip install --quiet "torch"' in venv
     assert "/opt/venv/bin/python -m pip install --quiet ." in venv
 
 

@@ -1,0 +1,6 @@
+"""`make bench`: every benchmark in this folder, one after the other."""
+
+from bench import overhead
+
+if __name__ == "__main__":
+    overhead.main()

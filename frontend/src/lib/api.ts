@@ -1,0 +1,106 @@
+// Typed REST client for /api (docs/protocol.md, "Routes").
+// Every REST type comes from the server's OpenAPI schema via the generated api-types.ts
+// (`npm run gen:api`); nothing here restates a schema by hand.
+
+import type { components } from './api-types';
+
+type Schemas = components['schemas'];
+
+export type ExperimentConfig = Schemas['ExperimentConfig'];
+export type DatasetConfig = Schemas['DatasetConfig'];
+export type ModelConfig = Schemas['ModelConfig'];
+export type OptimizerConfig = Schemas['OptimizerConfig'];
+export type RunInfo = Schemas['RunInfo'];
+export type RunStatus = RunInfo['status'];
+export type Options = Schemas['Options'];
+export type Choice = Options['activations'][number];
+export type Health = Schemas['Health'];
+
+/** A non-2xx answer; `message` is the server's `detail`, which names the field or limit. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly fieldErrors: { field: string; message: string }[];
+
+  constructor(status: number, message: string, fieldErrors: { field: string; message: string }[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** Turn an error body into one readable message (contract: `{"detail": str, "errors"?: [...]}`). */
+export function errorMessage(status: number, body: unknown): ApiError {
+  let message = `HTTP ${status}`;
+  const fieldErrors: { field: string; message: string }[] = [];
+  if (typeof body === 'object' && body !== null) {
+    const b = body as Record<string, unknown>;
+    if (Array.isArray(b.errors)) {
+      for (const e of b.errors) {
+        if (typeof e === 'object' && e !== null) {
+          const r = e as Record<string, unknown>;
+          fieldErrors.push({ field: String(r.field ?? ''), message: String(r.message ?? '') });
+        }
+      }
+    }
+    if (typeof b.detail === 'string') {
+      message = b.detail;
+    } else if (Array.isArray(b.detail)) {
+      // FastAPI's default validation body: [{"loc": [...], "msg": ...}]
+      message = b.detail
+        .map((d) => {
+          const r = (d ?? {}) as Record<string, unknown>;
+          const loc = Array.isArray(r.loc) ? r.loc.filter((x) => x !== 'body').join('.') : '';
+          return loc ? `${loc}: ${String(r.msg ?? '')}` : String(r.msg ?? '');
+        })
+        .join('; ');
+    }
+  } else if (typeof body === 'string' && body.trim()) {
+    message = `HTTP ${status}: ${body.trim().slice(0, 200)}`;
+  }
+  return new ApiError(status, message, fieldErrors);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+  }
+  if (!res.ok) throw errorMessage(res.status, parsed);
+  return parsed as T;
+}
+
+const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+
+export const api = {
+  health: () => request<Health>('GET', '/api/health'),
+  options: () => request<Options>('GET', '/api/options'),
+  listRuns: () => request<RunInfo[]>('GET', '/api/runs'),
+  getRun: (id: string) => request<RunInfo>('GET', runPath(id)),
+  createRun: (config: ExperimentConfig) => request<RunInfo>('POST', '/api/runs', config),
+  pauseRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/pause`),
+  resumeRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/resume`),
+  stopRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/stop`),
+  deleteRun: (id: string) => request<void>('DELETE', runPath(id)),
+};
+
+/** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https. */
+export function streamUrl(id: string, loc: { protocol: string; host: string } = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}${runPath(id)}/stream`;
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { frame, frameText, helloText, LAYERS, RUN, statusText } from './fixtures';
+import { isActive, parseMessage, ProtocolError, replaceNonFiniteTokens } from './protocol';
+
+describe('parseMessage', () => {
+  it('accepts a hello with layers and history', () => {
+    const msg = parseMessage(helloText());
+    expect(msg.type).toBe('hello');
+    if (msg.type !== 'hello') throw new Error('unreachable');
+    expect(msg.protocol).toBe(1);
+    expect(msg.run.id).toBe('r1');
+    expect(msg.run.status).toBe('running');
+    expect(msg.layers.map((l) => l.name)).toEqual(['hidden 1', 'hidden 2', 'output']);
+    expect(msg.layers[2].activation).toBeNull();
+    expect(msg.frames.map((f) => f.seq)).toEqual([0, 1]);
+    expect(msg.frames[1]).toEqual(frame(1, 20));
+  });
+
+  it('accepts a hello with an empty history', () => {
+    const msg = parseMessage(helloText([]));
+    expect(msg.type === 'hello' && msg.frames).toEqual([]);
+  });
+
+  it('accepts a frame', () => {
+    const f = frame(7, 140);
+    const msg = parseMessage(frameText(f));
+    expect(msg).toEqual({ type: 'frame', ...f });
+  });
+
+  it('accepts a status, with and without an error', () => {
+    expect(parseMessage(statusText('paused', 120))).toEqual({ type: 'status', status: 'paused', step: 120, error: null });
+    expect(parseMessage(statusText('failed', 5, 'CUDA out of memory'))).toEqual({
+      type: 'status',
+      status: 'failed',
+      step: 5,
+      error: 'CUDA out of memory',
+    });
+  });
+
+  it('turns NaN / Infinity written by Python into null metrics', () => {
+    const text = frameText(frame(3, 60, { train_loss: 12345, grad_norm: [23456, 34567, 1.5] }))
+      .replace('12345', 'NaN')
+      .replace('23456', 'Infinity')
+      .replace('34567', '-Infinity');
+    expect(text).toContain('NaN');
+    const msg = parseMessage(text);
+    if (msg.type !== 'frame') throw new Error('expected a frame');
+    expect(msg.train_loss).toBeNull();
+    expect(msg.grad_norm).toEqual([null, null, 1.5]);
+  });
+
+  it('leaves NaN inside strings alone', () => {
+    expect(replaceNonFiniteTokens('{"a":"NaN \\"Infinity\\"","b":NaN}')).toBe('{"a":"NaN \\"Infinity\\"","b":null}');
+    const msg = parseMessage(statusText('failed', 1, 'loss is NaN'));
+    expect(msg.type === 'status' && msg.error).toBe('loss is NaN');
+  });
+
+  const bad: [string, string][] = [
+    ['not JSON', '{"type": "frame", '],
+    ['empty text', ''],
+    ['a JSON array', '[1, 2]'],
+    ['a JSON string', '"hello"'],
+    ['no type', JSON.stringify({ status: 'running', step: 1, error: null })],
+    ['an unknown type', JSON.stringify({ type: 'event', name: 'dead units' })],
+    ['a frame without seq', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), seq: undefined })],
+    ['a frame without grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: undefined })],
+    ['a frame with a string step', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), step: '1' })],
+    ['a frame with a negative seq', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), seq: -1 })],
+    ['a frame with a non-list grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: 0.5 })],
+    ['a frame with a string in grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: ['x'] })],
+    ['a frame with a string loss', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), test_loss: 'low' })],
+    ['a status with an unknown status', statusText('exploded', 3)],
+    ['a status without step', JSON.stringify({ type: 'status', status: 'running', error: null })],
+    ['a status without error', JSON.stringify({ type: 'status', status: 'running', step: 3 })],
+    ['a hello without layers', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, frames: [] })],
+    ['a hello without run', JSON.stringify({ type: 'hello', protocol: 1, layers: LAYERS, frames: [] })],
+    ['a hello of another protocol', JSON.stringify({ type: 'hello', protocol: 2, run: RUN, layers: LAYERS, frames: [] })],
+    ['a hello with a bad layer', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: [{ index: 0 }], frames: [] })],
+    ['a hello with a bad frame', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [{ seq: 0 }] })],
+    ['a hello whose run has a bad status', JSON.stringify({ type: 'hello', protocol: 1, run: { ...RUN, status: 'x' }, layers: LAYERS, frames: [] })],
+  ];
+  it.each(bad)('rejects %s', (_name, text) => {
+    expect(() => parseMessage(text)).toThrow(ProtocolError);
+  });
+
+  it('names the missing field in the error', () => {
+    const text = JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), test_acc: undefined });
+    expect(() => parseMessage(text)).toThrow(/frame\.test_acc is missing/);
+    expect(() =>
+      parseMessage(JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [{ ...frame(0, 0), step: undefined }] })),
+    ).toThrow(/hello\.frames\[0\]\.step is missing/);
+  });
+});
+
+describe('isActive', () => {
+  it('is true for pending, running and paused only', () => {
+    expect(['pending', 'running', 'paused'].every(isActive)).toBe(true);
+    expect(['finished', 'stopped', 'failed', 'idle', null, undefined].some(isActive)).toBe(false);
+  });
+});
+
+describe('server extras', () => {
+  it('accepts the diverged status (terminal)', () => {
+    const msg = parseMessage(statusText('diverged', 120, 'loss is not finite'));
+    expect(msg).toEqual({ type: 'status', status: 'diverged', step: 120, error: 'loss is not finite' });
+    expect(isActive('diverged')).toBe(false);
+  });
+
+  it('accepts the error message sent before a refused stream', () => {
+    expect(parseMessage('{"type":"error","detail":"run \'x\' not found"}')).toEqual({ type: 'error', detail: "run 'x' not found" });
+    expect(() => parseMessage('{"type":"error"}')).toThrow(ProtocolError);
+  });
+});

@@ -1,0 +1,286 @@
+// Messages of the run stream, `WS /api/runs/{id}/stream` (docs/protocol.md, "Stream").
+// They are not part of the OpenAPI schema, so they are typed and validated here by hand.
+
+import type { RunInfo, RunStatus } from './api';
+
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Every run status the UI knows. docs/protocol.md lists six; the server also ends a run whose loss
+ * or gradients became non-finite with `diverged` (terminal, like `failed`).
+ */
+export const RUN_STATUSES = ['pending', 'running', 'paused', 'finished', 'stopped', 'failed', 'diverged'] as const;
+// `npm run check` fails here when the server's RunStatus gains a value this UI does not know.
+type UnknownStatus = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
+const allStatusesKnown: [UnknownStatus] extends [never] ? true : UnknownStatus = true;
+void allStatusesKnown;
+
+/** Statuses in which a run can still produce frames. */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running', 'paused'];
+
+export function isActive(status: string | null | undefined): boolean {
+  return status != null && (ACTIVE_STATUSES as readonly string[]).includes(status);
+}
+
+export interface Layer {
+  index: number;
+  name: string;
+  kind: string;
+  fan_in: number;
+  fan_out: number;
+  activation: string | null;
+}
+
+/** A metric the server could not compute, or that was not finite, arrives as null. */
+export type Metric = number | null;
+
+export interface Frame {
+  seq: number;
+  step: number;
+  epoch: number;
+  time: number;
+  train_loss: Metric;
+  test_loss: Metric;
+  train_acc: Metric;
+  test_acc: Metric;
+  /** One entry per layer, in the order of `hello.layers`. */
+  act_mean: Metric[];
+  act_std: Metric[];
+  grad_norm: Metric[];
+}
+
+export interface HelloMessage {
+  type: 'hello';
+  protocol: number;
+  run: RunInfo;
+  layers: Layer[];
+  /** The history so far, oldest first. */
+  frames: Frame[];
+}
+
+export interface FrameMessage extends Frame {
+  type: 'frame';
+}
+
+export interface StatusMessage {
+  type: 'status';
+  status: RunStatus;
+  step: number;
+  error: string | null;
+}
+
+/** Sent by the server before it refuses a stream (unknown run: then it closes with code 4404). */
+export interface ErrorMessage {
+  type: 'error';
+  detail: string;
+}
+
+export type StreamMessage = HelloMessage | FrameMessage | StatusMessage | ErrorMessage;
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON decoding
+
+/**
+ * Python's json module writes non-finite floats as the bare tokens NaN, Infinity and -Infinity,
+ * which JSON.parse rejects. A diverged run must still be displayable, so those tokens (outside
+ * strings) become null.
+ */
+export function replaceNonFiniteTokens(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') {
+        out += text[++i] ?? '';
+      } else if (c === '"') {
+        inString = false;
+      }
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (text.startsWith('NaN', i)) {
+      out += 'null';
+      i += 2;
+    } else if (text.startsWith('-Infinity', i)) {
+      out += 'null';
+      i += 8;
+    } else if (text.startsWith('Infinity', i)) {
+      out += 'null';
+      i += 7;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return JSON.parse(replaceNonFiniteTokens(text));
+    } catch {
+      throw new ProtocolError(`stream message is not JSON: ${text.slice(0, 80)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field validation
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function need(o: Obj, key: string, where: string): unknown {
+  if (!(key in o)) throw new ProtocolError(`${where}.${key} is missing`);
+  return o[key];
+}
+
+function num(o: Obj, key: string, where: string): number {
+  const v = need(o, key, where);
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new ProtocolError(`${where}.${key} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function int(o: Obj, key: string, where: string): number {
+  const v = num(o, key, where);
+  if (!Number.isInteger(v) || v < 0) {
+    throw new ProtocolError(`${where}.${key} must be a non-negative integer, got ${v}`);
+  }
+  return v;
+}
+
+function str(o: Obj, key: string, where: string): string {
+  const v = need(o, key, where);
+  if (typeof v !== 'string') throw new ProtocolError(`${where}.${key} must be a string`);
+  return v;
+}
+
+function optStr(o: Obj, key: string, where: string): string | null {
+  const v = need(o, key, where);
+  if (v !== null && typeof v !== 'string') throw new ProtocolError(`${where}.${key} must be a string or null`);
+  return v;
+}
+
+function metric(o: Obj, key: string, where: string): Metric {
+  const v = need(o, key, where);
+  if (v === null) return null;
+  if (typeof v !== 'number') throw new ProtocolError(`${where}.${key} must be a number or null`);
+  return Number.isFinite(v) ? v : null;
+}
+
+function metricList(o: Obj, key: string, where: string): Metric[] {
+  const v = need(o, key, where);
+  if (!Array.isArray(v)) throw new ProtocolError(`${where}.${key} must be a list`);
+  return v.map((x, i) => {
+    if (x === null) return null;
+    if (typeof x !== 'number') throw new ProtocolError(`${where}.${key}[${i}] must be a number or null`);
+    return Number.isFinite(x) ? x : null;
+  });
+}
+
+function status(o: Obj, key: string, where: string): RunStatus {
+  const v = str(o, key, where);
+  if (!(RUN_STATUSES as readonly string[]).includes(v)) {
+    throw new ProtocolError(`${where}.${key} is not a run status: ${JSON.stringify(v)}`);
+  }
+  return v as RunStatus;
+}
+
+export function parseFrame(v: unknown, where = 'frame'): Frame {
+  if (!isObject(v)) throw new ProtocolError(`${where} must be an object`);
+  return {
+    seq: int(v, 'seq', where),
+    step: int(v, 'step', where),
+    epoch: num(v, 'epoch', where),
+    time: num(v, 'time', where),
+    train_loss: metric(v, 'train_loss', where),
+    test_loss: metric(v, 'test_loss', where),
+    train_acc: metric(v, 'train_acc', where),
+    test_acc: metric(v, 'test_acc', where),
+    act_mean: metricList(v, 'act_mean', where),
+    act_std: metricList(v, 'act_std', where),
+    grad_norm: metricList(v, 'grad_norm', where),
+  };
+}
+
+export function parseLayer(v: unknown, where = 'layer'): Layer {
+  if (!isObject(v)) throw new ProtocolError(`${where} must be an object`);
+  const activation = 'activation' in v ? v.activation : null;
+  return {
+    index: int(v, 'index', where),
+    name: str(v, 'name', where),
+    kind: str(v, 'kind', where),
+    fan_in: int(v, 'fan_in', where),
+    fan_out: int(v, 'fan_out', where),
+    activation: typeof activation === 'string' ? activation : null,
+  };
+}
+
+function parseRun(v: unknown, where: string): RunInfo {
+  if (!isObject(v)) throw new ProtocolError(`${where} must be an object`);
+  str(v, 'id', where);
+  status(v, 'status', where);
+  int(v, 'step', where);
+  if (!isObject(need(v, 'config', where))) throw new ProtocolError(`${where}.config must be an object`);
+  // The rest of RunInfo is typed by the OpenAPI schema; it is passed through as sent.
+  return v as unknown as RunInfo;
+}
+
+function list<T>(o: Obj, key: string, where: string, item: (v: unknown, where: string) => T): T[] {
+  const v = need(o, key, where);
+  if (!Array.isArray(v)) throw new ProtocolError(`${where}.${key} must be a list`);
+  return v.map((x, i) => item(x, `${where}.${key}[${i}]`));
+}
+
+/** Decode one text message of the stream. Throws ProtocolError when it is not a valid message. */
+export function parseMessage(text: string): StreamMessage {
+  const v = decodeJson(text);
+  if (!isObject(v)) throw new ProtocolError('stream message must be a JSON object');
+  const type = v.type;
+  switch (type) {
+    case 'hello': {
+      const protocol = int(v, 'protocol', 'hello');
+      if (protocol !== PROTOCOL_VERSION) {
+        throw new ProtocolError(`unsupported stream protocol ${protocol} (this UI speaks ${PROTOCOL_VERSION})`);
+      }
+      return {
+        type: 'hello',
+        protocol,
+        run: parseRun(need(v, 'run', 'hello'), 'hello.run'),
+        layers: list(v, 'layers', 'hello', parseLayer),
+        frames: list(v, 'frames', 'hello', parseFrame),
+      };
+    }
+    case 'frame':
+      return { type: 'frame', ...parseFrame(v) };
+    case 'status':
+      return {
+        type: 'status',
+        status: status(v, 'status', 'status'),
+        step: int(v, 'step', 'status'),
+        error: optStr(v, 'error', 'status'),
+      };
+    case 'error':
+      return { type: 'error', detail: str(v, 'detail', 'error') };
+    default:
+      throw new ProtocolError(`unknown stream message type ${JSON.stringify(type)}`);
+  }
+}

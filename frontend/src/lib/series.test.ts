@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { frame, LAYERS } from './fixtures';
+import { appendFrame, createSeries, gradData, lossData, pointCount, seriesFromHistory } from './series';
+
+describe('createSeries', () => {
+  it('starts empty with one gradient line per layer', () => {
+    const s = createSeries(LAYERS);
+    expect(s.layerNames).toEqual(['hidden 1', 'hidden 2', 'output']);
+    expect(s.gradNorm).toEqual([[], [], []]);
+    expect(s.step).toEqual([]);
+    expect(s.lastSeq).toBe(-1);
+    expect(s.latest).toBeNull();
+    expect(pointCount(s)).toBe(0);
+  });
+});
+
+describe('appendFrame', () => {
+  it('builds x/y arrays in step order', () => {
+    const s = createSeries(LAYERS);
+    expect(appendFrame(s, frame(0, 0, { train_loss: 0.9, test_loss: 0.95, test_acc: 0.5 }))).toBe(true);
+    expect(appendFrame(s, frame(1, 20, { train_loss: 0.5, test_loss: 0.6, test_acc: 0.75 }))).toBe(true);
+    expect(appendFrame(s, frame(2, 40, { train_loss: 0.25, test_loss: 0.3, test_acc: 0.9 }))).toBe(true);
+    expect(s.step).toEqual([0, 20, 40]);
+    expect(s.trainLoss).toEqual([0.9, 0.5, 0.25]);
+    expect(s.testLoss).toEqual([0.95, 0.6, 0.3]);
+    expect(s.testAcc).toEqual([0.5, 0.75, 0.9]);
+    expect(s.lastSeq).toBe(2);
+    expect(s.latest?.step).toBe(40);
+    expect(pointCount(s)).toBe(3);
+  });
+
+  it('ignores duplicate and stale seq', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0));
+    appendFrame(s, frame(1, 20));
+    expect(appendFrame(s, frame(1, 20))).toBe(false);
+    expect(appendFrame(s, frame(0, 0))).toBe(false);
+    expect(appendFrame(s, frame(1, 60))).toBe(false);
+    expect(s.step).toEqual([0, 20]);
+    expect(s.gradNorm.map((g) => g.length)).toEqual([2, 2, 2]);
+    expect(s.latest?.seq).toBe(1);
+  });
+
+  it('ignores a frame whose step goes backwards', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 100));
+    expect(appendFrame(s, frame(1, 50))).toBe(false);
+    expect(s.step).toEqual([100]);
+  });
+
+  it('accepts a gap in seq (the server skipped frames) and counts it', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0));
+    expect(appendFrame(s, frame(5, 100))).toBe(true);
+    expect(s.step).toEqual([0, 100]);
+    expect(s.skipped).toBe(4);
+  });
+
+  it('splits grad_norm into one array per layer', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0, { grad_norm: [1, 2, 3] }));
+    appendFrame(s, frame(1, 10, { grad_norm: [4, 5, 6] }));
+    expect(s.gradNorm).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+  });
+
+  it('makes gaps of values a log axis cannot show, and of missing layers', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0, { grad_norm: [0, -1, null] }));
+    appendFrame(s, frame(1, 10, { grad_norm: [1e-12] }));
+    expect(s.gradNorm).toEqual([
+      [null, 1e-12],
+      [null, null],
+      [null, null],
+    ]);
+  });
+
+  it('keeps null losses as gaps', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0, { train_loss: null, test_loss: 0.5 }));
+    expect(s.trainLoss).toEqual([null]);
+    expect(s.testLoss).toEqual([0.5]);
+  });
+});
+
+describe('seriesFromHistory (hello)', () => {
+  it('replaces the series with the history', () => {
+    const live = createSeries(LAYERS);
+    appendFrame(live, frame(0, 0));
+    appendFrame(live, frame(1, 20));
+    appendFrame(live, frame(9, 180));
+    // reconnect: the server's history is the truth (possibly decimated)
+    const history = [frame(0, 0), frame(4, 80), frame(8, 160), frame(10, 200)];
+    const s = seriesFromHistory(LAYERS, history);
+    expect(s).not.toBe(live);
+    expect(s.step).toEqual([0, 80, 160, 200]);
+    expect(s.lastSeq).toBe(10);
+    expect(s.gradNorm.map((g) => g.length)).toEqual([4, 4, 4]);
+    // later live frames continue from the history
+    expect(appendFrame(s, frame(10, 200))).toBe(false);
+    expect(appendFrame(s, frame(11, 220))).toBe(true);
+    expect(s.step.at(-1)).toBe(220);
+  });
+
+  it('follows the layers of the hello', () => {
+    const s = seriesFromHistory(LAYERS.slice(0, 2), [frame(0, 0)]);
+    expect(s.layerNames).toEqual(['hidden 1', 'hidden 2']);
+    expect(s.gradNorm).toEqual([[0.1], [0.2]]);
+  });
+
+  it('skips duplicates inside the history', () => {
+    const s = seriesFromHistory(LAYERS, [frame(0, 0), frame(0, 0), frame(1, 20)]);
+    expect(s.step).toEqual([0, 20]);
+  });
+});
+
+describe('chart data', () => {
+  it('shares the series arrays with uPlot', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 0));
+    const [x, train, test] = lossData(s);
+    expect(x).toBe(s.step);
+    expect(train).toBe(s.trainLoss);
+    expect(test).toBe(s.testLoss);
+    const g = gradData(s);
+    expect(g).toHaveLength(1 + LAYERS.length);
+    expect(g[0]).toBe(s.step);
+    expect(g[3]).toBe(s.gradNorm[2]);
+    appendFrame(s, frame(1, 20));
+    expect(x).toHaveLength(2);
+  });
+});

@@ -1,0 +1,138 @@
+// The run shown on the page: its REST lifecycle, its stream and its chart series.
+// Series live in plain arrays (see series.ts); the reactive `version` is bumped at most once per
+// animation frame, and that is what makes the charts and read-outs redraw.
+
+import { api, streamUrl, type ExperimentConfig, type RunInfo, type RunStatus } from './api';
+import { isActive, type Layer } from './protocol';
+import { appendFrame, createSeries, pointCount, seriesFromHistory, type Series } from './series';
+import { createCoalescer } from './schedule';
+import { openStream, type ConnectionState, type StreamHandle } from './stream';
+
+export type DisplayStatus = RunStatus | 'idle';
+
+export class RunSession {
+  runId = $state<string | null>(null);
+  status = $state<DisplayStatus>('idle');
+  step = $state(0);
+  totalSteps = $state<number | null>(null);
+  error = $state<string | null>(null);
+  connection = $state<ConnectionState>('closed');
+  /** A REST call (create, pause, resume, stop) is in flight. */
+  busy = $state(false);
+  layers = $state.raw<Layer[]>([]);
+  series = $state.raw<Series>(createSeries([]));
+  /** Bumped once per animation frame in which the series changed. */
+  version = $state(0);
+  /** Points in the series' x array as of the last redraw. */
+  points = $state(0);
+
+  #stream: StreamHandle | null = null;
+  #redraw = createCoalescer(() => this.#flush());
+
+  get active(): boolean {
+    return isActive(this.status);
+  }
+
+  #flush(): void {
+    this.points = pointCount(this.series);
+    const latest = this.series.latest;
+    if (latest && latest.step > this.step) this.step = latest.step;
+    this.version += 1;
+  }
+
+  /** Take a status from REST or the stream; an ended run never goes back to an active status. */
+  #setStatus(status: RunStatus, step?: number, error?: string | null): void {
+    const ended = this.status !== 'idle' && !isActive(this.status);
+    if (ended && isActive(status)) return;
+    this.status = status;
+    if (step !== undefined && step > this.step) this.step = step;
+    if (status === 'failed' || status === 'diverged') {
+      this.error = `Run ${status}: ${error || 'no reason given'}`;
+    }
+  }
+
+  #applyRun(run: RunInfo): void {
+    if (run.id !== this.runId) return;
+    this.#setStatus(run.status, run.step, run.error);
+  }
+
+  async start(config: ExperimentConfig): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.error = null;
+    try {
+      const run = await api.createRun(config);
+      this.#closeStream();
+      this.runId = run.id;
+      this.status = run.status;
+      this.step = run.step;
+      this.totalSteps = run.config?.steps ?? config.steps;
+      this.layers = [];
+      this.series = createSeries([]);
+      this.#flush();
+      this.#connect(run.id);
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #connect(id: string): void {
+    this.#stream = openStream(streamUrl(id), {
+      onHello: (msg) => {
+        if (this.runId !== id) return;
+        // A (re)connect: the server's history replaces whatever we had.
+        this.layers = msg.layers;
+        this.series = seriesFromHistory(msg.layers, msg.frames);
+        this.totalSteps = msg.run.config?.steps ?? this.totalSteps;
+        this.#applyRun(msg.run);
+        this.#redraw.schedule();
+      },
+      onFrame: (msg) => {
+        if (this.runId !== id) return;
+        if (appendFrame(this.series, msg)) this.#redraw.schedule();
+      },
+      onStatus: (msg) => {
+        if (this.runId !== id) return;
+        this.#setStatus(msg.status, msg.step, msg.error);
+      },
+      onConnection: (state) => {
+        if (this.runId === id) this.connection = state;
+      },
+      onError: (err) => {
+        if (this.runId === id) this.error = err.message;
+      },
+    });
+  }
+
+  #closeStream(): void {
+    this.#stream?.close();
+    this.#stream = null;
+    this.connection = 'closed';
+  }
+
+  async #control(action: 'pause' | 'resume' | 'stop'): Promise<void> {
+    const id = this.runId;
+    if (!id || this.busy) return;
+    this.busy = true;
+    this.error = null;
+    try {
+      const call = action === 'pause' ? api.pauseRun : action === 'resume' ? api.resumeRun : api.stopRun;
+      this.#applyRun(await call(id));
+    } catch (e) {
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  pause = () => this.#control('pause');
+  resume = () => this.#control('resume');
+  stop = () => this.#control('stop');
+
+  dispose(): void {
+    this.#redraw.cancel();
+    this.#closeStream();
+  }
+}
