@@ -20,6 +20,11 @@ SMALL_CONFIG: dict[str, Any] = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fast feedback first: the browser tests (marked e2e) run last."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture
 def small_config() -> dict[str, Any]:
     return copy.deepcopy(SMALL_CONFIG)

@@ -31,16 +31,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
+def server_url(artifacts: Path) -> Iterator[str]:
     static = ROOT / "backend" / "glassnet" / "static" / "index.html"
     if not static.is_file():
         pytest.fail("the UI is not built: run `make ui` (make test does)")
     port = free_port()
     env = {**os.environ, "GLASSNET_PREWARM": "1"}
+    log_path = artifacts / "e2e-server.log"
+    log = log_path.open("w")  # a file, not a pipe: an unread pipe would block the server once full
     process = subprocess.Popen(
         [sys.executable, "-m", "glassnet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -52,9 +54,8 @@ def server_url() -> Iterator[str]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read().decode() if process.stdout else ""
             process.kill()
-            pytest.fail(f"the server did not start:\n{output}")
+            pytest.fail(f"the server did not start:\n{log_path.read_text()}")
         time.sleep(0.2)
     yield url
     process.terminate()
@@ -62,6 +63,7 @@ def server_url() -> Iterator[str]:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ def test_press_play_and_watch_the_loss_chart_fill_until_finished(page, server_ur
     expect(page.get_by_test_id("device")).to_contain_text("cpu")
     # the form is filled from /api/options
     expect(page.locator("#activation option")).to_have_count(3)
+    page.screenshot(path=str(artifacts / "e2e-idle.png"))
     page.locator("#steps").fill("4000")
 
     page.get_by_test_id("play").click()
@@ -58,7 +59,7 @@ def test_pause_resume_and_stop_from_the_header(page, server_url, artifacts):
     page.screenshot(path=str(artifacts / "e2e-stopped.png"))
 
 
-def test_a_rejected_config_shows_the_servers_message(page, server_url):
+def test_a_rejected_config_shows_the_servers_message(page, server_url, artifacts):
     page.goto(server_url)
     page.locator("#lr").fill("-1")
     page.get_by_test_id("play").click()
@@ -66,3 +67,4 @@ def test_a_rejected_config_shows_the_servers_message(page, server_url):
     expect(error).to_be_visible()
     expect(error).to_contain_text("lr")
     expect(page.get_by_test_id("status")).to_have_text("idle")
+    page.screenshot(path=str(artifacts / "e2e-rejected.png"))

@@ -107,3 +107,13 @@ def test_docker_context_leaves_out_local_builds():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in [".venv", "frontend/node_modules", "backend/glassnet/static", ".git"]:
         assert path in ignored
+
+
+def test_a_second_make_run_reinstalls_and_rebuilds_nothing():
+    """After `make test` (or `make run`) has built everything, the venv and UI targets are up to date, so
+    `make run` goes straight to serving. `make -q` exits 0 only when nothing would be remade."""
+    result = subprocess.run(["make", "-q", "venv", "ui"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, (
+        "make would reinstall or rebuild: "
+        + subprocess.run(["make", "-n", "venv", "ui"], cwd=ROOT, capture_output=True, text=True).stdout
+    )

@@ -1,7 +1,14 @@
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from glassnet.runs.hub import HISTORY_LIMIT, Hub
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps a loop in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def frame(seq: int) -> dict:
@@ -19,7 +26,7 @@ def test_a_slow_subscriber_gets_the_newest_frame_not_a_backlog():
         hub.publish("r", frame(100))
         return await subscriber.take()
 
-    items = asyncio.run(scenario())
+    items = run_async(scenario())
     # one frame waits at most; status messages are never dropped and keep their order
     assert [kind for kind, _ in items] == ["status", "frame"]
     assert json.loads(items[1][1])["seq"] == 100
