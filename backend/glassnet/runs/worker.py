@@ -6,6 +6,7 @@ The worker polls for commands between steps, so a stop lands within one step; a 
 answer is terminated by the manager.
 """
 
+import contextlib
 import math
 import time
 import traceback
@@ -28,7 +29,9 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
     try:
         _run(conn, ExperimentConfig.model_validate(job))
     except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
-        conn.send(("status", "failed", None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
+        reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        with contextlib.suppress(OSError):  # unless the server itself is gone
+            conn.send(("status", "failed", None, reason))
     finally:
         conn.close()
 

@@ -5,10 +5,7 @@ import type { RunInfo, RunStatus } from './api';
 
 export const PROTOCOL_VERSION = 1;
 
-/**
- * Every run status the UI knows. docs/protocol.md lists six; the server also ends a run whose loss
- * or gradients became non-finite with `diverged` (terminal, like `failed`).
- */
+/** Every run status the UI knows (docs/protocol.md); `diverged` ends a run like `failed`. */
 export const RUN_STATUSES = ['pending', 'running', 'paused', 'finished', 'stopped', 'failed', 'diverged'] as const;
 // `npm run check` fails here when the server's RunStatus gains a value this UI does not know.
 type UnknownStatus = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
