@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from './api';
 import { boundsFor, configFromForm, formFromConfig, hiddenLayerBounds, limit } from './config';
+import { CONFIG } from './fixtures';
 
-const DEFAULTS = {
-  dataset: { name: 'circle', n_samples: 400, noise: 0.1, train_fraction: 0.5 },
-  model: { hidden: [8, 8], activation: 'tanh' },
-  optimizer: { name: 'adam', lr: 0.01 },
-  batch_size: 16,
-  steps: 3000,
-  seed: 0,
-  frame_hz: 20,
-  device: 'auto',
-} as ExperimentConfig;
+const DEFAULTS: ExperimentConfig = CONFIG;
 
 const LIMITS = { max_hidden_layers: 4, max_width: 256, min_lr: 1e-6, max_lr: 10, max_batch_size: 4096, max_steps: 100000, max_seed: 99 };
 

@@ -1,11 +1,12 @@
 // Example stream messages shaped exactly as docs/protocol.md describes them (used by the tests).
 
 import type { Frame, Layer } from './protocol';
+import type { ExperimentConfig } from './api';
 
 export const LAYERS: Layer[] = [
   { index: 0, name: 'hidden 1', kind: 'linear', fan_in: 2, fan_out: 8, activation: 'tanh' },
   { index: 1, name: 'hidden 2', kind: 'linear', fan_in: 8, fan_out: 8, activation: 'tanh' },
-  { index: 2, name: 'output', kind: 'linear', fan_in: 8, fan_out: 1, activation: null },
+  { index: 2, name: 'output', kind: 'linear', fan_in: 8, fan_out: 1, activation: 'none' },
 ];
 
 export function frame(seq: number, step: number, over: Partial<Frame> = {}): Frame {
@@ -25,20 +26,23 @@ export function frame(seq: number, step: number, over: Partial<Frame> = {}): Fra
   };
 }
 
+/** The server's default config, as GET /api/options returns it. */
+export const CONFIG = {
+  dataset: { name: 'circle', n_samples: 400, noise: 0.1, train_fraction: 0.5 },
+  model: { hidden: [8, 8], activation: 'tanh' },
+  optimizer: { name: 'adam', lr: 0.01 },
+  batch_size: 16,
+  steps: 3000,
+  seed: 0,
+  frame_hz: 20,
+  device: 'auto',
+} as ExperimentConfig;
+
 export const RUN = {
   id: 'r1',
   status: 'running',
   step: 40,
-  config: {
-    dataset: { name: 'circle', n_samples: 400, noise: 0.1, train_fraction: 0.5 },
-    model: { hidden: [8, 8], activation: 'tanh' },
-    optimizer: { name: 'adam', lr: 0.01 },
-    batch_size: 16,
-    steps: 3000,
-    seed: 0,
-    frame_hz: 20,
-    device: 'auto',
-  },
+  config: CONFIG,
   created_at: '2025-01-01T00:00:00Z',
   device: 'cpu',
   error: null,

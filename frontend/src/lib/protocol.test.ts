@@ -11,7 +11,7 @@ describe('parseMessage', () => {
     expect(msg.run.id).toBe('r1');
     expect(msg.run.status).toBe('running');
     expect(msg.layers.map((l) => l.name)).toEqual(['hidden 1', 'hidden 2', 'output']);
-    expect(msg.layers[2].activation).toBeNull();
+    expect(msg.layers[2].activation).toBe('none');
     expect(msg.frames.map((f) => f.seq)).toEqual([0, 1]);
     expect(msg.frames[1]).toEqual(frame(1, 20));
   });
