@@ -2,6 +2,7 @@
 
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -16,8 +17,10 @@ def test_press_play_and_watch_the_loss_chart_fill_until_finished(page, server_ur
     page.goto(server_url)
     expect(page.get_by_test_id("status")).to_have_text("idle")
     expect(page.get_by_test_id("device")).to_contain_text("cpu")
-    # the form is filled from /api/options
-    expect(page.locator("#activation option")).to_have_count(3)
+    # the form is filled from /api/options: every registered activation, and nothing else
+    options = httpx.get(f"{server_url}/api/options").json()
+    expect(page.locator("#activation option")).to_have_count(len(options["activations"]))
+    expect(page.locator("#optimizer option")).to_have_count(len(options["optimizers"]))
     page.screenshot(path=str(artifacts / "e2e-idle.png"))
     page.locator("#steps").fill("4000")
 

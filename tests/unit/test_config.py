@@ -15,7 +15,7 @@ def test_the_registry_is_the_only_list_of_choices():
 
 @pytest.mark.parametrize("name", [a.name for a in ACTIVATIONS])
 def test_every_activation_builds(name):
-    assert make_activation(name) is not None
+    assert make_activation(name, default_config().model) is not None
 
 
 @pytest.mark.parametrize("name", [o.name for o in OPTIMIZERS])

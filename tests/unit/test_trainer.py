@@ -18,24 +18,24 @@ def test_training_lowers_the_loss_on_a_fixed_seed(small_config):
     for _ in range(400):
         trainer.step()
     last = trainer.step(measure=True)
-    assert first.test_loss > 0.6  # an untrained net on balanced classes: about log 2
-    assert last.test_loss < 0.5 * first.test_loss
-    assert last.test_acc > 0.9
+    assert first["test_loss"] > 0.6  # an untrained net on balanced classes: about log 2
+    assert last["test_loss"] < 0.5 * first["test_loss"]
+    assert last["test_acc"] > 0.9
 
 
 def test_a_frame_carries_every_field_with_finite_numbers(small_config):
     trainer = make(small_config)
     frame = trainer.step(measure=True)
     n_layers = len(small_config["model"]["hidden"]) + 1
-    assert frame.step == 1 and frame.seq == 0
+    assert frame["step"] == 1 and frame["seq"] == 0
     for name in ("train_loss", "test_loss", "train_acc", "test_acc", "epoch", "time"):
-        assert math.isfinite(getattr(frame, name)), name
+        assert math.isfinite(frame[name]), name
     for name in ("act_mean", "act_std", "grad_norm"):
-        values = getattr(frame, name)
+        values = frame[name]
         assert len(values) == n_layers, name
         assert all(v is not None and math.isfinite(v) for v in values), name
-    assert all(v > 0 for v in frame.grad_norm)
-    assert trainer.step(measure=True).seq == 1
+    assert all(v > 0 for v in frame["grad_norm"])
+    assert trainer.step(measure=True)["seq"] == 1
 
 
 def test_frame_figures_match_a_naive_recomputation(small_config):
@@ -44,25 +44,25 @@ def test_frame_figures_match_a_naive_recomputation(small_config):
     trainer = make(small_config)
     for _ in range(20):
         trainer.step()
-    weights_before = [w.detach().clone() for w in trainer.model.layer_weights()]
+    weights_before = [ws[0].detach().clone() for ws in trainer.model.layer_weights()]
     # the gradient of the frame's step, recomputed from the same batch the trainer will draw
     state = (trainer.order.clone(), trainer.cursor)
     x, y = trainer._next_batch()
     trainer.order, trainer.cursor = state
     logits = trainer.model(x).squeeze(-1)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.float())
-    expected_grads = torch.autograd.grad(loss, trainer.model.layer_weights())
+    expected_grads = torch.autograd.grad(loss, [ws[0] for ws in trainer.model.layer_weights()])
     expected_grad_norms = [float(np.sqrt((g.numpy().astype(np.float64) ** 2).sum())) for g in expected_grads]
 
     frame = trainer.step(measure=True)
-    assert frame.grad_norm == pytest.approx(expected_grad_norms, rel=1e-5)
-    assert not torch.equal(weights_before[0], trainer.model.layer_weights()[0])  # the step did happen
+    assert frame["grad_norm"] == pytest.approx(expected_grad_norms, rel=1e-5)
+    assert not torch.equal(weights_before[0], trainer.model.layer_weights()[0][0])  # the step did happen
 
     # activations of the probe batch after the step, layer by layer, in numpy
-    h = trainer.probe.x_train.numpy().astype(np.float64)
+    h = trainer.probe.probe_x.numpy().astype(np.float64)
     means, stds = [], []
     for block in trainer.model.blocks:
-        w, b = block.linear.weight.detach().numpy(), block.linear.bias.detach().numpy()
+        w, b = block.layer.weight.detach().numpy(), block.layer.bias.detach().numpy()
         h = np.tanh(h @ w.T + b)
         means.append(h.mean())
         stds.append(h.std())
@@ -70,38 +70,38 @@ def test_frame_figures_match_a_naive_recomputation(small_config):
     out = h @ w.T + b
     means.append(out.mean())
     stds.append(out.std())
-    assert frame.act_mean == pytest.approx(means, rel=1e-4, abs=1e-6)
-    assert frame.act_std == pytest.approx(stds, rel=1e-4, abs=1e-6)
+    assert frame["act_mean"] == pytest.approx(means, rel=1e-4, abs=1e-6)
+    assert frame["act_std"] == pytest.approx(stds, rel=1e-4, abs=1e-6)
 
     # test accuracy: share of test points on the right side of 0
     with torch.no_grad():
-        test_logits = trainer.model(trainer.probe.x_test).numpy().ravel()
-    expected_acc = ((test_logits > 0).astype(int) == trainer.probe.y_test.numpy()).mean()
-    assert frame.test_acc == pytest.approx(expected_acc, abs=1e-6)
+        test_logits = trainer.model(trainer.probe.test_x).numpy().ravel()
+    expected_acc = ((test_logits > 0).astype(int) == trainer.probe.test_y.numpy()).mean()
+    assert frame["test_acc"] == pytest.approx(expected_acc, abs=1e-6)
 
 
 def test_train_loss_is_the_mean_over_the_steps_since_the_last_frame(small_config):
     trainer = make(small_config)
     trainer.step(measure=True)
     losses = []
-    original = trainer.loss_fn
+    original = trainer.objective
 
     def recording_loss(logits, target):
         value = original(logits, target)
         losses.append(value.item())
         return value
 
-    trainer.loss_fn = recording_loss
+    trainer.objective = recording_loss
     for _ in range(9):
         trainer.step()
     frame = trainer.step(measure=True)
     # the probe's test loss also calls loss_fn; the first 10 calls are the training steps
-    assert frame.train_loss == pytest.approx(np.mean(losses[:10]), rel=1e-5)
+    assert frame["train_loss"] == pytest.approx(np.mean(losses[:10]), rel=1e-5)
 
 
 def test_the_same_seed_gives_the_same_losses(small_config):
     a, b = make(small_config), make(small_config)
     for _ in range(50):
         fa, fb = a.step(measure=True), b.step(measure=True)
-        assert fa.train_loss == fb.train_loss
-        assert fa.grad_norm == fb.grad_norm
+        assert fa["train_loss"] == fb["train_loss"]
+        assert fa["grad_norm"] == fb["grad_norm"]

@@ -1,10 +1,11 @@
 """Response models: they document the API (OpenAPI) and type the frontend (openapi-typescript)."""
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
-from glassnet.config import ExperimentConfig
+from glassnet.config import LIMITS, ExperimentConfig
+from glassnet.registry import CHOICES
 
 RunStatus = Literal["pending", "running", "paused", "finished", "stopped", "failed", "diverged"]
 
@@ -18,35 +19,34 @@ class Health(BaseModel):
     device_name: str
 
 
+class ParamOut(BaseModel):
+    name: str
+    label: str
+    description: str
+    default: float | int | str
+    min: float | None
+    max: float | None
+    log: bool
+    integer: bool
+    options: list[str]
+
+
 class ChoiceOut(BaseModel):
     name: str
     label: str
     description: str
+    params: list[ParamOut]
+    tags: dict[str, Any]
 
 
-class Limits(BaseModel):
-    min_samples: int
-    max_samples: int
-    max_noise: float
-    min_train_fraction: float
-    max_train_fraction: float
-    max_hidden_layers: int
-    max_width: int
-    min_lr: float
-    max_lr: float
-    max_batch_size: int
-    max_steps: int
-    max_seed: int
-    max_frame_hz: float
-
-
-class Options(BaseModel):
-    activations: list[ChoiceOut]
-    optimizers: list[ChoiceOut]
-    datasets: list[ChoiceOut]
-    devices: list[ChoiceOut]
-    limits: Limits
-    defaults: ExperimentConfig
+# built from the registry and LIMITS, so a new list of choices or a new limit needs no edit here
+Limits = create_model("Limits", **{name: (type(value), ...) for name, value in LIMITS.items()})  # type: ignore[call-overload]
+Options = create_model(
+    "Options",
+    **{name: (list[ChoiceOut], ...) for name in CHOICES},  # type: ignore[call-overload]
+    limits=(Limits, ...),
+    defaults=(ExperimentConfig, ...),
+)
 
 
 class RunInfo(BaseModel):

@@ -1,13 +1,50 @@
-"""Activation modules by registry name."""
+"""Activation modules by registry name, with the model's activation parameters."""
 
 from torch import nn
 
-_ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-}
+from glassnet.config import ModelConfig
 
 
-def make_activation(name: str) -> nn.Module:
-    return _ACTIVATIONS[name]()
+def make_activation(name: str, config: ModelConfig) -> nn.Module:
+    match name:
+        case "relu":
+            return nn.ReLU()
+        case "leaky_relu":
+            return nn.LeakyReLU(config.slope)
+        case "prelu":
+            return nn.PReLU(num_parameters=1, init=0.25)
+        case "rrelu":
+            return nn.RReLU()
+        case "elu":
+            return nn.ELU(config.alpha)
+        case "selu":
+            return nn.SELU()
+        case "gelu":
+            return nn.GELU()
+        case "silu":
+            return nn.SiLU()
+        case "softplus":
+            return nn.Softplus(beta=config.beta)
+        case "sigmoid":
+            return nn.Sigmoid()
+        case "tanh":
+            return nn.Tanh()
+        case "linear":
+            return nn.Identity()
+    raise ValueError(f"unknown activation {name!r}")
+
+
+def output_bounds(name: str, config: ModelConfig) -> tuple[float, float] | None:
+    """(low, high) of an activation bounded on both sides, for the saturation metric; else None."""
+    return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(name)
+
+
+def kaiming_nonlinearity(name: str) -> tuple[str, float]:
+    """The nonlinearity (and leaky slope) whose gain torch.nn.init should use for this activation."""
+    if name in ("leaky_relu", "prelu", "rrelu"):
+        return "leaky_relu", {"prelu": 0.25, "rrelu": (1 / 8 + 1 / 3) / 2}.get(name, 0.01)
+    if name in ("relu", "elu", "gelu", "silu", "softplus"):
+        return "relu", 0.0
+    if name in ("tanh", "sigmoid", "selu", "linear"):
+        return name, 0.0
+    return "relu", 0.0

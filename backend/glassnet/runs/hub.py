@@ -46,6 +46,9 @@ class Channel:
     started: asyncio.Event = field(default_factory=asyncio.Event)
 
     def remember(self, frame: dict[str, Any]) -> None:
+        # dense arrays (histograms, grids, maps) only matter for the newest frame
+        if self.history and "dense" in self.history[-1]:
+            self.history[-1] = {k: v for k, v in self.history[-1].items() if k != "dense"}
         self.history.append(frame)
         if len(self.history) > HISTORY_LIMIT:
             # keep every other old frame, and the newest half whole: a bounded, evenly thinned history

@@ -133,7 +133,7 @@ class RunManager:
         return sum(run.status in ACTIVE for run in self.runs.values())
 
     # ---- lifecycle
-    def create(self, config: ExperimentConfig) -> Run:
+    def create(self, config: ExperimentConfig, checkpoint: bytes | None = None) -> Run:
         if self.active_count() >= self.settings.max_runs:
             raise RunLimitReached(
                 f"too many active runs: the limit is {self.settings.max_runs} running or paused at once "
@@ -144,7 +144,7 @@ class RunManager:
         run.process, run.conn = self.pool.take()
         self.runs[run.id] = run
         self.hub.open(run.id)
-        run.conn.send(config.model_dump(mode="json"))
+        run.conn.send((config.model_dump(mode="json"), checkpoint))
         threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
         self.pool.fill()
         return run
@@ -164,6 +164,15 @@ class RunManager:
             await asyncio.sleep(0.005)
         if command == "stop" and run.status in ACTIVE:
             self._kill(run, "stopped", None)  # the worker did not answer in time
+        return run
+
+    def set_lr(self, run_id: str, lr: float) -> Run:
+        """A live change of the learning rate of an active run."""
+        run = self.get(run_id)
+        if run.status not in ACTIVE:
+            raise InvalidTransition(f"run {run.id} is {run.status}; the learning rate can change while it is active")
+        self._send(run, ("set", {"lr": lr}))
+        run.config = run.config.model_copy(update={"optimizer": run.config.optimizer.model_copy(update={"lr": lr})})
         return run
 
     async def delete(self, run_id: str) -> None:

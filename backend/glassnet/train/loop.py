@@ -1,18 +1,53 @@
-"""The Trainer: owns data, model and optimizer; advances one step at a time and makes frames.
+"""The Trainer: owns data, model, optimizer and schedule; advances one step at a time and makes frames.
 
 It knows nothing of processes or sockets: runs/worker.py drives it and decides when a frame is due.
+Per-step work is only what training needs plus two device-side accumulators (the running train loss and
+the first non-finite step); everything else waits for a frame tick.
 """
 
+import io
+import math
 import time
+from typing import Any
 
+import numpy as np
 import torch
-from torch import nn
 
 from glassnet.config import ExperimentConfig
-from glassnet.data import load
+from glassnet.data import Dataset, load
 from glassnet.nn.models import LayerInfo, build_model
-from glassnet.train.optim import make_optimizer
-from glassnet.train.probe import Frame, Probe
+from glassnet.train.losses import Objective
+from glassnet.train.optim import Schedule, clip_gradients, make_optimizer
+from glassnet.train.pack import Pack, dense, finite_or_none, floats
+from glassnet.train.probe import Probe
+
+# what a fork may change; the rest (data, model, seed) defines the checkpoint it continues from
+FORKABLE = (
+    "optimizer",
+    "schedule",
+    "clipping",
+    "regularization",
+    "loss",
+    "batch_size",
+    "steps",
+    "eval_every",
+    "frame_hz",
+)
+PER_LAYER = (
+    "act_mean",
+    "act_std",
+    "act_grad_norm",
+    "grad_norm",
+    "weight_norm",
+    "update_ratio",
+    "dead_fraction",
+    "saturation",
+    "unit_diversity",
+    "bn_batch_mean",
+    "bn_batch_var",
+    "bn_running_mean",
+    "bn_running_var",
+)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -24,36 +59,48 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    def __init__(self, config: ExperimentConfig) -> None:
+    def __init__(self, config: ExperimentConfig, data: Dataset | None = None) -> None:
         self.config = config
         self.device = resolve_device(config.device)
-        torch.manual_seed(config.seed)
-        data = load(config.dataset, config.seed, self.device)
-        self.x_train, self.y_train = data.x_train, data.y_train
-        self.model = build_model(data.n_inputs, data.n_outputs, config.model).to(self.device)
+        torch.manual_seed(config.seed)  # the init, dropout masks and input noise all follow from the seed
+        self.data = data if data is not None else load(config.dataset, config.seed, self.device)
+        self.model = build_model(self.data.input_shape, self.data.n_outputs, config.model).to(self.device)
+        self.objective = Objective(self.data.task, config.loss, config.regularization.label_smoothing)
         self.optimizer = make_optimizer(self.model.parameters(), config.optimizer)
-        self.loss_fn = nn.BCEWithLogitsLoss()
-        self.probe = Probe(self.model, self.loss_fn, data.x_train, data.y_train, data.x_test, data.y_test)
-        self.batch_size = min(config.batch_size, len(self.x_train))
+        self.schedule = Schedule(config.schedule, config.optimizer.lr, config.steps)
+        self.probe = Probe(self.model, self.objective, self.data)
+        self.params = list(self.model.parameters())
+        self.l1_weights = self.probe.flat_weights
+        n_train = len(self.data.x_train)
+        self.batch_size = min(config.batch_size, n_train)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.order = self._new_order()
         self.cursor = 0
         self.step_count = 0
         self.frame_count = 0
         self.started = time.monotonic()
-        # running sum of the train loss since the last frame, kept on the device (no host sync per step)
+        self.current_lr = config.optimizer.lr
+        # device-side accumulators: no host sync per step
         self.loss_sum = torch.zeros((), device=self.device)
         self.loss_steps = 0
+        self.first_bad_step = torch.full((), -1, dtype=torch.long, device=self.device)
+        # evaluation every eval_every steps, only when a decision depends on it (deterministic in steps)
+        reg = config.regularization
+        self.needs_eval = reg.early_stopping > 0 or config.schedule.name == "plateau"
+        self.best_test = math.inf
+        self.evals_without_improvement = 0
+        self.stop_reason: str | None = None
 
+    # ---- data order
     def _new_order(self) -> torch.Tensor:
-        return torch.randperm(len(self.x_train), generator=self.generator).to(self.device)
+        return torch.randperm(len(self.data.x_train), generator=self.generator).to(self.device)
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self.cursor + self.batch_size > len(self.order):
             self.order, self.cursor = self._new_order(), 0
         idx = self.order[self.cursor : self.cursor + self.batch_size]
         self.cursor += self.batch_size
-        return self.x_train[idx], self.y_train[idx]
+        return self.data.x_train[idx], self.data.y_train[idx]
 
     @property
     def layers(self) -> list[LayerInfo]:
@@ -61,31 +108,167 @@ class Trainer:
 
     @property
     def epoch(self) -> float:
-        return self.step_count * self.batch_size / len(self.x_train)
+        return self.step_count * self.batch_size / len(self.data.x_train)
 
-    def step(self, measure: bool = False) -> Frame | None:
+    def set_lr(self, lr: float) -> None:
+        """A live change of the (base) learning rate; the schedule goes on from it."""
+        self.schedule.base_lr = lr
+
+    # ---- training
+    def step(self, measure: bool = False) -> dict[str, Any] | None:
         """One optimizer step; with `measure`, also the frame describing it."""
+        lr = self.schedule.lr(self.step_count)
+        if lr != self.current_lr:
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            self.current_lr = lr
         x, y = self._next_batch()
-        logits = self.model(x).squeeze(-1)
-        loss = self.loss_fn(logits, y.float())
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norms = self.probe.grad_norms() if measure else None
+        reg = self.config.regularization
+        if reg.input_noise > 0:
+            x = x + reg.input_noise * torch.randn_like(x)
+        self.model.train()
+        if measure:
+            self.probe.arm()
+        try:
+            loss = self.objective(self.model(x), y)
+            total = loss + reg.l1 * sum(w.abs().sum() for w in self.l1_weights) if reg.l1 > 0 else loss
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+        finally:
+            if measure:
+                self.probe.disarm()
+        grad_norms = self.probe.weight_grad_norms() if measure else None
+        clip_gradients(self.params, self.config.clipping)
+        before = self.probe.snapshot() if measure else None
         self.optimizer.step()
         self.step_count += 1
-        self.loss_sum += loss.detach()
+        loss = loss.detach()
+        self.loss_sum += loss
         self.loss_steps += 1
-        if grad_norms is None:
+        bad = ~torch.isfinite(loss) & (self.first_bad_step < 0)
+        self.first_bad_step = torch.where(bad, self.step_count, self.first_bad_step)
+        if self.needs_eval and self.step_count % self.config.eval_every == 0:
+            self._evaluate()
+        if grad_norms is None or before is None:
             return None
-        return self._frame(grad_norms)
+        return self._frame(grad_norms, before)
 
-    def _frame(self, grad_norms: torch.Tensor) -> Frame:
-        train_loss = self.loss_sum / max(1, self.loss_steps)
-        packed = self.probe.measure(train_loss, grad_norms)
-        frame = self.probe.unpack(
-            packed, self.frame_count, self.step_count, self.epoch, time.monotonic() - self.started
-        )
+    @torch.no_grad()
+    def _evaluate(self) -> None:
+        """Test loss for plateau decay and early stopping (one host sync per evaluation)."""
+        self.model.eval()
+        test_loss = float(self.objective(self.model(self.probe.test_x), self.probe.test_y))
+        self.model.train()
+        self.schedule.observe(test_loss)
+        patience = self.config.regularization.early_stopping
+        if test_loss < self.best_test * (1 - 1e-4):
+            self.best_test, self.evals_without_improvement = test_loss, 0
+        else:
+            self.evals_without_improvement += 1
+            if patience and self.evals_without_improvement >= patience:
+                self.stop_reason = (
+                    f"early stopping at step {self.step_count}: the test loss has not improved on "
+                    f"{self.best_test:.4g} for {patience} evaluations (every {self.config.eval_every} steps)"
+                )
+
+    def _frame(self, grad_norms: torch.Tensor, before: list[torch.Tensor]) -> dict[str, Any]:
+        pack = Pack()
+        pack.add("train_loss", self.loss_sum / max(1, self.loss_steps))
+        pack.add("first_bad_step", self.first_bad_step)
+        self.probe.measure(pack, grad_norms, before)
+        values = pack.fetch()  # the one host copy
+        frame = self._frame_message(values)
         self.frame_count += 1
         self.loss_sum.zero_()
         self.loss_steps = 0
         return frame
+
+    def _frame_message(self, v: dict[str, np.ndarray]) -> dict[str, Any]:
+        frame: dict[str, Any] = {
+            "type": "frame",
+            "seq": self.frame_count,
+            "step": self.step_count,
+            "epoch": self.epoch,
+            "time": time.monotonic() - self.started,
+            "lr": self.current_lr,
+            "train_loss": finite_or_none(v["train_loss"]),
+            "test_loss": finite_or_none(v["test_loss"]),
+            "train_acc": finite_or_none(v["train_acc"]),
+            "test_acc": finite_or_none(v["test_acc"]),
+            "first_bad_step": int(v["first_bad_step"]) if v["first_bad_step"] >= 0 else None,
+        }
+        for name in PER_LAYER:
+            frame[name] = floats(v[name])
+        frame["percentiles"] = floats(v["percentiles"])
+        frame["hist_range"] = floats(v["hist_range"])
+        if "grad_time" in v:
+            frame["grad_time"] = floats(v["grad_time"])
+            frame["gates"] = [
+                dict(zip(names, floats(v[f"gates_{i}"]), strict=True)) if names else {}
+                for i, names in enumerate(self.probe.gate_names)
+            ]
+        dense_part: dict[str, Any] = {"hist": dense(v["hist"])}
+        for name in ("grid", "curve", "filters", "confusion"):
+            if name in v:
+                dense_part[name] = dense(v[name])
+        for prefix in ("unit_map_", "feature_map_"):
+            maps = {k.removeprefix(prefix): dense(a) for k, a in v.items() if k.startswith(prefix)}
+            if maps:
+                dense_part[prefix.rstrip("_") + "s"] = maps
+        frame["dense"] = dense_part
+        return frame
+
+    def first_bad_layer(self, frame: dict[str, Any]) -> str | None:
+        """The first layer (input side) whose gradients, weights or activations are no longer finite."""
+        for i, info in enumerate(self.layers):
+            if any(frame[k][i] is None for k in ("grad_norm", "weight_norm", "act_mean")):
+                return info.name
+        return None
+
+    # ---- checkpoints and forks
+    def checkpoint(self) -> bytes:
+        """Everything needed to continue exactly from here: weights, optimizer, schedule, data order, RNG."""
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "optimizer_name": self.config.optimizer.name,
+            "schedule": self.schedule.state_dict(),
+            "step": self.step_count,
+            "order": self.order.cpu(),
+            "cursor": self.cursor,
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            "early_stopping": (self.best_test, self.evals_without_improvement),
+        }
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
+
+    @classmethod
+    def resume(cls, config: ExperimentConfig, checkpoint: bytes) -> "Trainer":
+        """A trainer for `config` that continues from `checkpoint` (a fork when `config` changed)."""
+        state = torch.load(io.BytesIO(checkpoint), weights_only=True)
+        trainer = cls(config)
+        trainer.model.load_state_dict(state["model"])
+        if state["optimizer_name"] == config.optimizer.name:
+            trainer.optimizer.load_state_dict(state["optimizer"])
+            for group in trainer.optimizer.param_groups:  # the fork's own hyper-parameters win
+                group.update(_optimizer_hyper(trainer))
+        trainer.schedule.load_state_dict(state["schedule"])
+        trainer.schedule.base_lr = config.optimizer.lr
+        trainer.step_count = state["step"]
+        trainer.current_lr = math.nan  # force the schedule's lr into the optimizer on the next step
+        trainer.order, trainer.cursor = state["order"].to(trainer.device), state["cursor"]
+        trainer.generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] is not None:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        trainer.best_test, trainer.evals_without_improvement = state["early_stopping"]
+        return trainer
+
+
+def _optimizer_hyper(trainer: Trainer) -> dict[str, Any]:
+    """The fresh optimizer's hyper-parameters (everything in its param group but the params)."""
+    fresh = make_optimizer([torch.nn.Parameter(torch.zeros(1))], trainer.config.optimizer)
+    return {k: v for k, v in fresh.param_groups[0].items() if k != "params"}

@@ -1,97 +1,316 @@
-"""Instrumentation: turns the model's state on a frame tick into a Frame.
+"""Instrumentation: what happens inside every layer, measured on frame ticks only.
 
-Everything is computed on the training device and stacked into one tensor, so a frame costs one
-device-to-host copy. Nothing here runs on steps that are not frame ticks.
+On a tick the Trainer arms the probe before its forward pass (hooks that record each layer's output
+gradient and batch-norm batch statistics), then the probe measures the rest on fixed batches in eval
+mode: activation statistics on the probe batch, test figures, the 2-D output grid, RNN gradients through
+time. Everything goes into one Pack, copied to the host once. Hooks exist only while a tick is measured,
+so ordinary steps pay nothing. See DESIGN.md §3 for each metric's definition.
 """
 
-import math
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from glassnet.nn.models import MLP
+from glassnet import registry
+from glassnet.data import Dataset
+from glassnet.nn.blocks import Block, RecurrentBlock
+from glassnet.nn.models import Net
+from glassnet.train.losses import Objective
+from glassnet.train.pack import Pack
 
+PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
+HIST_BINS = 30
+PROBE_POINTS = 256  # the fixed batch activation statistics are measured on
 EVAL_POINTS = 2048  # train/test accuracy and test loss are measured on at most this many points
+STAT_ELEMENTS = 1 << 16  # percentiles and histograms use at most this many values per layer (evenly strided)
+SATURATION_MARGIN = 0.03  # share of the output range next to a bound that counts as saturated
+GRID = 32  # the 2-D output grid's resolution
+UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (16 x 16)
+NARROW = 8  # layers this wide or narrower get per-unit maps
+CURVE_POINTS = 100
+
+DEAD_ACTIVATIONS = {c.name for c in registry.ACTIVATIONS if c.tags.get("dead")}
+BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
-@dataclass
-class Frame:
-    seq: int
-    step: int
-    epoch: float
-    time: float
-    train_loss: float | None
-    test_loss: float | None
-    train_acc: float | None
-    test_acc: float | None
-    act_mean: list[float | None]
-    act_std: list[float | None]
-    grad_norm: list[float | None]
-
-    def to_message(self) -> dict:
-        return {"type": "frame", **asdict(self)}
-
-
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN or infinity; a non-finite figure travels as null."""
-    return value if math.isfinite(value) else None
+def unit_dim(module: nn.Module) -> int:
+    return -1 if isinstance(module, RecurrentBlock) else 1
 
 
 class Probe:
-    def __init__(
-        self,
-        model: MLP,
-        loss_fn: nn.Module,
-        x_train: torch.Tensor,
-        y_train: torch.Tensor,
-        x_test: torch.Tensor,
-        y_test: torch.Tensor,
-    ) -> None:
-        self.model = model
-        self.loss_fn = loss_fn
-        # fixed batches, so that frames are comparable over time
-        self.x_train, self.y_train = x_train[:EVAL_POINTS], y_train[:EVAL_POINTS]
-        self.x_test, self.y_test = x_test[:EVAL_POINTS], y_test[:EVAL_POINTS]
-        self.n_layers = len(model.layer_weights())
+    def __init__(self, model: Net, objective: Objective, data: Dataset) -> None:
+        self.model, self.objective, self.data = model, objective, data
+        self.layers = model.layer_modules()
+        self.infos = model.layer_info()
+        self.n_layers = len(self.layers)
+        self.layer_weights = model.layer_weights()
+        self.flat_weights = [w for ws in self.layer_weights for w in ws]
+        self.group_of = torch.tensor([i for i, ws in enumerate(self.layer_weights) for _ in ws])
+        self.probe_x, self.probe_y = data.x_train[:PROBE_POINTS], data.y_train[:PROBE_POINTS]
+        self.train_x, self.train_y = data.x_train[:EVAL_POINTS], data.y_train[:EVAL_POINTS]
+        self.test_x, self.test_y = data.x_test[:EVAL_POINTS], data.y_test[:EVAL_POINTS]
+        self.grid_x = data.plot_inputs(GRID) if data.input_kind == "plane" else None
+        self.curve_x = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
+        self.recurrent = [b for b in model.blocks if isinstance(b, RecurrentBlock)]
+        self.convs = [i for i, info in enumerate(self.infos) if info.kind == "conv"]
+        self.norms = {
+            i: b.norm
+            for i, b in enumerate(model.blocks)
+            if isinstance(b, Block) and isinstance(b.norm, nn.modules.batchnorm._BatchNorm)
+        }
+        self.handles: list[torch.utils.hooks.RemovableHandle] = []
+        self.act_grads: list[torch.Tensor | None] = []
+        self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.gate_names: list[list[str]] = []
 
-    def grad_norms(self) -> torch.Tensor:
-        """L2 norm of each layer's weight gradient; call after backward, before the optimizer step."""
-        grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in self.model.layer_weights()]
-        return torch.stack(torch._foreach_norm(grads))
+    # ---- on the measured training step
+    def arm(self) -> None:
+        """Before the training forward: record dL/d(output) of each layer and BN batch statistics."""
+        self.act_grads = [None] * self.n_layers
+        self.bn_batch = {}
+        for i, module in enumerate(self.layers):
+            self.handles.append(module.register_forward_hook(self._grad_hook(i)))
+        for i, norm in self.norms.items():
+            self.handles.append(norm.register_forward_hook(self._bn_hook(i)))
 
-    @torch.no_grad()
-    def measure(self, train_loss: torch.Tensor, grad_norms: torch.Tensor) -> torch.Tensor:
-        """All of a frame's figures as one flat tensor on the device (see `unpack`)."""
-        was_training = self.model.training
-        self.model.eval()
-        layer_outputs = self.model.forward_layers(self.x_train)
-        logits_train = layer_outputs[-1].squeeze(-1)
-        logits_test = self.model(self.x_test).squeeze(-1)
-        self.model.train(was_training)
-        act_mean = torch.stack([o.mean() for o in layer_outputs])
-        act_std = torch.stack([o.std(unbiased=False) for o in layer_outputs])
-        test_loss = self.loss_fn(logits_test, self.y_test.float())
-        train_acc = ((logits_train > 0).long() == self.y_train).float().mean()
-        test_acc = ((logits_test > 0).long() == self.y_test).float().mean()
-        scalars = torch.stack([train_loss.float(), test_loss, train_acc, test_acc])
-        return torch.cat([scalars, act_mean, act_std, grad_norms.float()])
+    def _grad_hook(self, i: int) -> Callable:
+        def on_output(_module: nn.Module, _inputs: tuple, output: torch.Tensor) -> None:
+            if output.requires_grad:
+                output.register_hook(lambda grad: self.act_grads.__setitem__(i, grad.norm()))
 
-    def unpack(self, packed: torch.Tensor, seq: int, step: int, epoch: float, elapsed: float) -> Frame:
-        values = [finite_or_none(v) for v in packed.cpu().tolist()]  # the one host copy
-        n = self.n_layers
-        train_loss, test_loss, train_acc, test_acc = values[:4]
-        per_layer = values[4:]
-        return Frame(
-            seq=seq,
-            step=step,
-            epoch=epoch,
-            time=elapsed,
-            train_loss=train_loss,
-            test_loss=test_loss,
-            train_acc=train_acc,
-            test_acc=test_acc,
-            act_mean=per_layer[:n],
-            act_std=per_layer[n : 2 * n],
-            grad_norm=per_layer[2 * n : 3 * n],
+        return on_output
+
+    def _bn_hook(self, i: int) -> Callable:
+        def on_norm(_module: nn.Module, inputs: tuple, _output: torch.Tensor) -> None:
+            x = inputs[0].detach()
+            dims = [d for d in range(x.dim()) if d != 1]
+            self.bn_batch[i] = (x.mean(dims), x.var(dims, unbiased=False))
+
+        return on_norm
+
+    def disarm(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+        self.handles = []
+
+    def weight_grad_norms(self) -> torch.Tensor:
+        """L2 norm of each layer's weight gradient (all its weight matrices together), before clipping."""
+        grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in self.flat_weights]
+        return self._per_layer(torch.stack(torch._foreach_norm(grads)))
+
+    def snapshot(self) -> list[torch.Tensor]:
+        return [w.detach().clone() for w in self.flat_weights]
+
+    def _per_layer(self, norms: torch.Tensor) -> torch.Tensor:
+        squares = torch.zeros(self.n_layers, device=norms.device).index_add_(
+            0, self.group_of.to(norms.device), norms.float() ** 2
         )
+        return squares.sqrt()
+
+    # ---- the frame
+    def measure(self, pack: Pack, grad_norms: torch.Tensor, before: list[torch.Tensor]) -> None:
+        """Everything else of a frame, after the optimizer step, into `pack`."""
+        model = self.model
+        weight_norms = self._per_layer(torch.stack(torch._foreach_norm([w.detach() for w in self.flat_weights])))
+        deltas = torch._foreach_sub([w.detach() for w in self.flat_weights], before)
+        update_norms = self._per_layer(torch.stack(torch._foreach_norm(deltas)))
+        pack.add("grad_norm", grad_norms)
+        pack.add("weight_norm", weight_norms)
+        pack.add("update_ratio", torch.log10(update_norms / weight_norms))
+        pack.add(
+            "act_grad_norm",
+            torch.stack(
+                [g if g is not None else torch.tensor(float("nan"), device=grad_norms.device) for g in self.act_grads]
+            ),
+        )
+        pack.add("unit_diversity", torch.stack([self._diversity(ws[0]) for ws in self.layer_weights]))
+        self._bn_stats(pack)
+
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            outputs, acts = self._record(self.probe_x)
+            self._activation_stats(pack, outputs, acts)
+            self._evaluate(pack)
+            self._plots(pack)
+        if self.recurrent:
+            self._through_time(pack)
+        model.train(was_training)
+
+    def _record(self, x: torch.Tensor) -> tuple[list, list]:
+        """Forward `x`; the output of every layer and of every block's activation."""
+        outputs: list[torch.Tensor | None] = [None] * self.n_layers
+        acts: list[torch.Tensor | None] = [None] * self.n_layers
+        handles = []
+        for i, module in enumerate(self.layers):
+            handles.append(module.register_forward_hook(lambda _m, _i, out, i=i: outputs.__setitem__(i, out)))
+            act = getattr(module, "act", None)
+            if act is not None:
+                handles.append(act.register_forward_hook(lambda _m, _i, out, i=i: acts.__setitem__(i, out)))
+        try:
+            self.model(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+        return outputs, acts
+
+    def _activation_stats(self, pack: Pack, outputs: list, acts: list) -> None:
+        device = self.probe_x.device
+        nan = torch.tensor(float("nan"), device=device)
+        q = torch.tensor([p / 100 for p in PERCENTILES], device=device)
+        means, stds, pcts, hists, ranges, dead, saturation = [], [], [], [], [], [], []
+        for i, out in enumerate(outputs):
+            flat = out.float().reshape(-1)
+            means.append(flat.mean())
+            stds.append(flat.std(unbiased=False))
+            sample = flat[:: max(1, flat.numel() // STAT_ELEMENTS)]
+            pcts.append(torch.quantile(sample, q))
+            lo, hi = sample.min(), sample.max()
+            hi = torch.where(hi > lo, hi, lo + 1)
+            ranges.append(torch.stack([lo, hi]))
+            hists.append(_histogram(sample, lo, hi))
+            activation = self.infos[i].activation
+            act = acts[i]
+            if act is not None and activation in DEAD_ACTIVATIONS:
+                d = unit_dim(self.layers[i])
+                units = act.movedim(d, 0).reshape(act.shape[d], -1)
+                dead.append((units == 0).all(dim=1).float().mean())
+            else:
+                dead.append(nan)
+            if act is not None and activation in BOUNDED:
+                low, high = BOUNDED[activation]
+                margin = SATURATION_MARGIN * (high - low)
+                saturation.append(((act - low < margin) | (high - act < margin)).float().mean())
+            else:
+                saturation.append(nan)
+        pack.add("act_mean", torch.stack(means))
+        pack.add("act_std", torch.stack(stds))
+        pack.add("percentiles", torch.stack(pcts))
+        pack.add("hist", torch.stack(hists))
+        pack.add("hist_range", torch.stack(ranges))
+        pack.add("dead_fraction", torch.stack(dead))
+        pack.add("saturation", torch.stack(saturation))
+
+    @staticmethod
+    def _diversity(weight: torch.Tensor) -> torch.Tensor:
+        """Spread of a layer's units' incoming weight vectors: RMS distance to unit 0's vector over the RMS
+        vector norm. Exactly 0 when every unit has the same weights (as zero init leaves them)."""
+        rows = weight.detach().reshape(weight.shape[0], -1).float()
+        if rows.shape[0] < 2:
+            return torch.tensor(float("nan"), device=weight.device)
+        spread = (rows - rows[:1]).pow(2).sum(1).mean().sqrt()
+        scale = rows.pow(2).sum(1).mean().sqrt()
+        return torch.where(spread == 0, spread, spread / scale)
+
+    def _bn_stats(self, pack: Pack) -> None:
+        nan = torch.full((self.n_layers,), float("nan"), device=self.probe_x.device)
+        batch_mean, batch_var, run_mean, run_var = nan.clone(), nan.clone(), nan.clone(), nan.clone()
+        for i, norm in self.norms.items():
+            if i in self.bn_batch:
+                batch_mean[i], batch_var[i] = self.bn_batch[i][0].mean(), self.bn_batch[i][1].mean()
+            run_mean[i], run_var[i] = norm.running_mean.mean(), norm.running_var.mean()
+        for name, value in [
+            ("bn_batch_mean", batch_mean),
+            ("bn_batch_var", batch_var),
+            ("bn_running_mean", run_mean),
+            ("bn_running_var", run_var),
+        ]:
+            pack.add(name, value)
+
+    def _evaluate(self, pack: Pack) -> None:
+        objective = self.objective
+        test_logits = self.model(self.test_x)
+        train_logits = self.model(self.train_x)
+        pack.add("test_loss", objective(test_logits, self.test_y))
+        nan = torch.tensor(float("nan"), device=self.test_x.device)
+        test_acc, train_acc = objective.correct(test_logits, self.test_y), objective.correct(train_logits, self.train_y)
+        pack.add("test_acc", nan if test_acc is None else test_acc)
+        pack.add("train_acc", nan if train_acc is None else train_acc)
+        if objective.task == "multiclass":
+            n = test_logits.shape[-1]
+            cells = self.test_y * n + test_logits.argmax(-1)
+            pack.add("confusion", torch.bincount(cells, minlength=n * n).reshape(n, n))
+
+    def _plots(self, pack: Pack) -> None:
+        if self.grid_x is not None:
+            outputs, _ = self._record(self.grid_x)
+            pack.add("grid", self.objective.output(outputs[-1]).reshape(GRID, GRID))
+            for i, out in enumerate(outputs[:-1]):
+                if self.infos[i].kind == "linear" and out.shape[1] <= NARROW:
+                    maps = out.T.reshape(-1, GRID, GRID)[:, ::UNIT_MAP_STRIDE, ::UNIT_MAP_STRIDE]
+                    pack.add(f"unit_map_{i}", maps)
+        if self.curve_x is not None:
+            pack.add("curve", self.objective.output(self.model(self.curve_x)))
+        if self.convs:
+            outputs, _ = self._record(self.test_x[:1])
+            for i in self.convs:
+                pack.add(f"feature_map_{i}", outputs[i][0])
+            first = self.layers[self.convs[0]].layer.weight
+            pack.add("filters", first.detach().mean(1))  # (out channels, k, k), averaged over input channels
+
+    def _through_time(self, pack: Pack) -> None:
+        """||dL/dh_t|| of the last recurrent layer for every t, and gate means, by unrolling the cells on the
+        probe batch (the cuDNN-style modules hide their per-step states). Gradients go to the states only."""
+        x = self.probe_x
+        gates_per_layer = []
+        with torch.enable_grad():
+            states: list[torch.Tensor] = []
+            for block in self.recurrent:
+                states, gates = unroll(block, x)
+                gates_per_layer.append(gates)
+                x = torch.stack(states, 1)
+            h = states[-1]
+            n_recurrent = len(self.recurrent)
+            for block in list(self.model.blocks)[n_recurrent:]:
+                h = block(h)
+            loss = self.objective(self.model.head(h), self.probe_y)
+            grads = torch.autograd.grad(loss, states, allow_unused=True)
+        norms = [g.norm() if g is not None else torch.zeros((), device=x.device) for g in grads]
+        pack.add("grad_time", torch.stack(norms))
+        for i, gates in enumerate(gates_per_layer):
+            if gates:
+                pack.add(f"gates_{i}", torch.stack([g.detach() for g in gates.values()]))
+        self.gate_names = [list(g) for g in gates_per_layer]
+
+
+def _histogram(values: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """Share of `values` in each of HIST_BINS equal bins over [lo, hi] (on the device, no host sync)."""
+    index = ((values - lo) / (hi - lo) * HIST_BINS).long().clamp(0, HIST_BINS - 1)
+    counts = torch.zeros(HIST_BINS, device=values.device).index_add_(0, index, torch.ones_like(values))
+    return counts / values.numel()
+
+
+def unroll(block: RecurrentBlock, x: torch.Tensor) -> tuple[list[torch.Tensor], dict[str, torch.Tensor]]:
+    """Run one recurrent layer step by step with its own weights: the states h_1..h_T, and gate means."""
+    rnn = block.rnn
+    w_ih, w_hh, b_ih, b_hh = rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
+    batch, steps = x.shape[0], x.shape[1]
+    h = x.new_zeros(batch, rnn.hidden_size)
+    c = x.new_zeros(batch, rnn.hidden_size)
+    states, sums = [], {}
+    inputs = F.linear(x, w_ih, b_ih)  # (batch, T, gates * hidden)
+    for t in range(steps):
+        recurrent = F.linear(h, w_hh, b_hh)
+        if block.cell == "lstm":
+            i, f, g, o = (inputs[:, t] + recurrent).chunk(4, -1)
+            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            step_gates = {"input": i, "forget": f, "output": o}
+        elif block.cell == "gru":
+            xr, xz, xn = inputs[:, t].chunk(3, -1)
+            hr, hz, hn = recurrent.chunk(3, -1)
+            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+            n = torch.tanh(xn + r * hn)
+            h = (1 - z) * n + z * h
+            step_gates = {"update": z, "reset": r}
+        else:
+            pre = inputs[:, t] + recurrent
+            h = torch.tanh(pre) if block.cell == "rnn_tanh" else torch.relu(pre)
+            step_gates = {}
+        states.append(h)
+        for name, gate in step_gates.items():
+            sums[name] = sums.get(name, 0) + gate.detach().mean()
+    return states, {name: total / steps for name, total in sums.items()}

@@ -1,10 +1,13 @@
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from glassnet.api.deps import ManagerDep
 from glassnet.api.schemas import ErrorOut, RunInfo
-from glassnet.config import ExperimentConfig
+from glassnet.config import LIMITS, ExperimentConfig
+from glassnet.nn.models import count_parameters
+from glassnet.nn.shapes import input_shape, n_outputs
 from glassnet.runs.manager import InvalidTransition, RunLimitReached, RunNotFound
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -31,6 +34,13 @@ def create_run(config: ExperimentConfig, manager: ManagerDep) -> dict:
             raise HTTPException(
                 422, "device: 'cuda' was asked for but this server has no CUDA GPU; use 'auto' or 'cpu'"
             )
+    parameters = count_parameters(input_shape(config.dataset), n_outputs(config.dataset), config.model)
+    if parameters > LIMITS["max_parameters"]:
+        raise HTTPException(
+            422,
+            f"model: {parameters:,} parameters is over the limit of {LIMITS['max_parameters']:,}; "
+            "use fewer or narrower layers",
+        )
     try:
         return manager.create(config).info()
     except RunLimitReached as exc:
@@ -74,3 +84,25 @@ async def delete_run(run_id: str, manager: ManagerDep) -> Response:
     except RunNotFound:
         raise _not_found(run_id) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class RunChanges(BaseModel):
+    """Settings that can change while a run trains."""
+
+    model_config = ConfigDict(extra="forbid")
+    lr: float = Field(ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate.")
+
+
+@router.patch(
+    "/{run_id}",
+    response_model=RunInfo,
+    responses={**NOT_FOUND, 409: {"model": ErrorOut, "description": "The run has ended"}},
+    summary="Change an active run's settings live (the learning rate)",
+)
+def patch_run(run_id: str, changes: RunChanges, manager: ManagerDep) -> dict:
+    try:
+        return manager.set_lr(run_id, changes.lr).info()
+    except RunNotFound:
+        raise _not_found(run_id) from None
+    except InvalidTransition as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
