@@ -1,4 +1,4 @@
-"""What the probe costs: steps/s of a plain PyTorch loop vs the Trainer making frames at frame_hz.
+"""What the probe costs: steps/s of a plain PyTorch loop vs the Trainer making frames at 30 Hz.
 
 Both train the same model on the same data with the same batches; they alternate in one process (so
 drift in the machine's speed hits both alike), and the ratio of their medians is the figure to read.
@@ -30,13 +30,13 @@ CASES = {
 
 def config_for(case: dict) -> ExperimentConfig:
     return ExperimentConfig.model_validate(
-        {"dataset": {"name": "circle", "n_samples": 1000}, "steps": 10**6, "frame_hz": 20, **case}
+        {"dataset": {"name": "circle", "n_samples": 1000}, "steps": 10**6, "frame_hz": 30, **case}
     )
 
 
 def plain_steps_per_second(trainer: Trainer, seconds: float) -> float:
     """The loop a user would write by hand, on the trainer's own model, data and batch order."""
-    model, optimizer, loss_fn = trainer.model, trainer.optimizer, trainer.loss_fn
+    model, optimizer, loss_fn = trainer.model, trainer.optimizer, trainer.objective
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         x, y = trainer._next_batch()
@@ -60,13 +60,13 @@ def trainer_steps_per_second(trainer: Trainer, seconds: float, frame_hz: float) 
     return steps / (time.perf_counter() - start), frames
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each timed stretch")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of plain and trainer")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)  # as in the worker processes
-    print(f"torch {torch.__version__}, {args.rounds} rounds of {args.seconds}s each, frames at 20 Hz")
+    print(f"torch {torch.__version__}, {args.rounds} rounds of {args.seconds}s each, frames at 30 Hz")
     for name, case in CASES.items():
         config = config_for(case)
         plain, probed, frame_counts = [], [], []

@@ -33,13 +33,11 @@ FORKABLE = (
     "eval_every",
     "frame_hz",
 )
-PER_LAYER = (
+# every frame measures these; the rest (DETAIL) at most DETAIL_HZ times a second, carried over in between
+EVERY_FRAME = ("grad_norm", "weight_norm", "update_ratio", "act_grad_norm")
+DETAIL = (
     "act_mean",
     "act_std",
-    "act_grad_norm",
-    "grad_norm",
-    "weight_norm",
-    "update_ratio",
     "dead_fraction",
     "saturation",
     "unit_diversity",
@@ -48,6 +46,7 @@ PER_LAYER = (
     "bn_running_mean",
     "bn_running_var",
 )
+DETAIL_HZ = 10.0
 
 
 def resolve_device(name: str) -> torch.device:
@@ -80,10 +79,11 @@ class Trainer:
         self.frame_count = 0
         self.started = time.monotonic()
         self.current_lr = config.optimizer.lr
-        # device-side accumulators: no host sync per step
-        self.loss_sum = torch.zeros((), device=self.device)
-        self.loss_steps = 0
-        self.first_bad_step = torch.full((), -1, dtype=torch.long, device=self.device)
+        # the losses since the last frame, kept on the device (no host sync per step)
+        self.recent_losses: list[torch.Tensor] = []
+        self.model.train()
+        self.last_detail_time = -math.inf
+        self.detail: dict[str, Any] = {}  # the latest detail figures, repeated in light frames
         # evaluation every eval_every steps, only when a decision depends on it (deterministic in steps)
         reg = config.regularization
         self.needs_eval = reg.early_stopping > 0 or config.schedule.name == "plateau"
@@ -115,8 +115,9 @@ class Trainer:
         self.schedule.base_lr = lr
 
     # ---- training
-    def step(self, measure: bool = False) -> dict[str, Any] | None:
-        """One optimizer step; with `measure`, also the frame describing it."""
+    def step(self, measure: bool = False, detail: bool | None = None) -> dict[str, Any] | None:
+        """One optimizer step; with `measure`, also the frame describing it. `detail` (default: when
+        1/DETAIL_HZ has passed since the last detail frame) adds the probe's full measurement."""
         lr = self.schedule.lr(self.step_count)
         if lr != self.current_lr:
             for group in self.optimizer.param_groups:
@@ -126,7 +127,6 @@ class Trainer:
         reg = self.config.regularization
         if reg.input_noise > 0:
             x = x + reg.input_noise * torch.randn_like(x)
-        self.model.train()
         if measure:
             self.probe.arm()
         try:
@@ -142,16 +142,14 @@ class Trainer:
         before = self.probe.snapshot() if measure else None
         self.optimizer.step()
         self.step_count += 1
-        loss = loss.detach()
-        self.loss_sum += loss
-        self.loss_steps += 1
-        bad = ~torch.isfinite(loss) & (self.first_bad_step < 0)
-        self.first_bad_step = torch.where(bad, self.step_count, self.first_bad_step)
+        self.recent_losses.append(loss.detach())
         if self.needs_eval and self.step_count % self.config.eval_every == 0:
             self._evaluate()
         if grad_norms is None or before is None:
             return None
-        return self._frame(grad_norms, before)
+        if detail is None:
+            detail = time.monotonic() - self.last_detail_time >= 1 / DETAIL_HZ
+        return self._frame(grad_norms, before, detail)
 
     @torch.no_grad()
     def _evaluate(self) -> None:
@@ -171,19 +169,23 @@ class Trainer:
                     f"{self.best_test:.4g} for {patience} evaluations (every {self.config.eval_every} steps)"
                 )
 
-    def _frame(self, grad_norms: torch.Tensor, before: list[torch.Tensor]) -> dict[str, Any]:
+    def _frame(self, grad_norms: torch.Tensor, before: list[torch.Tensor], detail: bool) -> dict[str, Any]:
         pack = Pack()
-        pack.add("train_loss", self.loss_sum / max(1, self.loss_steps))
-        pack.add("first_bad_step", self.first_bad_step)
-        self.probe.measure(pack, grad_norms, before)
+        losses = torch.stack(self.recent_losses)
+        pack.add("train_loss", losses.mean())
+        # the first step since the last frame whose loss was not finite (-1: none)
+        bad = ~torch.isfinite(losses)
+        pack.add("first_bad", torch.where(bad.any(), bad.float().argmax(), -1))
+        self.probe.measure(pack, grad_norms, before, detail)
+        if detail:
+            self.last_detail_time = time.monotonic()
         values = pack.fetch()  # the one host copy
-        frame = self._frame_message(values)
+        frame = self._frame_message(values, first_step=self.step_count - len(losses) + 1)
         self.frame_count += 1
-        self.loss_sum.zero_()
-        self.loss_steps = 0
+        self.recent_losses = []
         return frame
 
-    def _frame_message(self, v: dict[str, np.ndarray]) -> dict[str, Any]:
+    def _frame_message(self, v: dict[str, np.ndarray], first_step: int) -> dict[str, Any]:
         frame: dict[str, Any] = {
             "type": "frame",
             "seq": self.frame_count,
@@ -192,18 +194,29 @@ class Trainer:
             "time": time.monotonic() - self.started,
             "lr": self.current_lr,
             "train_loss": finite_or_none(v["train_loss"]),
+            "first_bad_step": first_step + int(v["first_bad"]) if v["first_bad"] >= 0 else None,
+        }
+        for name in EVERY_FRAME:
+            frame[name] = floats(v[name])
+        if "test_loss" in v:
+            self.detail = self._detail_message(v)
+        frame.update(self.detail)
+        return frame
+
+    def _detail_message(self, v: dict[str, np.ndarray]) -> dict[str, Any]:
+        detail: dict[str, Any] = {
+            "detail_step": self.step_count,
             "test_loss": finite_or_none(v["test_loss"]),
             "train_acc": finite_or_none(v["train_acc"]),
             "test_acc": finite_or_none(v["test_acc"]),
-            "first_bad_step": int(v["first_bad_step"]) if v["first_bad_step"] >= 0 else None,
+            "percentiles": floats(v["percentiles"]),
+            "hist_range": floats(v["hist_range"]),
         }
-        for name in PER_LAYER:
-            frame[name] = floats(v[name])
-        frame["percentiles"] = floats(v["percentiles"])
-        frame["hist_range"] = floats(v["hist_range"])
+        for name in DETAIL:
+            detail[name] = floats(v[name])
         if "grad_time" in v:
-            frame["grad_time"] = floats(v["grad_time"])
-            frame["gates"] = [
+            detail["grad_time"] = floats(v["grad_time"])
+            detail["gates"] = [
                 dict(zip(names, floats(v[f"gates_{i}"]), strict=True)) if names else {}
                 for i, names in enumerate(self.probe.gate_names)
             ]
@@ -215,8 +228,8 @@ class Trainer:
             maps = {k.removeprefix(prefix): dense(a) for k, a in v.items() if k.startswith(prefix)}
             if maps:
                 dense_part[prefix.rstrip("_") + "s"] = maps
-        frame["dense"] = dense_part
-        return frame
+        detail["dense"] = dense_part
+        return detail
 
     def first_bad_layer(self, frame: dict[str, Any]) -> str | None:
         """The first layer (input side) whose gradients, weights or activations are no longer finite."""

@@ -22,12 +22,12 @@ from glassnet.train.pack import Pack
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
 HIST_BINS = 30
-PROBE_POINTS = 256  # the fixed batch activation statistics are measured on
-EVAL_POINTS = 2048  # train/test accuracy and test loss are measured on at most this many points
-STAT_ELEMENTS = 1 << 16  # percentiles and histograms use at most this many values per layer (evenly strided)
+PROBE_POINTS = 256  # the fixed training batch activation statistics and train accuracy are measured on
+EVAL_POINTS = 1024  # test loss and accuracy are measured on at most this many test points
+STAT_ELEMENTS = 1024  # percentiles and histograms use at most this many values per layer (evenly strided)
 SATURATION_MARGIN = 0.03  # share of the output range next to a bound that counts as saturated
-GRID = 32  # the 2-D output grid's resolution
-UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (16 x 16)
+GRID = 24  # the 2-D output grid's resolution
+UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (12 x 12)
 NARROW = 8  # layers this wide or narrower get per-unit maps
 CURVE_POINTS = 100
 
@@ -49,7 +49,6 @@ class Probe:
         self.flat_weights = [w for ws in self.layer_weights for w in ws]
         self.group_of = torch.tensor([i for i, ws in enumerate(self.layer_weights) for _ in ws])
         self.probe_x, self.probe_y = data.x_train[:PROBE_POINTS], data.y_train[:PROBE_POINTS]
-        self.train_x, self.train_y = data.x_train[:EVAL_POINTS], data.y_train[:EVAL_POINTS]
         self.test_x, self.test_y = data.x_test[:EVAL_POINTS], data.y_test[:EVAL_POINTS]
         self.grid_x = data.plot_inputs(GRID) if data.input_kind == "plane" else None
         self.curve_x = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
@@ -110,30 +109,30 @@ class Probe:
         return squares.sqrt()
 
     # ---- the frame
-    def measure(self, pack: Pack, grad_norms: torch.Tensor, before: list[torch.Tensor]) -> None:
-        """Everything else of a frame, after the optimizer step, into `pack`."""
-        model = self.model
+    def measure(self, pack: Pack, grad_norms: torch.Tensor, before: list[torch.Tensor], detail: bool) -> None:
+        """The rest of a frame, after the optimizer step, into `pack`. Every frame gets the gradient, weight
+        and update norms; a `detail` frame also everything measured on the probe and test sets."""
         weight_norms = self._per_layer(torch.stack(torch._foreach_norm([w.detach() for w in self.flat_weights])))
         deltas = torch._foreach_sub([w.detach() for w in self.flat_weights], before)
         update_norms = self._per_layer(torch.stack(torch._foreach_norm(deltas)))
         pack.add("grad_norm", grad_norms)
         pack.add("weight_norm", weight_norms)
         pack.add("update_ratio", torch.log10(update_norms / weight_norms))
-        pack.add(
-            "act_grad_norm",
-            torch.stack(
-                [g if g is not None else torch.tensor(float("nan"), device=grad_norms.device) for g in self.act_grads]
-            ),
-        )
-        pack.add("unit_diversity", torch.stack([self._diversity(ws[0]) for ws in self.layer_weights]))
-        self._bn_stats(pack)
+        nan = torch.tensor(float("nan"), device=grad_norms.device)
+        pack.add("act_grad_norm", torch.stack([nan if g is None else g for g in self.act_grads]))
+        if detail:
+            self._detail(pack)
 
+    def _detail(self, pack: Pack) -> None:
+        model = self.model
+        pack.add("unit_diversity", self._diversities())
+        self._bn_stats(pack)
         was_training = model.training
         model.eval()
         with torch.no_grad():
             outputs, acts = self._record(self.probe_x)
             self._activation_stats(pack, outputs, acts)
-            self._evaluate(pack)
+            self._evaluate(pack, probe_logits=outputs[-1])
             self._plots(pack)
         if self.recurrent:
             self._through_time(pack)
@@ -157,52 +156,79 @@ class Probe:
         return outputs, acts
 
     def _activation_stats(self, pack: Pack, outputs: list, acts: list) -> None:
-        device = self.probe_x.device
-        nan = torch.tensor(float("nan"), device=device)
-        q = torch.tensor([p / 100 for p in PERCENTILES], device=device)
-        means, stds, pcts, hists, ranges, dead, saturation = [], [], [], [], [], [], []
+        """Per-layer statistics of the probe batch's outputs. Layers of the same shape and activation are
+        measured together (one set of batched ops per group), which keeps deep uniform nets cheap."""
+        device, n = self.probe_x.device, self.n_layers
+        results = {
+            name: torch.full((n, *shape), float("nan"), device=device)
+            for name, shape in [
+                ("act_mean", ()),
+                ("act_std", ()),
+                ("percentiles", (len(PERCENTILES),)),
+                ("hist", (HIST_BINS,)),
+                ("hist_range", (2,)),
+                ("dead_fraction", ()),
+                ("saturation", ()),
+            ]
+        }
+        groups: dict[tuple, list[int]] = {}
         for i, out in enumerate(outputs):
-            flat = out.float().reshape(-1)
-            means.append(flat.mean())
-            stds.append(flat.std(unbiased=False))
-            sample = flat[:: max(1, flat.numel() // STAT_ELEMENTS)]
-            pcts.append(torch.quantile(sample, q))
-            lo, hi = sample.min(), sample.max()
-            hi = torch.where(hi > lo, hi, lo + 1)
-            ranges.append(torch.stack([lo, hi]))
-            hists.append(_histogram(sample, lo, hi))
-            activation = self.infos[i].activation
             act = acts[i]
-            if act is not None and activation in DEAD_ACTIVATIONS:
-                d = unit_dim(self.layers[i])
-                units = act.movedim(d, 0).reshape(act.shape[d], -1)
-                dead.append((units == 0).all(dim=1).float().mean())
-            else:
-                dead.append(nan)
-            if act is not None and activation in BOUNDED:
-                low, high = BOUNDED[activation]
-                margin = SATURATION_MARGIN * (high - low)
-                saturation.append(((act - low < margin) | (high - act < margin)).float().mean())
-            else:
-                saturation.append(nan)
-        pack.add("act_mean", torch.stack(means))
-        pack.add("act_std", torch.stack(stds))
-        pack.add("percentiles", torch.stack(pcts))
-        pack.add("hist", torch.stack(hists))
-        pack.add("hist_range", torch.stack(ranges))
-        pack.add("dead_fraction", torch.stack(dead))
-        pack.add("saturation", torch.stack(saturation))
+            key = (
+                tuple(out.shape),
+                None if act is None else tuple(act.shape),
+                self.infos[i].activation,
+                unit_dim(self.layers[i]),
+            )
+            groups.setdefault(key, []).append(i)
+        for (_, _, activation, dim), members in groups.items():
+            index = torch.tensor(members, device=device)
+            flat = torch.stack([outputs[i] for i in members]).float().reshape(len(members), -1)
+            mean = flat.mean(1)
+            std = (flat - mean[:, None]).pow(2).mean(1).sqrt()  # two passes: faster than std_mean's Welford on CPU
+            ordered = flat[:, :: max(1, flat.shape[1] // STAT_ELEMENTS)].sort(dim=1).values
+            lo, hi = ordered[:, 0], ordered[:, -1]
+            hi = torch.where(hi > lo, hi, lo + 1)
+            found = {
+                "act_mean": mean,
+                "act_std": std,
+                "percentiles": _percentiles(ordered),
+                "hist": _histogram(ordered, lo, hi),
+                "hist_range": torch.stack([lo, hi], 1),
+            }
+            if acts[members[0]] is not None and activation in DEAD_ACTIVATIONS | set(BOUNDED):
+                act = torch.stack([acts[i] for i in members])  # (group, batch, ...)
+                if activation in DEAD_ACTIVATIONS:
+                    axis = dim + 1 if dim > 0 else act.dim() - 1  # the unit axis, after the group axis
+                    peak = act.abs().amax(dim=[d for d in range(1, act.dim()) if d != axis])  # (group, units)
+                    found["dead_fraction"] = (peak == 0).float().mean(1)
+                else:
+                    low, high = BOUNDED[activation]
+                    margin = SATURATION_MARGIN * (high - low)
+                    near = (act - low < margin) | (high - act < margin)
+                    found["saturation"] = near.reshape(len(members), -1).float().mean(1)
+            for name, value in found.items():
+                results[name].index_copy_(0, index, value.float())
+        for name, value in results.items():
+            pack.add(name, value)
 
-    @staticmethod
-    def _diversity(weight: torch.Tensor) -> torch.Tensor:
-        """Spread of a layer's units' incoming weight vectors: RMS distance to unit 0's vector over the RMS
-        vector norm. Exactly 0 when every unit has the same weights (as zero init leaves them)."""
-        rows = weight.detach().reshape(weight.shape[0], -1).float()
-        if rows.shape[0] < 2:
-            return torch.tensor(float("nan"), device=weight.device)
-        spread = (rows - rows[:1]).pow(2).sum(1).mean().sqrt()
-        scale = rows.pow(2).sum(1).mean().sqrt()
-        return torch.where(spread == 0, spread, spread / scale)
+    def _diversities(self) -> torch.Tensor:
+        """Per layer: the spread of its units' incoming weight vectors, as the RMS distance to unit 0's vector
+        over the RMS vector norm. Exactly 0 when every unit has the same weights (as zero init leaves them);
+        NaN for a layer of one unit. Layers of one shape are measured together."""
+        main = [ws[0].detach() for ws in self.layer_weights]
+        result = torch.full((self.n_layers,), float("nan"), device=main[0].device)
+        groups: dict[tuple, list[int]] = {}
+        for i, weight in enumerate(main):
+            if weight.shape[0] > 1:
+                groups.setdefault(tuple(weight.shape), []).append(i)
+        for members in groups.values():
+            rows = torch.stack([main[i] for i in members]).flatten(2).float()  # (group, units, fan-in)
+            spread = (rows - rows[:, :1]).pow(2).sum(2).mean(1).sqrt()
+            scale = rows.pow(2).sum(2).mean(1).sqrt()
+            value = torch.where(spread == 0, spread, spread / scale)
+            result.index_copy_(0, torch.tensor(members, device=result.device), value)
+        return result
 
     def _bn_stats(self, pack: Pack) -> None:
         nan = torch.full((self.n_layers,), float("nan"), device=self.probe_x.device)
@@ -219,13 +245,12 @@ class Probe:
         ]:
             pack.add(name, value)
 
-    def _evaluate(self, pack: Pack) -> None:
+    def _evaluate(self, pack: Pack, probe_logits: torch.Tensor) -> None:
         objective = self.objective
         test_logits = self.model(self.test_x)
-        train_logits = self.model(self.train_x)
         pack.add("test_loss", objective(test_logits, self.test_y))
         nan = torch.tensor(float("nan"), device=self.test_x.device)
-        test_acc, train_acc = objective.correct(test_logits, self.test_y), objective.correct(train_logits, self.train_y)
+        test_acc, train_acc = objective.correct(test_logits, self.test_y), objective.correct(probe_logits, self.probe_y)
         pack.add("test_acc", nan if test_acc is None else test_acc)
         pack.add("train_acc", nan if train_acc is None else train_acc)
         if objective.task == "multiclass":
@@ -275,11 +300,23 @@ class Probe:
         self.gate_names = [list(g) for g in gates_per_layer]
 
 
-def _histogram(values: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    """Share of `values` in each of HIST_BINS equal bins over [lo, hi] (on the device, no host sync)."""
-    index = ((values - lo) / (hi - lo) * HIST_BINS).long().clamp(0, HIST_BINS - 1)
-    counts = torch.zeros(HIST_BINS, device=values.device).index_add_(0, index, torch.ones_like(values))
-    return counts / values.numel()
+def _percentiles(ordered: torch.Tensor) -> torch.Tensor:
+    """PERCENTILES of each row of sorted values, interpolated linearly as numpy.percentile does."""
+    n = ordered.shape[-1]
+    position = torch.tensor([p / 100 * (n - 1) for p in PERCENTILES], device=ordered.device)
+    low = position.floor().long()
+    high = (low + 1).clamp(max=n - 1)
+    return torch.lerp(ordered[..., low], ordered[..., high], position - low)
+
+
+def _histogram(ordered: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """Share of each row's sorted values in each of HIST_BINS equal bins over [lo, hi] of that row."""
+    steps = torch.linspace(0, 1, HIST_BINS + 1, device=ordered.device)[1:-1]
+    edges = lo[:, None] + (hi - lo)[:, None] * steps  # (rows, inner edges)
+    cuts = torch.searchsorted(ordered, edges)  # values below each inner edge
+    total = ordered.shape[-1]
+    counts = torch.diff(cuts, dim=1, prepend=cuts.new_zeros(len(cuts), 1), append=cuts.new_full((len(cuts), 1), total))
+    return counts.float() / total
 
 
 def unroll(block: RecurrentBlock, x: torch.Tensor) -> tuple[list[torch.Tensor], dict[str, torch.Tensor]]:
