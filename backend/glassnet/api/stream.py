@@ -38,6 +38,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
             "run": run.info(),
             "layers": channel.layers,
             "frames": channel.history,
+            "events": channel.events,
         }
         await websocket.send_text(json.dumps(hello))
         if run.status in TERMINAL:

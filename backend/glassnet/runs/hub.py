@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HISTORY_LIMIT = 4000  # frames kept per run for late joiners; older ones are thinned out
+EVENT_LIMIT = 500  # events kept per run (detectors re-arm only after a condition clears, so few come)
 
 
 class Subscriber:
@@ -41,6 +42,7 @@ class Subscriber:
 class Channel:
     layers: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     subscribers: set[Subscriber] = field(default_factory=set)
     # set once the worker has described its layers, or the run ended before it could
     started: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,6 +82,8 @@ class Hub:
             channel.started.set()
         if kind == "frame":
             channel.remember(message)
+        elif kind == "event" and len(channel.events) < EVENT_LIMIT:
+            channel.events.append(message)
         text = json.dumps(message)
         for subscriber in channel.subscribers:
             subscriber.push(kind, text)

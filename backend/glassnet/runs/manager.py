@@ -212,6 +212,8 @@ class RunManager:
         if kind == "frame":
             run.step = message[1]["step"]
             self.hub.publish(run.id, message[1])
+        elif kind == "event":
+            self.hub.publish(run.id, message[1])
         elif kind == "status":
             _, status, step, error = message
             self._set_status(run, status, run.step if step is None else step, error)

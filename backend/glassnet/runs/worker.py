@@ -42,9 +42,11 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
 
 
 def _run(conn: Connection, config: ExperimentConfig, checkpoint: bytes | None) -> None:
+    from glassnet.train.insights import Insights
     from glassnet.train.loop import Trainer
 
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
+    insights = Insights([layer.name for layer in trainer.layers])
     conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type))
     conn.send(("status", "running", trainer.step_count, None))
     period = 1.0 / config.frame_hz
@@ -67,14 +69,20 @@ def _run(conn: Connection, config: ExperimentConfig, checkpoint: bytes | None) -
 
         # a frame is due by the clock, on the last step, and on every single step while paused
         now = time.monotonic()
-        due = now - last_frame >= period or trainer.step_count + 1 == config.steps or paused
+        final = trainer.step_count + 1 == config.steps
+        due = now - last_frame >= period or final or paused
         if due and now - last_frame < period:  # never exceed frame_hz, not even for those
             time.sleep(period - (now - last_frame))
-        frame = trainer.step(measure=due)
+        # the last frame and single steps get every figure; others get the detail figures at most DETAIL_HZ
+        frame = trainer.step(measure=due, detail=True if final or paused else None)
         if frame is not None:
             last_frame = time.monotonic()
             conn.send(("frame", frame))
-            if frame["first_bad_step"] is not None or frame["train_loss"] is None:
+            diverged = frame["first_bad_step"] is not None or frame["train_loss"] is None
+            if diverged or frame["detail_step"] == frame["step"]:  # detectors read the detail figures
+                for event in insights.observe(frame):
+                    conn.send(("event", event))
+            if diverged:
                 layer = trainer.first_bad_layer(frame)
                 where = f"; the first layer affected is '{layer}'" if layer else ""
                 step = frame["first_bad_step"] or trainer.step_count

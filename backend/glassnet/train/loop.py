@@ -149,6 +149,7 @@ class Trainer:
             return None
         if detail is None:
             detail = time.monotonic() - self.last_detail_time >= 1 / DETAIL_HZ
+        detail = detail or not self.detail  # the first frame has every figure, so every frame carries them
         return self._frame(grad_norms, before, detail)
 
     @torch.no_grad()
@@ -234,7 +235,7 @@ class Trainer:
     def first_bad_layer(self, frame: dict[str, Any]) -> str | None:
         """The first layer (input side) whose gradients, weights or activations are no longer finite."""
         for i, info in enumerate(self.layers):
-            if any(frame[k][i] is None for k in ("grad_norm", "weight_norm", "act_mean")):
+            if any(frame[k][i] is None for k in ("grad_norm", "weight_norm")):
                 return info.name
         return None
 

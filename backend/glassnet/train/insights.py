@@ -1,0 +1,113 @@
+"""Phenomena detectors: turn frames into events a newcomer can read ("hidden 3: 71% of units are dead").
+
+Each detector looks at one detail frame and says which (kind, layer) conditions hold now. An event is
+sent when a condition starts to hold, and the detector re-arms once it has cleared, so a lasting
+condition is reported once, not every frame. Thresholds are named here, next to what they mean.
+"""
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+DEAD_SHARE = 0.5  # a layer with more than half its units dead
+SATURATED_SHARE = 0.5  # more than half of a layer's outputs within 3% of the activation's bounds
+VANISHING_RATIO = 1e-3  # first hidden layer's gradient norm below this share of the last layer's
+EXPLODING_RATIO = 1e3  # ... or above this multiple
+SYMMETRY_STEPS = 20  # units still identical after this many steps never will be
+OVERFIT_RISE = 1.10  # test loss 10% above its best while the train loss keeps falling
+UPDATE_RATIO_HIGH = -1.0  # log10 ||dW||/||W|| above -1: each step moves weights by over 10%
+LOSS_SPIKE = 3.0  # train loss above 3x its best after it had fallen
+
+EXPLANATIONS = {
+    "diverged": "The loss is no longer finite: the weights blew up. Lower the learning rate or clip gradients.",
+    "dead_units": "These ReLU units output 0 for every example, so no gradient reaches them and they never recover.",
+    "vanishing_gradients": "Gradients shrink layer by layer on the way back, so the first layers barely learn.",
+    "exploding_gradients": "Gradients grow layer by layer on the way back; steps in the first layers are huge.",
+    "saturation": "Most outputs sit at the activation's flat ends, where its gradient is nearly 0.",
+    "no_symmetry_breaking": "All units of this layer have identical weights, so they compute the same thing: "
+    "the layer acts like a single unit. Random initialization breaks the symmetry.",
+    "overfitting": "The test loss rises while the training loss still falls: the net memorizes the training set.",
+    "lr_too_high": "Steps are too large for the loss surface: the loss jumps up or weights change by >10% a step.",
+}
+
+
+@dataclass
+class Insights:
+    layer_names: list[str]
+    active: set[tuple[str, int | None]] = field(default_factory=set)
+    best_test: float = math.inf
+    train_at_best_test: float = math.inf
+    best_train: float = math.inf
+
+    def observe(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        """Events that start with this frame."""
+        now = dict(self._conditions(frame))
+        events = [
+            self._event(kind, layer, frame["step"], message)
+            for (kind, layer), message in now.items()
+            if (kind, layer) not in self.active
+        ]
+        self.active = set(now)
+        return events
+
+    def _event(self, kind: str, layer: int | None, step: int, message: str) -> dict[str, Any]:
+        return {
+            "type": "event",
+            "kind": kind,
+            "step": step,
+            "layer": None if layer is None else self.layer_names[layer],
+            "layer_index": layer,
+            "message": message,
+            "explanation": EXPLANATIONS[kind],
+        }
+
+    def _conditions(self, f: dict[str, Any]):
+        names = self.layer_names
+        if f.get("first_bad_step") is not None or f.get("train_loss") is None:
+            yield ("diverged", None), f"the loss became non-finite at step {f.get('first_bad_step') or f['step']}"
+            return
+        hidden = range(len(names) - 1)
+        for i in hidden:
+            dead = f["dead_fraction"][i]
+            if dead is not None and dead > DEAD_SHARE:
+                yield ("dead_units", i), f"{names[i]}: {dead:.0%} of its units are dead"
+            saturated = f["saturation"][i]
+            if saturated is not None and saturated > SATURATED_SHARE:
+                yield ("saturation", i), f"{names[i]}: {saturated:.0%} of its outputs are saturated"
+            diversity = f["unit_diversity"][i]
+            if diversity == 0 and f["step"] >= SYMMETRY_STEPS:
+                yield ("no_symmetry_breaking", i), f"{names[i]}: all units still have identical weights"
+        grads = f["grad_norm"]
+        if len(grads) >= 3 and grads[0] is not None and grads[-2] is not None and grads[-2] > 0:
+            ratio = grads[0] / grads[-2]
+            if ratio < VANISHING_RATIO:
+                yield ("vanishing_gradients", 0), (f"{names[0]}'s gradient is {ratio:.1e} times {names[-2]}'s")
+            elif ratio > EXPLODING_RATIO:
+                yield ("exploding_gradients", 0), f"{names[0]}'s gradient is {ratio:.1e} times {names[-2]}'s"
+        ratios = [(r, i) for i, r in enumerate(f["update_ratio"]) if r is not None]
+        if ratios and max(ratios)[0] > UPDATE_RATIO_HIGH:
+            r, i = max(ratios)
+            yield ("lr_too_high", i), f"{names[i]}'s weights change by 10^{r:.1f} of their size per step"
+        yield from self._loss_trends(f)
+
+    def _loss_trends(self, f: dict[str, Any]):
+        train, test = f["train_loss"], f.get("test_loss")
+        if train is not None:
+            if train > LOSS_SPIKE * self.best_train and self.best_train < math.inf:
+                yield (
+                    ("lr_too_high", None),
+                    f"the training loss jumped to {train:.3g} (best so far {self.best_train:.3g})",
+                )
+            self.best_train = min(self.best_train, train)
+        if test is None or train is None:
+            return
+        if test < self.best_test:
+            self.best_test, self.train_at_best_test = test, train
+        elif test > OVERFIT_RISE * self.best_test and train < self.train_at_best_test:
+            yield (
+                ("overfitting", None),
+                (
+                    f"test loss {test:.3g} is up from its best {self.best_test:.3g} while the training loss fell "
+                    f"from {self.train_at_best_test:.3g} to {train:.3g}"
+                ),
+            )

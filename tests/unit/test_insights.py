@@ -1,0 +1,67 @@
+from glassnet.train.insights import DEAD_SHARE, SYMMETRY_STEPS, Insights
+
+NAMES = ["hidden 1", "hidden 2", "output"]
+
+
+def frame(step: int, **changes) -> dict:
+    base = {
+        "step": step,
+        "first_bad_step": None,
+        "train_loss": 0.5,
+        "test_loss": 0.5,
+        "dead_fraction": [0.0, 0.0, None],
+        "saturation": [None, None, None],
+        "unit_diversity": [0.8, 0.9, None],
+        "grad_norm": [0.1, 0.1, 0.1],
+        "update_ratio": [-3.0, -3.0, -3.0],
+    }
+    return {**base, **changes}
+
+
+def kinds(events: list[dict]) -> list[tuple[str, str | None]]:
+    return [(e["kind"], e["layer"]) for e in events]
+
+
+def test_a_healthy_frame_has_no_events():
+    assert Insights(NAMES).observe(frame(100)) == []
+
+
+def test_an_event_is_sent_when_a_condition_starts_and_again_only_after_it_cleared():
+    insights = Insights(NAMES)
+    dead = {"dead_fraction": [0.0, DEAD_SHARE + 0.2, None]}
+    first = insights.observe(frame(10, **dead))
+    assert kinds(first) == [("dead_units", "hidden 2")]
+    assert first[0]["step"] == 10 and "70%" in first[0]["message"] and first[0]["explanation"]
+    assert insights.observe(frame(20, **dead)) == []  # still dead: said once
+    assert insights.observe(frame(30)) == []  # cleared
+    assert kinds(insights.observe(frame(40, **dead))) == [("dead_units", "hidden 2")]
+
+
+def test_each_detector_fires_on_its_condition():
+    cases = {
+        "saturation": {"saturation": [0.9, 0.1, None]},
+        "no_symmetry_breaking": {"unit_diversity": [0.0, 0.0, None]},
+        "vanishing_gradients": {"grad_norm": [1e-6, 0.1, 0.1]},
+        "exploding_gradients": {"grad_norm": [1e3, 0.1, 0.1]},
+        "lr_too_high": {"update_ratio": [-0.5, -3.0, -3.0]},
+        "diverged": {"first_bad_step": 7, "train_loss": None},
+    }
+    for kind, change in cases.items():
+        events = Insights(NAMES).observe(frame(SYMMETRY_STEPS, **change))
+        assert kind in [e["kind"] for e in events], kind
+
+
+def test_symmetry_is_judged_only_after_some_steps():
+    assert Insights(NAMES).observe(frame(1, unit_diversity=[0.0, 0.0, None])) == []
+
+
+def test_overfitting_needs_test_loss_rising_while_train_loss_falls():
+    insights = Insights(NAMES)
+    insights.observe(frame(100, train_loss=0.4, test_loss=0.30))
+    assert insights.observe(frame(200, train_loss=0.3, test_loss=0.31)) == []  # within 10%
+    events = insights.observe(frame(300, train_loss=0.2, test_loss=0.40))
+    assert kinds(events) == [("overfitting", None)]
+    # test rising while train rises too is not overfitting
+    other = Insights(NAMES)
+    other.observe(frame(100, train_loss=0.4, test_loss=0.30))
+    assert other.observe(frame(200, train_loss=0.5, test_loss=0.40)) == []
