@@ -24,7 +24,7 @@ PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
 HIST_BINS = 30
 PROBE_POINTS = 256  # the fixed training batch activation statistics and train accuracy are measured on
 EVAL_POINTS = 1024  # test loss and accuracy are measured on at most this many test points
-STAT_ELEMENTS = 1024  # percentiles and histograms use at most this many values per layer (evenly strided)
+STAT_ELEMENTS = 1024  # percentiles and histograms use at most this many values per layer (a fixed random subset)
 SATURATION_MARGIN = 0.03  # share of the output range next to a bound that counts as saturated
 GRID = 24  # the 2-D output grid's resolution
 UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (12 x 12)
@@ -63,6 +63,7 @@ class Probe:
         self.act_grads: list[torch.Tensor | None] = []
         self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.gate_names: list[list[str]] = []
+        self.subsets: dict[int, torch.Tensor] = {}
 
     # ---- on the measured training step
     def arm(self) -> None:
@@ -186,7 +187,7 @@ class Probe:
             flat = torch.stack([outputs[i] for i in members]).float().reshape(len(members), -1)
             mean = flat.mean(1)
             std = (flat - mean[:, None]).pow(2).mean(1).sqrt()  # two passes: faster than std_mean's Welford on CPU
-            ordered = flat[:, :: max(1, flat.shape[1] // STAT_ELEMENTS)].sort(dim=1).values
+            ordered = flat[:, self._subset(flat.shape[1], device)].sort(dim=1).values
             lo, hi = ordered[:, 0], ordered[:, -1]
             hi = torch.where(hi > lo, hi, lo + 1)
             found = {
@@ -211,6 +212,16 @@ class Probe:
                 results[name].index_copy_(0, index, value.float())
         for name, value in results.items():
             pack.add(name, value)
+
+    def _subset(self, n: int, device: torch.device) -> torch.Tensor | slice:
+        """Which of a layer's n values the percentiles and histogram use: all of them up to STAT_ELEMENTS,
+        else a fixed random subset. (A stride would alias with the layer's width and skip whole units.)"""
+        if n <= STAT_ELEMENTS:
+            return slice(None)
+        if n not in self.subsets:
+            generator = torch.Generator().manual_seed(n)
+            self.subsets[n] = torch.randperm(n, generator=generator)[:STAT_ELEMENTS].to(device)
+        return self.subsets[n]
 
     def _diversities(self) -> torch.Tensor:
         """Per layer: the spread of its units' incoming weight vectors, as the RMS distance to unit 0's vector
