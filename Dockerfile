@@ -22,11 +22,12 @@ RUN make venv VENV=/opt/venv PIP_TARGET=. TORCH_SPEC="${TORCH_SPEC}" TORCH_PIP_A
 
 # 3. a slim runtime, as a non-root user
 FROM python:3.11-slim AS runtime
-RUN useradd --create-home --uid 10001 glassnet
+RUN useradd --create-home --uid 10001 glassnet && mkdir /data && chown glassnet /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     GLASSNET_HOST=0.0.0.0 \
     GLASSNET_PORT=8000 \
+    GLASSNET_DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 USER glassnet
 WORKDIR /home/glassnet

@@ -31,8 +31,8 @@ def small_config() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    """The real app (worker pool, hub, routes) behind an in-process client."""
-    app = create_app(Settings(prewarm=1, max_runs=4))
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The real app (worker pool, hub, store, routes) behind an in-process client, with its own data dir."""
+    app = create_app(Settings(workers=1, max_runs=4, data_dir=tmp_path_factory.mktemp("data")))
     with TestClient(app) as test_client:
         yield test_client

@@ -1,5 +1,6 @@
 """Server settings, read from GLASSNET_* environment variables."""
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -14,6 +15,14 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 in Docker.")
     port: int = Field(8000, ge=1, le=65535)
     max_runs: int = Field(4, ge=1, le=256, description="Runs that may be active (running or paused) at once.")
-    prewarm: int = Field(1, ge=0, le=64, description="Idle worker processes kept ready with torch imported.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=64,
+        description="Idle worker processes kept ready with torch imported (default: the number of cores).",
+    )
+    data_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".glassnet", description="Where the run database and weights live."
+    )
     torch_threads: int = Field(1, ge=1, le=256, description="torch threads per worker process.")
     static_dir: Path = Field(STATIC_DIR, description="The built UI.")

@@ -59,18 +59,18 @@ def test_create_then_read_a_run(client, small_config):
         time.sleep(0.1)
     assert got["step"] == small_config["steps"]
     assert got["device"] == "cpu" or got["device"] == "cuda"
-    assert run["id"] in [r["id"] for r in client.get("/api/runs").json()]
+    assert run["id"] in [r["id"] for r in client.get("/api/runs").json()["items"]]
 
 
 @pytest.mark.parametrize(("case", "change", "field"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS])
 def test_invalid_config_is_422_naming_the_field(client, small_config, case, change, field):
-    before = len(client.get("/api/runs").json())
+    before = client.get("/api/runs").json()["total"]
     response = client.post("/api/runs", json={**small_config, **change})
     assert response.status_code == 422, response.text
     body = response.json()
     assert field in body["detail"]
     assert field in [e["field"] for e in body["errors"]]
-    assert len(client.get("/api/runs").json()) == before
+    assert client.get("/api/runs").json()["total"] == before
 
 
 @pytest.mark.parametrize("missing", ["dataset", "model", "optimizer"])

@@ -36,7 +36,7 @@ def server_url(artifacts: Path) -> Iterator[str]:
     if not static.is_file():
         pytest.fail("the UI is not built: run `make ui` (make test does)")
     port = free_port()
-    env = {**os.environ, "GLASSNET_PREWARM": "1"}
+    env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / "e2e-data")}
     log_path = artifacts / "e2e-server.log"
     log = log_path.open("w")  # a file, not a pipe: an unread pipe would block the server once full
     process = subprocess.Popen(

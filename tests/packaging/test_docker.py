@@ -93,6 +93,9 @@ def test_compose_serves_port_8000_with_a_healthcheck():
     assert "/api/health" in " ".join(service["healthcheck"]["test"])
     assert service["environment"]["GLASSNET_HOST"] == "0.0.0.0"
     assert "deploy" not in service  # the default is CPU only
+    # runs persist in a named volume mounted where the server keeps its data
+    data_dir = service["environment"]["GLASSNET_DATA_DIR"]
+    assert f"glassnet-data:{data_dir}" in service["volumes"] and "glassnet-data" in compose["volumes"]
 
 
 def test_gpu_compose_reserves_the_nvidia_device_for_the_same_service():

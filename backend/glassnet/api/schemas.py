@@ -2,12 +2,12 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from glassnet.config import LIMITS, ExperimentConfig
 from glassnet.registry import CHOICES
 
-RunStatus = Literal["pending", "running", "paused", "finished", "stopped", "failed", "diverged"]
+RunStatus = Literal["pending", "running", "paused", "finished", "stopped", "failed", "diverged", "interrupted"]
 
 
 class Health(BaseModel):
@@ -55,8 +55,39 @@ class RunInfo(BaseModel):
     step: int
     config: ExperimentConfig
     created_at: str
+    updated_at: str
     device: str | None
     error: str | None
+    parent: str | None = Field(description="The run this one was forked from.")
+    summary: dict[str, float | None] = Field(description="The latest train/test loss and accuracy, and seconds.")
+
+
+class RunPage(BaseModel):
+    items: list[RunInfo]
+    total: int = Field(description="Runs that match the filter, on all pages.")
+    limit: int
+    offset: int
+
+
+class SeriesOut(BaseModel):
+    min: list[float | None]
+    max: list[float | None]
+    last: list[float | None]
+
+
+class Metrics(BaseModel):
+    step: list[int] = Field(description="The last step of each point (each point summarizes a range of steps).")
+    series: dict[str, SeriesOut] = Field(description="Per series: min, max and last value in each point's range.")
+
+
+class ForkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: int | None = Field(None, ge=0, description="Fork at this step (default: the run's current step).")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Parts of the config to change, e.g. {"optimizer": {"lr": 0.001}}. The data, the model '
+        "and the seed define the state a fork continues from, so they cannot change.",
+    )
 
 
 class ErrorOut(BaseModel):

@@ -28,6 +28,20 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         await websocket.close(code=4404)
         return
 
+    if run.status in TERMINAL or run_id not in manager.hub.channels:
+        # an ended run: its stored history, then a normal close
+        hello = {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "run": run.info(),
+            "layers": run.layers,
+            "frames": manager.history(run).frames(len(run.layers)),
+            "events": run.events,
+        }
+        await websocket.send_text(json.dumps(hello))
+        await websocket.close()
+        return
+
     channel, subscriber = manager.hub.subscribe(run_id)
     try:
         # a run's layers are known once its worker has built the model (a second or two at most)

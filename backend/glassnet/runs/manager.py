@@ -1,12 +1,14 @@
 """Run lifecycle: each run trains in its own worker process, taken from a pool of pre-warmed ones.
 
-A reader thread per run turns the worker's pipe into calls on the event loop, which update the run and
-publish to the hub. A worker that dies without a last word turns its run `failed` with the exit code.
+A reader thread per run turns the worker's pipe into calls on the event loop, which update the run,
+record its history and events, persist it, and publish to the hub. A worker that dies without a last
+word turns its run `failed` with the exit code. Runs survive restarts through the store; those that were
+active when the server stopped come back `interrupted`.
 """
 
 import asyncio
-import contextlib
-import multiprocessing as mp
+import copy
+import logging
 import threading
 import time
 import uuid
@@ -16,14 +18,22 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from pydantic import ValidationError
+
 from glassnet.config import ExperimentConfig
+from glassnet.runs.history import History, frame_values
 from glassnet.runs.hub import Hub
-from glassnet.runs.worker import worker_main
+from glassnet.runs.pool import WorkerPool
+from glassnet.runs.store import Store
 from glassnet.settings import Settings
 
 ACTIVE = frozenset({"pending", "running", "paused"})
-TERMINAL = frozenset({"finished", "stopped", "failed", "diverged"})
+TERMINAL = frozenset({"finished", "stopped", "failed", "diverged", "interrupted"})
 COMMAND_TIMEOUT = 1.0  # seconds a worker has to answer a command before it is stopped by force
+HISTORY_FLUSH = 10.0  # seconds between writes of a training run's history
+EVENT_LIMIT = 500
+SUMMARY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
+log = logging.getLogger("glassnet")
 
 
 class RunNotFound(KeyError):
@@ -38,18 +48,40 @@ class InvalidTransition(RuntimeError):
     pass
 
 
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 @dataclass
 class Run:
     id: str
-    config: ExperimentConfig
+    config: ExperimentConfig  # as it is now (a live lr change updates it)
     created_at: str
+    updated_at: str = ""
     status: str = "pending"
     step: int = 0
     device: str | None = None
     error: str | None = None
+    parent: str | None = None
     layers: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # live learning-rate changes: {"step": the worker's step when applied, "lr": new, "from": old}
+    lr_changes: list[dict[str, Any]] = field(default_factory=list)
+    # how to rebuild the state this run started from: [{"config", "until", "lr_changes"}, ...] (forks)
+    lineage: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    history: History | None = field(default_factory=History)  # None: in the store, not loaded yet
     process: BaseProcess | None = None
     conn: Connection | None = None
+    flushed_at: float = 0.0
+    weights_waiters: dict[str, asyncio.Future] = field(default_factory=dict)
+
+    def start_config(self) -> dict[str, Any]:
+        """The config the run was started with (before live changes)."""
+        config = self.config.model_dump(mode="json")
+        if self.lr_changes:
+            config["optimizer"]["lr"] = self.lr_changes[0]["from"]
+        return config
 
     def info(self) -> dict[str, Any]:
         return {
@@ -58,48 +90,48 @@ class Run:
             "step": self.step,
             "config": self.config.model_dump(mode="json"),
             "created_at": self.created_at,
+            "updated_at": self.updated_at or self.created_at,
             "device": self.device,
             "error": self.error,
+            "parent": self.parent,
+            "summary": self.summary,
         }
 
+    def row(self) -> dict[str, Any]:
+        info = self.info()
+        return {
+            **{
+                k: info[k]
+                for k in ("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "summary")
+            },
+            "config": info["config"],
+            "layers": self.layers,
+            "events": self.events,
+            "lr_changes": self.lr_changes,
+            "lineage": self.lineage,
+        }
 
-class WorkerPool:
-    """Keeps `size` idle worker processes that have already imported torch."""
-
-    def __init__(self, size: int, torch_threads: int) -> None:
-        self.size = size
-        self.torch_threads = torch_threads
-        self.context = mp.get_context("spawn")
-        self.idle: list[tuple[BaseProcess, Connection]] = []
-
-    def _spawn(self) -> tuple[BaseProcess, Connection]:
-        parent, child = self.context.Pipe()
-        process = self.context.Process(target=worker_main, args=(child, self.torch_threads), daemon=True)
-        process.start()
-        child.close()
-        return process, parent
-
-    def fill(self) -> None:
-        self.idle = [(p, c) for p, c in self.idle if p.is_alive()]
-        while len(self.idle) < self.size:
-            self.idle.append(self._spawn())
-
-    def take(self) -> tuple[BaseProcess, Connection]:
-        while self.idle:
-            process, conn = self.idle.pop(0)
-            if process.is_alive():
-                return process, conn
-        return self._spawn()
-
-    def shutdown(self) -> None:
-        for _, conn in self.idle:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-        for process, _ in self.idle:
-            process.join(timeout=2)
-            if process.is_alive():
-                process.terminate()
-        self.idle.clear()
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Run":
+        fields = {
+            k: row[k]
+            for k in (
+                "id",
+                "created_at",
+                "updated_at",
+                "status",
+                "step",
+                "device",
+                "error",
+                "parent",
+                "layers",
+                "events",
+                "lr_changes",
+                "lineage",
+                "summary",
+            )
+        }
+        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **fields)
 
 
 class RunManager:
@@ -107,17 +139,30 @@ class RunManager:
         self.settings = settings
         self.hub = hub
         self.loop = loop
-        self.pool = WorkerPool(settings.prewarm, settings.torch_threads)
+        self.pool = WorkerPool(settings.workers, settings.torch_threads)
+        self.store = Store(settings.data_dir / "glassnet.db")
+        self.weights_dir = settings.data_dir / "weights"
         self.runs: dict[str, Run] = {}
 
     def start(self) -> None:
+        interrupted = self.store.mark_interrupted(ACTIVE)
+        for row in self.store.load_runs():
+            try:
+                self.runs[row["id"]] = Run.from_row(row)
+            except ValidationError as exc:  # a run saved by a version with another config schema
+                log.warning("run %s is not loaded: its config no longer validates (%s)", row["id"], exc)
+        if interrupted:
+            log.warning("%d run(s) were active when the server stopped; they are marked interrupted", interrupted)
         self.pool.fill()
 
     def shutdown(self) -> None:
         for run in self.runs.values():
             if run.process is not None and run.process.is_alive():
                 run.process.terminate()
+            if run.status in ACTIVE:
+                self._set_status(run, "interrupted", run.step, "the server stopped while the run was active")
         self.pool.shutdown()
+        self.store.close()
 
     # ---- queries
     def get(self, run_id: str) -> Run:
@@ -126,28 +171,60 @@ class RunManager:
         except KeyError:
             raise RunNotFound(run_id) from None
 
-    def list(self) -> list[Run]:
-        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)
+    def list(self, status: str | None = None) -> list[Run]:
+        runs = [r for r in self.runs.values() if status is None or r.status == status]
+        return sorted(runs, key=lambda r: r.created_at, reverse=True)
 
     def active_count(self) -> int:
         return sum(run.status in ACTIVE for run in self.runs.values())
 
+    def history(self, run: Run) -> History:
+        if run.history is None:
+            data = self.store.load_history(run.id)
+            run.history = History.from_json(data) if data else History()
+        return run.history
+
     # ---- lifecycle
-    def create(self, config: ExperimentConfig, checkpoint: bytes | None = None) -> Run:
+    def create(self, config: ExperimentConfig, parent: Run | None = None, fork_step: int | None = None) -> Run:
         if self.active_count() >= self.settings.max_runs:
             raise RunLimitReached(
                 f"too many active runs: the limit is {self.settings.max_runs} running or paused at once "
                 "(GLASSNET_MAX_RUNS); stop one first"
             )
-        created = datetime.now(UTC).isoformat(timespec="microseconds")
-        run = Run(id=uuid.uuid4().hex[:12], config=config, created_at=created)
+        created = now_iso()
+        run = Run(id=uuid.uuid4().hex[:12], config=config, created_at=created, updated_at=created)
+        if parent is not None:
+            run.parent = parent.id
+            run.lineage = [
+                *copy.deepcopy(parent.lineage),
+                {
+                    "config": parent.start_config(),
+                    "until": fork_step,
+                    "lr_changes": [c for c in parent.lr_changes if c["step"] < (fork_step or 0)],
+                },
+            ]
         run.process, run.conn = self.pool.take()
         self.runs[run.id] = run
         self.hub.open(run.id)
-        run.conn.send((config.model_dump(mode="json"), checkpoint))
+        self.store.save_run(run.row())
+        run.conn.send({"config": config.model_dump(mode="json"), "replay": run.lineage})
         threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
         self.pool.fill()
         return run
+
+    def fork(self, run_id: str, step: int | None, changes: dict[str, Any]) -> Run:
+        """A new run that continues `run_id` from `step` (default: its current step) with `changes`."""
+        parent = self.get(run_id)
+        at = parent.step if step is None else step
+        if not 0 <= at <= parent.step:
+            raise InvalidTransition(f"step: {at} is outside 0..{parent.step}, the steps run {parent.id} has trained")
+        merged = _merge(parent.start_config(), changes)
+        if parent.lr_changes and "lr" not in changes.get("optimizer", {}):
+            applied = [c for c in parent.lr_changes if c["step"] < at]  # the lr in force at the fork
+            if applied:
+                merged["optimizer"]["lr"] = applied[-1]["lr"]
+        config = ExperimentConfig.model_validate(merged)
+        return self.create(config, parent=parent, fork_step=at)
 
     async def command(self, run_id: str, command: str) -> Run:
         """pause, resume, step or stop; waits (briefly) until the worker has acted on it."""
@@ -166,14 +243,35 @@ class RunManager:
             self._kill(run, "stopped", None)  # the worker did not answer in time
         return run
 
-    def set_lr(self, run_id: str, lr: float) -> Run:
-        """A live change of the learning rate of an active run."""
+    async def set_lr(self, run_id: str, lr: float) -> Run:
+        """A live change of the learning rate of an active run; waits (briefly) for the worker's word."""
         run = self.get(run_id)
         if run.status not in ACTIVE:
             raise InvalidTransition(f"run {run.id} is {run.status}; the learning rate can change while it is active")
+        changes = len(run.lr_changes)
         self._send(run, ("set", {"lr": lr}))
-        run.config = run.config.model_copy(update={"optimizer": run.config.optimizer.model_copy(update={"lr": lr})})
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        while len(run.lr_changes) == changes and run.status in ACTIVE and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
         return run
+
+    async def weights(self, run_id: str) -> bytes | None:
+        """The model's weights as safetensors: the final ones of an ended run, the current ones of an active
+        run (asked of its worker). None if the run ended before it had any."""
+        run = self.get(run_id)
+        path = self.weights_dir / f"{run.id}.safetensors"
+        if run.status not in ACTIVE or run.conn is None:
+            return path.read_bytes() if path.is_file() else None
+        request = uuid.uuid4().hex
+        future = self.loop.create_future()
+        run.weights_waiters[request] = future
+        self._send(run, ("weights", request))
+        try:
+            return await asyncio.wait_for(future, timeout=10)
+        except TimeoutError:
+            return path.read_bytes() if path.is_file() else None
+        finally:
+            run.weights_waiters.pop(request, None)
 
     async def delete(self, run_id: str) -> None:
         run = self.get(run_id)
@@ -181,6 +279,8 @@ class RunManager:
             await self.command(run_id, "stop")
         del self.runs[run_id]
         self.hub.close(run_id)
+        self.store.delete(run_id)
+        (self.weights_dir / f"{run_id}.safetensors").unlink(missing_ok=True)
 
     # ---- plumbing
     def _send(self, run: Run, message: Any) -> None:
@@ -210,9 +310,10 @@ class RunManager:
     def _on_message(self, run: Run, message: tuple) -> None:
         kind = message[0]
         if kind == "frame":
-            run.step = message[1]["step"]
-            self.hub.publish(run.id, message[1])
+            self._on_frame(run, message[1])
         elif kind == "event":
+            if len(run.events) < EVENT_LIMIT:
+                run.events.append(message[1])
             self.hub.publish(run.id, message[1])
         elif kind == "status":
             _, status, step, error = message
@@ -220,14 +321,58 @@ class RunManager:
         elif kind == "layers":
             run.layers, run.device = message[1], message[2]
             self.hub.describe(run.id, run.layers)
+            self.store.save_run(run.row())
+        elif kind == "lr_set":
+            _, step, lr, old = message
+            run.lr_changes.append({"step": step, "lr": lr, "from": old})
+            run.config = run.config.model_copy(update={"optimizer": run.config.optimizer.model_copy(update={"lr": lr})})
+            self.store.save_run(run.row())
+        elif kind == "weights":
+            _, request, data = message
+            if request is None:  # the final weights, as the run ends
+                self.weights_dir.mkdir(parents=True, exist_ok=True)
+                (self.weights_dir / f"{run.id}.safetensors").write_bytes(data)
+            elif request in run.weights_waiters and not run.weights_waiters[request].done():
+                run.weights_waiters[request].set_result(data)
+
+    def _on_frame(self, run: Run, frame: dict[str, Any]) -> None:
+        run.step = frame["step"]
+        run.summary = {k: frame.get(k) for k in SUMMARY_KEYS} | {"time": frame.get("time")}
+        self.history(run).add(frame["step"], frame_values(frame))
+        if time.monotonic() - run.flushed_at > HISTORY_FLUSH:
+            self._flush(run)
+        self.hub.publish(run.id, frame)
+
+    def _flush(self, run: Run) -> None:
+        run.flushed_at = time.monotonic()
+        run.updated_at = now_iso()
+        self.store.save_run(run.row())
+        if run.history is not None:
+            self.store.save_history(run.id, run.history.to_json())
 
     def _on_exit(self, run: Run, exitcode: int | None) -> None:
         if run.status in ACTIVE:
             how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
             self._set_status(run, "failed", run.step, f"the worker process {how} before the run ended")
+        for future in run.weights_waiters.values():
+            if not future.done():
+                future.set_result(None)
 
     def _set_status(self, run: Run, status: str, step: int, error: str | None) -> None:
         if run.status in TERMINAL:
             return  # the first ending wins
         run.status, run.step, run.error = status, step, error
+        self._flush(run)
         self.hub.publish(run.id, {"type": "status", "status": status, "step": step, "error": error})
+        if status in TERMINAL:
+            self.hub.close(run.id)  # its raw frames go; clients joining later get the stored history
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out

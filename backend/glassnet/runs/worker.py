@@ -1,10 +1,12 @@
 """The worker process: imports torch once, waits for a run, trains it and reports over a pipe.
 
-The job is (config, checkpoint or None). Messages to the server are tuples: ("layers", [LayerInfo dict],
-device), ("frame", frame message), ("status", status, step, error), ("checkpoint", request id, bytes).
-Commands from the server: "pause", "resume", "step", "stop", ("set", {"lr": x}), ("checkpoint", request id).
-The worker polls for commands between steps, so a stop lands within one step; a process that does not
-answer is terminated by the manager.
+The job is {"config", "replay"}: `replay` lists the segments that rebuild a fork's starting point
+(training is deterministic, so replaying the parent's config and its live changes up to the fork step
+gives exactly the parent's state there). Messages to the server are tuples: ("layers", [LayerInfo dict],
+device), ("frame", frame), ("event", event), ("status", status, step, error), ("lr_set", step, lr, old lr),
+("weights", request id or None for the final ones, safetensors bytes). Commands from the server: "pause",
+"resume", "step", "stop", ("set", {"lr": x}), ("weights", request id). The worker polls for commands
+between steps, so a stop lands within one step; a worker that does not answer is terminated.
 """
 
 import contextlib
@@ -19,9 +21,9 @@ from glassnet.config import ExperimentConfig
 
 
 def worker_main(conn: Connection, torch_threads: int) -> None:
-    import torch  # the expensive import happens here, while the worker waits in the pool
+    import torch  # the expensive imports happen here, while the worker waits in the pool
 
-    import glassnet.train.loop  # noqa: F401  (and the engine's, so a run starts at once)
+    import glassnet.train.loop  # noqa: F401
 
     torch.set_num_threads(torch_threads)
     try:
@@ -31,8 +33,7 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
     if job is None:  # the pool is shutting down
         return
     try:
-        config, checkpoint = job
-        _run(conn, ExperimentConfig.model_validate(config), checkpoint)
+        _run(conn, ExperimentConfig.model_validate(job["config"]), job["replay"])
     except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
         reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         with contextlib.suppress(OSError):  # unless the server itself is gone
@@ -41,10 +42,34 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
         conn.close()
 
 
-def _run(conn: Connection, config: ExperimentConfig, checkpoint: bytes | None) -> None:
+def replay(segments: list[dict[str, Any]]) -> bytes | None:
+    """Train through each segment's config up to its `until` step, applying its live lr changes."""
+    from glassnet.train.loop import Trainer
+
+    checkpoint = None
+    for segment in segments:
+        config = ExperimentConfig.model_validate(segment["config"])
+        trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
+        changes = {c["step"]: c["lr"] for c in segment["lr_changes"]}
+        while trainer.step_count < segment["until"]:
+            if trainer.step_count in changes:
+                trainer.set_lr(changes[trainer.step_count])
+            trainer.step()
+        checkpoint = trainer.checkpoint()
+    return checkpoint
+
+
+def weights(trainer: Any) -> bytes:
+    from safetensors.torch import save
+
+    return save({k: v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()})
+
+
+def _run(conn: Connection, config: ExperimentConfig, segments: list[dict[str, Any]]) -> None:
     from glassnet.train.insights import Insights
     from glassnet.train.loop import Trainer
 
+    checkpoint = replay(segments) if segments else None
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
     insights = Insights([layer.name for layer in trainer.layers])
     conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type))
@@ -53,12 +78,15 @@ def _run(conn: Connection, config: ExperimentConfig, checkpoint: bytes | None) -
     last_frame = -math.inf
     paused = False
 
+    def end(status: str, reason: str | None) -> None:
+        conn.send(("weights", None, weights(trainer)))
+        conn.send(("status", status, trainer.step_count, reason))
+
     while trainer.step_count < config.steps:
         # while paused, block until a command comes; while running, only look
         command: Any = conn.recv() if paused else (conn.recv() if conn.poll() else None)
         if command == "stop":
-            conn.send(("status", "stopped", trainer.step_count, None))
-            return
+            return end("stopped", None)
         if command in ("pause", "resume") and paused != (command == "pause"):
             paused = command == "pause"
             conn.send(("status", "paused" if paused else "running", trainer.step_count, None))
@@ -86,20 +114,18 @@ def _run(conn: Connection, config: ExperimentConfig, checkpoint: bytes | None) -
                 layer = trainer.first_bad_layer(frame)
                 where = f"; the first layer affected is '{layer}'" if layer else ""
                 step = frame["first_bad_step"] or trainer.step_count
-                conn.send(
-                    ("status", "diverged", trainer.step_count, f"the loss became non-finite at step {step}{where}")
-                )
-                return
+                return end("diverged", f"the loss became non-finite at step {step}{where}")
         if trainer.stop_reason:
-            conn.send(("status", "finished", trainer.step_count, trainer.stop_reason))
-            return
+            return end("finished", trainer.stop_reason)
 
-    conn.send(("status", "finished", trainer.step_count, None))
+    return end("finished", None)
 
 
 def _apply(conn: Connection, trainer: Any, command: tuple) -> None:
     kind, value = command
     if kind == "set" and "lr" in value:
+        old = trainer.schedule.base_lr
         trainer.set_lr(float(value["lr"]))
-    elif kind == "checkpoint":
-        conn.send(("checkpoint", value, trainer.step_count, trainer.checkpoint()))
+        conn.send(("lr_set", trainer.step_count, float(value["lr"]), old))
+    elif kind == "weights":
+        conn.send(("weights", value, weights(trainer)))

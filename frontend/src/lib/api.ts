@@ -11,6 +11,7 @@ export type DatasetConfig = Schemas['DatasetConfig'];
 export type ModelConfig = Schemas['ModelConfig'];
 export type OptimizerConfig = Schemas['OptimizerConfig'];
 export type RunInfo = Schemas['RunInfo'];
+export type RunPage = Schemas['RunPage'];
 export type RunStatus = RunInfo['status'];
 export type Options = Schemas['Options'];
 export type Choice = Options['activations'][number];
@@ -90,7 +91,7 @@ const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
   options: () => request<Options>('GET', '/api/options'),
-  listRuns: () => request<RunInfo[]>('GET', '/api/runs'),
+  listRuns: () => request<RunPage>('GET', '/api/runs'),
   getRun: (id: string) => request<RunInfo>('GET', runPath(id)),
   createRun: (config: ExperimentConfig) => request<RunInfo>('POST', '/api/runs', config),
   pauseRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/pause`),

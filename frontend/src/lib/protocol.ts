@@ -5,8 +5,18 @@ import type { RunInfo, RunStatus } from './api';
 
 export const PROTOCOL_VERSION = 1;
 
-/** Every run status the UI knows (docs/protocol.md); `diverged` ends a run like `failed`. */
-export const RUN_STATUSES = ['pending', 'running', 'paused', 'finished', 'stopped', 'failed', 'diverged'] as const;
+/** Every run status the UI knows (docs/protocol.md); `diverged` ends a run like `failed`, and
+ * `interrupted` is a run whose server stopped while it trained. */
+export const RUN_STATUSES = [
+  'pending',
+  'running',
+  'paused',
+  'finished',
+  'stopped',
+  'failed',
+  'diverged',
+  'interrupted',
+] as const;
 // `npm run check` fails here when the server's RunStatus gains a value this UI does not know.
 type UnknownStatus = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
 const allStatusesKnown: [UnknownStatus] extends [never] ? true : UnknownStatus = true;

@@ -46,7 +46,7 @@ export class RunSession {
     if (ended && isActive(status)) return;
     this.status = status;
     if (step !== undefined && step > this.step) this.step = step;
-    if (status === 'failed' || status === 'diverged') {
+    if (status === 'failed' || status === 'diverged' || status === 'interrupted') {
       this.error = `Run ${status}: ${error || 'no reason given'}`;
     }
   }

@@ -1,0 +1,47 @@
+"""A pool of pre-warmed worker processes: each has imported torch and the engine and waits for one run."""
+
+import contextlib
+import multiprocessing as mp
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from glassnet.runs.worker import worker_main
+
+
+class WorkerPool:
+    """Keeps `size` idle worker processes that have already imported torch."""
+
+    def __init__(self, size: int, torch_threads: int) -> None:
+        self.size = size
+        self.torch_threads = torch_threads
+        self.context = mp.get_context("spawn")
+        self.idle: list[tuple[BaseProcess, Connection]] = []
+
+    def _spawn(self) -> tuple[BaseProcess, Connection]:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=worker_main, args=(child, self.torch_threads), daemon=True)
+        process.start()
+        child.close()
+        return process, parent
+
+    def fill(self) -> None:
+        self.idle = [(p, c) for p, c in self.idle if p.is_alive()]
+        while len(self.idle) < self.size:
+            self.idle.append(self._spawn())
+
+    def take(self) -> tuple[BaseProcess, Connection]:
+        while self.idle:
+            process, conn = self.idle.pop(0)
+            if process.is_alive():
+                return process, conn
+        return self._spawn()
+
+    def shutdown(self) -> None:
+        for _, conn in self.idle:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for process, _ in self.idle:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+        self.idle.clear()
