@@ -33,5 +33,5 @@ USER glassnet
 WORKDIR /home/glassnet
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request as u; t = os.environ.get('GLASSNET_TOKEN'); u.urlopen(u.Request('http://127.0.0.1:8000/api/health', headers={'Authorization': 'Bearer ' + t} if t else {}), timeout=4)"]
 CMD ["glassnet", "serve"]

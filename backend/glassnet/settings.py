@@ -25,4 +25,7 @@ class Settings(BaseSettings):
         default_factory=lambda: Path.home() / ".glassnet", description="Where the run database and weights live."
     )
     torch_threads: int = Field(1, ge=1, le=256, description="torch threads per worker process.")
+    token: str | None = Field(
+        None, min_length=8, description="When set, every REST call and stream needs it (Bearer header, or ?token=)."
+    )
     static_dir: Path = Field(STATIC_DIR, description="The built UI.")

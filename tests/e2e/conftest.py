@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,14 +31,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url(artifacts: Path) -> Iterator[str]:
+@contextmanager
+def running_server(artifacts: Path, name: str, **env: str) -> Iterator[str]:
+    """`glassnet serve` on a free port, with its own data dir; its log goes to test-artifacts/<name>.log."""
     static = ROOT / "backend" / "glassnet" / "static" / "index.html"
     if not static.is_file():
         pytest.fail("the UI is not built: run `make ui` (make test does)")
     port = free_port()
-    env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / "e2e-data")}
-    log_path = artifacts / "e2e-server.log"
+    env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / f"{name}-data"), **env}
+    log_path = artifacts / f"{name}.log"
     log = log_path.open("w")  # a file, not a pipe: an unread pipe would block the server once full
     process = subprocess.Popen(
         [sys.executable, "-m", "glassnet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -46,24 +48,32 @@ def server_url(artifacts: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {env['GLASSNET_TOKEN']}"} if "GLASSNET_TOKEN" in env else {}
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield url
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1, headers=headers).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(artifacts: Path) -> Iterator[str]:
+    with running_server(artifacts, "e2e-server") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -204,3 +204,20 @@ def test_early_stopping_ends_the_run_with_its_reason():
         trainer.step()
     assert trainer.stop_reason is not None and "early stopping" in trainer.stop_reason
     assert trainer.step_count < 10
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_layer_with_non_finite_outputs_has_no_dead_or_saturated_share(activation):
+    """NaN is not 0 and not near a bound: such a layer's dead fraction and saturation are null, not 0."""
+    import torch
+
+    from glassnet.train.pack import Pack
+
+    trainer = Trainer(config(model={"activation": activation}))
+    with torch.no_grad():
+        trainer.model.blocks[1].layer.weight.fill_(float("nan"))
+    pack = Pack()
+    trainer.probe._detail(pack)  # measure as a detail frame does, without a step that spreads the NaN
+    values = pack.fetch()["dead_fraction" if activation == "relu" else "saturation"]
+    assert values[0] == values[0]  # the first layer is still finite: a real share
+    assert values[1] != values[1]  # NaN (null on the wire), not 0

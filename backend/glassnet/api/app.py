@@ -4,14 +4,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from glassnet import __version__
 from glassnet.api import stream
+from glassnet.api.deps import require_token
 from glassnet.api.routes import health, options, runs
+from glassnet.api.schemas import ErrorOut
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import RunManager
 from glassnet.settings import Settings
@@ -59,8 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, _validation_error)
+    protected = [Depends(require_token)]
     for module in (health, options, runs):
-        app.include_router(module.router, prefix="/api")
+        app.include_router(
+            module.router,
+            prefix="/api",
+            dependencies=protected,
+            responses={401: {"model": ErrorOut, "description": "A token is set and was not sent"}},
+        )
     app.include_router(stream.router, prefix="/api")
 
     if (settings.static_dir / "index.html").is_file():

@@ -10,6 +10,7 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from glassnet.api.deps import UNAUTHORIZED, websocket_token_ok
 from glassnet.runs.manager import TERMINAL, RunManager
 
 PROTOCOL_VERSION = 1
@@ -22,6 +23,10 @@ router = APIRouter()
 async def stream(websocket: WebSocket, run_id: str) -> None:
     manager: RunManager = websocket.app.state.manager
     await websocket.accept()
+    if not websocket_token_ok(websocket):
+        await websocket.send_json({"type": "error", "detail": UNAUTHORIZED})
+        await websocket.close(code=4401)
+        return
     run = manager.runs.get(run_id)
     if run is None:
         await websocket.send_json({"type": "error", "detail": f"run '{run_id}' not found"})

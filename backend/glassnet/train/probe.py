@@ -199,15 +199,18 @@ class Probe:
             }
             if acts[members[0]] is not None and activation in DEAD_ACTIVATIONS | set(BOUNDED):
                 act = torch.stack([acts[i] for i in members])  # (group, batch, ...)
+                # a layer whose outputs are not finite has no dead or saturated share: NaN, sent as null
+                finite = torch.isfinite(act.reshape(len(members), -1)).all(1)
+                nan = torch.tensor(float("nan"), device=device)
                 if activation in DEAD_ACTIVATIONS:
                     axis = dim + 1 if dim > 0 else act.dim() - 1  # the unit axis, after the group axis
                     peak = act.abs().amax(dim=[d for d in range(1, act.dim()) if d != axis])  # (group, units)
-                    found["dead_fraction"] = (peak == 0).float().mean(1)
+                    found["dead_fraction"] = torch.where(finite, (peak == 0).float().mean(1), nan)
                 else:
                     low, high = BOUNDED[activation]
                     margin = SATURATION_MARGIN * (high - low)
                     near = (act - low < margin) | (high - act < margin)
-                    found["saturation"] = near.reshape(len(members), -1).float().mean(1)
+                    found["saturation"] = torch.where(finite, near.reshape(len(members), -1).float().mean(1), nan)
             for name, value in found.items():
                 results[name].index_copy_(0, index, value.float())
         for name, value in results.items():

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, errorMessage, streamUrl } from './api';
+import { ApiError, accessToken, errorMessage, streamUrl } from './api';
 
 describe('errorMessage', () => {
   it("uses the server's detail", () => {
@@ -34,5 +34,33 @@ describe('streamUrl', () => {
     expect(streamUrl('abc', { protocol: 'http:', host: 'localhost:8000' })).toBe('ws://localhost:8000/api/runs/abc/stream');
     expect(streamUrl('abc', { protocol: 'https:', host: 'glass.example' })).toBe('wss://glass.example/api/runs/abc/stream');
     expect(streamUrl('a/b', { protocol: 'http:', host: 'h' })).toBe('ws://h/api/runs/a%2Fb/stream');
+  });
+});
+
+describe('access token', () => {
+  function memoryStorage(): Storage {
+    const data = new Map<string, string>();
+    return {
+      getItem: (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) => void data.set(k, v),
+      removeItem: (k: string) => void data.delete(k),
+      clear: () => data.clear(),
+      key: () => null,
+      get length() {
+        return data.size;
+      },
+    };
+  }
+
+  it('comes from ?token= and is remembered for later visits', () => {
+    const store = memoryStorage();
+    expect(accessToken('?token=s3cret-token', store)).toBe('s3cret-token');
+    expect(accessToken('', store)).toBe('s3cret-token');
+    expect(accessToken('', memoryStorage())).toBeNull();
+  });
+
+  it('rides on the stream URL as a query parameter', () => {
+    expect(streamUrl('abc', { protocol: 'http:', host: 'h' }, 'a b&c')).toBe('ws://h/api/runs/abc/stream?token=a%20b%26c');
+    expect(streamUrl('abc', { protocol: 'http:', host: 'h' }, null)).toBe('ws://h/api/runs/abc/stream');
   });
 });

@@ -62,14 +62,26 @@ export function errorMessage(status: number, body: unknown): ApiError {
   return new ApiError(status, message, fieldErrors);
 }
 
+const TOKEN_KEY = 'glassnet-token';
+
+/** The server's access token, if it needs one: from the page's `?token=` (remembered), else remembered. */
+export function accessToken(search: string = globalThis.location?.search ?? '', store: Storage | undefined = globalThis.localStorage): string | null {
+  const fromUrl = new URLSearchParams(search).get('token');
+  if (fromUrl) {
+    store?.setItem(TOKEN_KEY, fromUrl);
+    return fromUrl;
+  }
+  return store?.getItem(TOKEN_KEY) ?? null;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = accessToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
   try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
   }
@@ -81,6 +93,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     } catch {
       parsed = text;
     }
+  }
+  if (res.status === 401) {
+    throw new ApiError(401, 'This server needs an access token: open the page as /?token=<token> (it is remembered).');
   }
   if (!res.ok) throw errorMessage(res.status, parsed);
   return parsed as T;
@@ -100,8 +115,13 @@ export const api = {
   deleteRun: (id: string) => request<void>('DELETE', runPath(id)),
 };
 
-/** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https. */
-export function streamUrl(id: string, loc: { protocol: string; host: string } = location): string {
+/** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https, with the token if any. */
+export function streamUrl(
+  id: string,
+  loc: { protocol: string; host: string } = location,
+  token: string | null = accessToken(),
+): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}${runPath(id)}/stream`;
+  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  return `${scheme}//${loc.host}${runPath(id)}/stream${query}`;
 }
