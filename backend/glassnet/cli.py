@@ -1,38 +1,274 @@
-"""Command line: `glassnet serve` (more commands come with the run service)."""
+"""Command line: `glassnet serve`, `glassnet run CONFIG.json`, `glassnet runs`, `glassnet openapi`."""
 
 import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 from glassnet import __version__
 from glassnet.settings import Settings
 
+PROGRESS_EVERY = 0.1  # seconds between progress updates (and measured frames, headless)
 
-def main(argv: list[str] | None = None) -> None:
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="glassnet", description="Glassnet: watch neural networks learn.")
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
     serve = commands.add_parser("serve", help="serve the UI and the API")
     serve.add_argument("--host", help="address to listen on (GLASSNET_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (GLASSNET_PORT, default 8000)")
+
+    run = commands.add_parser("run", help="train one config, headless or on a server, with a progress bar")
+    run.add_argument("config", type=Path, help="a JSON file with an experiment config (as POST /api/runs takes)")
+    run.add_argument("--out", type=Path, help="write the metrics there: .csv (one row per point) or .json")
+    run.add_argument("--server", help="train on this server (e.g. http://127.0.0.1:8000) instead of here")
+    run.add_argument("--token", help="the server's access token, if it has one")
+
+    runs = commands.add_parser("runs", help="list a server's runs, newest first")
+    runs.add_argument("--server", default="http://127.0.0.1:8000")
+    runs.add_argument("--token")
+    runs.add_argument("--status", help="only runs in this status")
+    runs.add_argument("--limit", type=int, default=20)
+
     commands.add_parser("openapi", help="print the OpenAPI schema (the frontend's types are generated from it)")
     args = parser.parse_args(argv)
 
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "openapi":
-        import json
-
         from glassnet.api.app import create_app
 
         print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))
+        return 0
+    if args.command == "runs":
+        return _runs(args)
+    return _run(args)
 
-    if args.command == "serve":
-        import uvicorn
 
-        from glassnet.api.app import create_app
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
 
-        overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
-        settings = Settings(**overrides)
-        print(f"Glassnet {__version__} on http://{settings.host}:{settings.port}")
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    from glassnet.api.app import create_app
+
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = Settings(**overrides)
+    print(f"Glassnet {__version__} on http://{settings.host}:{settings.port}")
+    # pings find half-open sockets: a client that stops answering is dropped within 20 s
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws_ping_interval=10,
+        ws_ping_timeout=10,
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from glassnet.config import ExperimentConfig
+
+    try:
+        raw = json.loads(args.config.read_text())
+        config = ExperimentConfig.model_validate(raw)
+    except (OSError, json.JSONDecodeError) as exc:
+        return _fail(f"cannot read {args.config}: {exc}")
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return _fail(f"{args.config} is not a valid config: {problems}")
+    if args.out and args.out.suffix not in (".csv", ".json"):
+        return _fail(f"--out: {args.out} must end in .csv or .json")
+    summary = _on_server(args, raw, config.steps) if args.server else _headless(config, args.out)
+    if summary is None:
+        return 1
+    _table(summary)
+    return 0 if summary["status"] == "finished" else 1
+
+
+def _headless(config: Any, out: Path | None) -> dict[str, Any]:
+    import torch
+
+    from glassnet.runs.history import History, frame_values, metrics_csv
+    from glassnet.train.insights import Insights
+    from glassnet.train.loop import Trainer
+
+    torch.set_num_threads(Settings().torch_threads)  # as in the server's workers: small nets run best on one
+    trainer = Trainer(config)
+    history = History()
+    insights = Insights([layer.name for layer in trainer.layers])
+    status, reason, frame, last = "finished", None, None, -1.0
+    progress = Progress(config.steps)
+    while trainer.step_count < config.steps:
+        due = time.monotonic() - last >= PROGRESS_EVERY or trainer.step_count + 1 == config.steps
+        measured = trainer.step(measure=due)
+        if measured is not None:
+            frame, last = measured, time.monotonic()
+            history.add(frame["step"], frame_values(frame))
+            progress.show(frame)
+            for event in insights.observe(frame) if frame["detail_step"] == frame["step"] else []:
+                progress.note(f"step {event['step']}: {event['message']}")
+            if frame["first_bad_step"] is not None or frame["train_loss"] is None:
+                status, reason = "diverged", f"the loss became non-finite at step {frame['first_bad_step']}"
+                break
+        if trainer.stop_reason:
+            reason = trainer.stop_reason
+            break
+    progress.done()
+    if out is not None:
+        metrics = history.series()
+        if out.suffix == ".csv":
+            out.write_text(metrics_csv(metrics))
+        else:
+            layers = [vars(layer) for layer in trainer.layers]
+            out.write_text(json.dumps({"config": config.model_dump(mode="json"), "layers": layers, "metrics": metrics}))
+    return {
+        "run": "headless",
+        "status": status,
+        "reason": reason,
+        "step": trainer.step_count,
+        "device": trainer.device.type,
+        **_figures(frame),
+    }
+
+
+def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dict[str, Any] | None:
+    from glassnet.client import Client, GlassnetError
+
+    with Client(args.server, token=args.token) as client:
+        try:
+            run = client.create_run(raw)
+            progress = Progress(steps)
+            frame = None
+            for message in client.stream(run["id"]):
+                if message["type"] == "frame":
+                    frame = message
+                    progress.show(frame)
+                elif message["type"] == "event":
+                    progress.note(f"step {message['step']}: {message['message']}")
+            progress.done()
+            final = client.wait(run["id"], timeout=30)
+            if args.out:
+                exported = client.export(run["id"], format=args.out.suffix[1:])
+                args.out.write_text(exported if isinstance(exported, str) else json.dumps(exported))
+        except (GlassnetError, OSError) as exc:
+            _fail(f"{args.server}: {exc}")
+            return None
+    return {
+        "run": final["id"],
+        "status": final["status"],
+        "reason": final["error"],
+        "step": final["step"],
+        "device": final["device"],
+        **_figures(frame or final["summary"]),
+    }
+
+
+def _figures(frame: dict[str, Any] | None) -> dict[str, Any]:
+    frame = frame or {}
+    return {k: frame.get(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc", "time")}
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from glassnet.client import Client, GlassnetError
+
+    with Client(args.server, token=args.token) as client:
+        try:
+            page = client.runs(status=args.status, limit=args.limit)
+        except (GlassnetError, OSError) as exc:
+            return _fail(f"{args.server}: {exc}")
+    rows = [["id", "status", "step", "dataset", "model", "optimizer", "test loss", "created"]]
+    for run in page["items"]:
+        c = run["config"]
+        model = f"{c['model']['kind']} {c['model']['hidden']} {c['model']['activation']}"
+        rows.append(
+            [
+                run["id"],
+                run["status"],
+                str(run["step"]),
+                c["dataset"]["name"],
+                model,
+                f"{c['optimizer']['name']} {c['optimizer']['lr']:g}",
+                _number(run["summary"].get("test_loss")),
+                run["created_at"][:19].replace("T", " "),
+            ]
+        )
+    _print_rows(rows)
+    print(f"{len(page['items'])} of {page['total']} run(s)")
+    return 0
+
+
+class Progress:
+    """A one-line progress bar on a terminal; a line every few seconds otherwise (logs, CI)."""
+
+    def __init__(self, total: int, width: int = 30) -> None:
+        self.total, self.width = total, width
+        self.tty = sys.stderr.isatty()
+        self.last_line = 0.0
+
+    def show(self, frame: dict[str, Any]) -> None:
+        share = min(1.0, frame["step"] / self.total)
+        bar = "#" * round(share * self.width)
+        line = (
+            f"[{bar:<{self.width}}] {share:4.0%} step {frame['step']}/{self.total}  "
+            f"train {_number(frame.get('train_loss'))}  test {_number(frame.get('test_loss'))}"
+        )
+        if self.tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif time.monotonic() - self.last_line > 2 or frame["step"] >= self.total:
+            print(line, file=sys.stderr, flush=True)
+            self.last_line = time.monotonic()
+
+    def note(self, text: str) -> None:
+        print(("\n" if self.tty else "") + text, file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
+def _table(summary: dict[str, Any]) -> None:
+    rows = [
+        ["run", summary["run"]],
+        ["status", summary["status"]],
+        ["steps", str(summary["step"])],
+        ["device", str(summary["device"])],
+        ["train loss", _number(summary["train_loss"])],
+        ["test loss", _number(summary["test_loss"])],
+        ["train accuracy", _percent(summary["train_acc"])],
+        ["test accuracy", _percent(summary["test_acc"])],
+        ["seconds", _number(summary["time"])],
+    ]
+    if summary.get("reason"):
+        rows.append(["note", summary["reason"]])
+    _print_rows(rows)
+
+
+def _print_rows(rows: Iterable[list[str]]) -> None:
+    rows = list(rows)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _fail(message: str) -> int:
+    print(f"glassnet: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -28,4 +28,6 @@ class Settings(BaseSettings):
     token: str | None = Field(
         None, min_length=8, description="When set, every REST call and stream needs it (Bearer header, or ?token=)."
     )
+    max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body (JSON) in bytes.")
+    max_upload_bytes: int = Field(5 << 20, ge=1024, description="Largest dataset upload (CSV) in bytes.")
     static_dir: Path = Field(STATIC_DIR, description="The built UI.")

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from glassnet import __version__
 from glassnet.api import stream
 from glassnet.api.deps import require_token
+from glassnet.api.limits import BodyLimit
 from glassnet.api.routes import health, options, runs
 from glassnet.api.schemas import ErrorOut
 from glassnet.runs.hub import Hub
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
     protected = [Depends(require_token)]
     for module in (health, options, runs):

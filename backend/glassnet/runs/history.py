@@ -5,6 +5,8 @@ it, so a spike or a dip survives any amount of decimation. When the buckets are 
 pairs (each bucket then covers twice the steps), so memory stays bounded however long the run.
 """
 
+import csv
+import io
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,3 +144,14 @@ class History:
         history.open_count = data["open_count"]
         history.buckets = [Bucket(first, last, values) for first, last, values in data["buckets"]]
         return history
+
+
+def metrics_csv(metrics: dict[str, Any]) -> str:
+    """A `History.series()` result as CSV: one row per point, the step and each series' last value."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names = list(metrics["series"])
+    writer.writerow(["step", *names])
+    for i, step in enumerate(metrics["step"]):
+        writer.writerow([step, *("" if (v := metrics["series"][n]["last"][i]) is None else v for n in names)])
+    return out.getvalue()

@@ -29,7 +29,8 @@ from glassnet.settings import Settings
 
 ACTIVE = frozenset({"pending", "running", "paused"})
 TERMINAL = frozenset({"finished", "stopped", "failed", "diverged", "interrupted"})
-COMMAND_TIMEOUT = 1.0  # seconds a worker has to answer a command before it is stopped by force
+COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
+STOP_TIMEOUT = 1.0  # seconds a worker has to stop before it is terminated
 HISTORY_FLUSH = 10.0  # seconds between writes of a training run's history
 EVENT_LIMIT = 500
 SUMMARY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
@@ -236,7 +237,7 @@ class RunManager:
             )
         before = (run.status, run.step)
         self._send(run, command)
-        deadline = time.monotonic() + COMMAND_TIMEOUT
+        deadline = time.monotonic() + (STOP_TIMEOUT if command == "stop" else COMMAND_TIMEOUT)
         while (run.status, run.step) == before and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         if command == "stop" and run.status in ACTIVE:

@@ -1,8 +1,9 @@
 """Phenomena detectors: turn frames into events a newcomer can read ("hidden 3: 71% of units are dead").
 
 Each detector looks at one detail frame and says which (kind, layer) conditions hold now. An event is
-sent when a condition starts to hold, and the detector re-arms once it has cleared, so a lasting
-condition is reported once, not every frame. Thresholds are named here, next to what they mean.
+sent once a condition has held for HOLD frames in a row (divergence at once), and the detector re-arms
+only after the condition has been clear for REARM frames, so a lasting or flickering condition (a noisy
+test loss) is reported once, not every frame. Thresholds are named here, next to what they mean.
 """
 
 import math
@@ -17,6 +18,8 @@ SYMMETRY_STEPS = 20  # units still identical after this many steps never will be
 OVERFIT_RISE = 1.10  # test loss 10% above its best while the train loss keeps falling
 UPDATE_RATIO_HIGH = -1.0  # log10 ||dW||/||W|| above -1: each step moves weights by over 10%
 LOSS_SPIKE = 3.0  # train loss above 3x its best after it had fallen
+HOLD = 3  # detail frames (about 0.3 s) a condition must hold before it is reported
+REARM = 10  # detail frames it must stay clear before it can be reported again
 
 EXPLANATIONS = {
     "diverged": "The loss is no longer finite: the weights blew up. Lower the learning rate or clip gradients.",
@@ -34,20 +37,25 @@ EXPLANATIONS = {
 @dataclass
 class Insights:
     layer_names: list[str]
-    active: set[tuple[str, int | None]] = field(default_factory=set)
+    held: dict[tuple[str, int | None], int] = field(default_factory=dict)  # frames each condition has held
+    reported: dict[tuple[str, int | None], int] = field(default_factory=dict)  # reported: frames clear since
     best_test: float = math.inf
     train_at_best_test: float = math.inf
     best_train: float = math.inf
 
     def observe(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
-        """Events that start with this frame."""
+        """Events that this frame confirms."""
         now = dict(self._conditions(frame))
-        events = [
-            self._event(kind, layer, frame["step"], message)
-            for (kind, layer), message in now.items()
-            if (kind, layer) not in self.active
-        ]
-        self.active = set(now)
+        self.held = {key: self.held.get(key, 0) + 1 for key in now}
+        for key in list(self.reported):
+            self.reported[key] = 0 if key in now else self.reported[key] + 1
+            if self.reported[key] >= REARM:
+                del self.reported[key]
+        events = []
+        for (kind, layer), message in now.items():
+            if (kind, layer) not in self.reported and (self.held[(kind, layer)] >= HOLD or kind == "diverged"):
+                self.reported[(kind, layer)] = 0
+                events.append(self._event(kind, layer, frame["step"], message))
         return events
 
     def _event(self, kind: str, layer: int | None, step: int, message: str) -> dict[str, Any]:

@@ -1,5 +1,3 @@
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -11,6 +9,7 @@ from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPag
 from glassnet.config import LIMITS, ExperimentConfig
 from glassnet.nn.models import count_parameters
 from glassnet.nn.shapes import input_shape, n_outputs
+from glassnet.runs.history import metrics_csv
 from glassnet.runs.manager import InvalidTransition, RunLimitReached, RunNotFound
 from glassnet.train.loop import FORKABLE
 
@@ -199,13 +198,7 @@ def export_run(run_id: str, manager: ManagerDep, format: Literal["csv", "json"] 
             "metrics": metrics,
         }
         return Response(json.dumps(body), media_type="application/json", headers=headers)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    names = list(metrics["series"])
-    writer.writerow(["step", *names])
-    for i, step in enumerate(metrics["step"]):
-        writer.writerow([step, *("" if (v := metrics["series"][n]["last"][i]) is None else v for n in names)])
-    return Response(out.getvalue(), media_type="text/csv", headers=headers)
+    return Response(metrics_csv(metrics), media_type="text/csv", headers=headers)
 
 
 @router.get(

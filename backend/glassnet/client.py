@@ -1,0 +1,168 @@
+"""A Python client for a Glassnet server: start runs, follow their frames, fetch metrics and weights.
+
+    from glassnet.client import Client
+    gn = Client("http://127.0.0.1:8000")            # token=... if the server has GLASSNET_TOKEN
+    run = gn.create_run({"dataset": {"name": "spiral"},
+                         "model": {"hidden": [16, 16], "activation": "relu"},
+                         "optimizer": {"name": "adam", "lr": 0.01}, "steps": 2000})
+    for frame in gn.frames(run["id"]):                # live, until the run ends
+        print(frame["step"], frame["train_loss"])
+    gn.metrics(run["id"], series=["test_loss"])       # the stored history
+    fork = gn.fork(run["id"], step=500, changes={"optimizer": {"lr": 0.001}})
+
+Every method returns the server's JSON (dicts and lists) and raises GlassnetError with the server's
+message (which names the field or limit) on a 4xx or 5xx answer.
+"""
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+TERMINAL = {"finished", "stopped", "failed", "diverged", "interrupted"}
+
+
+class GlassnetError(RuntimeError):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class Client:
+    def __init__(self, url: str = "http://127.0.0.1:8000", token: str | None = None, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.is_error:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text
+            raise GlassnetError(response.status_code, str(detail))
+        if response.status_code == 204 or not response.content:
+            return None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+    # ---- the server
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/api/health")
+
+    def options(self) -> dict[str, Any]:
+        """Every choice, parameter range, limit and the default config."""
+        return self._call("GET", "/api/options")
+
+    # ---- runs
+    def create_run(self, config: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/api/runs", json=config)
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/runs/{run_id}")
+
+    def runs(self, status: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        params = {"limit": limit, "offset": offset} | ({"status": status} if status else {})
+        return self._call("GET", "/api/runs", params=params)
+
+    def pause(self, run_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/runs/{run_id}/pause")
+
+    def resume(self, run_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/runs/{run_id}/resume")
+
+    def step(self, run_id: str) -> dict[str, Any]:
+        """One optimizer step of a paused run."""
+        return self._call("POST", f"/api/runs/{run_id}/step")
+
+    def stop(self, run_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/runs/{run_id}/stop")
+
+    def set_lr(self, run_id: str, lr: float) -> dict[str, Any]:
+        return self._call("PATCH", f"/api/runs/{run_id}", json={"lr": lr})
+
+    def fork(self, run_id: str, step: int | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new run continuing `run_id` from `step` (default: its current step) with `changes`."""
+        return self._call("POST", f"/api/runs/{run_id}/fork", json={"step": step, "changes": changes or {}})
+
+    def delete(self, run_id: str) -> None:
+        self._call("DELETE", f"/api/runs/{run_id}")
+
+    def metrics(
+        self,
+        run_id: str,
+        series: list[str] | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        max_points: int = 1000,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"max_points": max_points}
+        if series:
+            params["series"] = ",".join(series)
+        if first is not None:
+            params["first"] = first
+        if last is not None:
+            params["last"] = last
+        return self._call("GET", f"/api/runs/{run_id}/metrics", params=params)
+
+    def export(self, run_id: str, format: str = "csv") -> str | dict[str, Any]:
+        """The run's metrics as CSV text, or everything about it as a dict (format="json")."""
+        result = self._call("GET", f"/api/runs/{run_id}/export", params={"format": format})
+        return result.decode() if isinstance(result, bytes) else result
+
+    def weights(self, run_id: str) -> dict[str, Any]:
+        """The model's weights as torch tensors (loaded from safetensors, never pickle)."""
+        from safetensors.torch import load
+
+        return load(self._call("GET", f"/api/runs/{run_id}/checkpoint"))
+
+    # ---- following a run
+    def stream(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every message of the run's stream (hello, frame, event, status) until the server closes it."""
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        ws_url = self.url.replace("http", "ws", 1) + f"/api/runs/{run_id}/stream"
+        if self.token:
+            ws_url += "?" + urlencode({"token": self.token})
+        with connect(ws_url, max_size=None) as ws:
+            try:
+                for text in ws:
+                    message = json.loads(text)
+                    if message["type"] == "error":
+                        raise GlassnetError(404, message["detail"])
+                    yield message
+            except ConnectionClosed:
+                return
+
+    def frames(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """The run's frames: those so far (from hello), then live ones until the run ends."""
+        for message in self.stream(run_id):
+            if message["type"] == "hello":
+                yield from message["frames"]
+            elif message["type"] == "frame":
+                yield message
+
+    def wait(self, run_id: str, timeout: float | None = None, poll: float = 0.25) -> dict[str, Any]:
+        """Block until the run has ended; its final RunInfo."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (run := self.run(run_id))["status"] not in TERMINAL:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} is still {run['status']} after {timeout} s")
+            time.sleep(poll)
+        return run
