@@ -48,7 +48,10 @@ class Client:
         self.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, path, **kwargs)
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise GlassnetError(0, f"cannot reach {self.url}: {exc}") from exc
         if response.is_error:
             try:
                 detail = response.json().get("detail", response.text)

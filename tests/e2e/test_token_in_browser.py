@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import running_server
+from tests.live_server import running_server
 
 pytestmark = pytest.mark.e2e
 TOKEN = "e2e-secret-token"

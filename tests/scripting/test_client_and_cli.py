@@ -1,0 +1,112 @@
+"""The Python client and the CLI against a real server process, and the CLI headless."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from glassnet.client import Client, GlassnetError
+from tests.live_server import ARTIFACTS, running_server
+
+CONFIG = {
+    "dataset": {"name": "circle", "n_samples": 300},
+    "model": {"hidden": [8, 8], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.02},
+    "steps": 600,
+    "seed": 3,
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_server(ARTIFACTS, "client-server") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def gn(server):
+    with Client(server) as client:
+        yield client
+
+
+def test_a_script_trains_follows_and_reads_back_a_run(gn):
+    run = gn.create_run(CONFIG)
+    frames = list(gn.frames(run["id"]))
+    assert frames[-1]["step"] == CONFIG["steps"]
+    assert frames[-1]["test_loss"] < frames[0]["test_loss"]
+    final = gn.wait(run["id"], timeout=30)
+    assert final["status"] == "finished" and final["summary"]["test_loss"] == frames[-1]["test_loss"]
+    metrics = gn.metrics(run["id"], series=["train_loss", "grad_norm/0"])
+    assert set(metrics["series"]) == {"train_loss", "grad_norm/0"}
+    rows = list(csv.DictReader(io.StringIO(gn.export(run["id"]))))
+    assert int(rows[-1]["step"]) == CONFIG["steps"]
+    assert gn.export(run["id"], format="json")["run"]["id"] == run["id"]
+    weights = gn.weights(run["id"])
+    assert weights["head.weight"].shape == (1, 8)
+    assert run["id"] in [r["id"] for r in gn.runs(status="finished")["items"]]
+
+
+def test_control_fork_and_errors(gn):
+    run = gn.create_run({**CONFIG, "steps": 1_000_000})
+    messages = gn.stream(run["id"])
+    assert next(messages)["type"] == "hello"
+    assert gn.pause(run["id"])["status"] == "paused"
+    assert gn.step(run["id"])["status"] == "paused"
+    assert gn.set_lr(run["id"], 0.005)["config"]["optimizer"]["lr"] == 0.005
+    assert gn.resume(run["id"])["status"] == "running"
+    fork = gn.fork(run["id"], changes={"optimizer": {"name": "sgd", "lr": 0.1}, "steps": 2000})
+    assert fork["parent"] == run["id"] and fork["config"]["optimizer"]["name"] == "sgd"
+    assert gn.stop(run["id"])["status"] == "stopped"
+    assert gn.wait(fork["id"], timeout=60)["status"] == "finished"
+    gn.delete(run["id"])
+    with pytest.raises(GlassnetError) as missing:
+        gn.run(run["id"])
+    assert missing.value.status == 404
+    with pytest.raises(GlassnetError) as invalid:
+        gn.create_run({**CONFIG, "model": {"hidden": [0], "activation": "tanh"}})
+    assert invalid.value.status == 422 and "model.hidden.0" in invalid.value.detail
+
+
+def glassnet(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "glassnet.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_trains_headless_with_a_summary_and_writes_metrics(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(CONFIG))
+    out = tmp_path / "metrics.csv"
+    result = glassnet("run", str(config), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "status          finished" in result.stdout and "test loss" in result.stdout
+    assert "step 600/600" in result.stderr  # the progress bar's last line
+    rows = list(csv.DictReader(out.open()))
+    assert int(rows[-1]["step"]) == 600 and float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])
+    as_json = tmp_path / "metrics.json"
+    assert glassnet("run", str(config), "--out", str(as_json)).returncode == 0
+    assert json.loads(as_json.read_text())["metrics"]["step"][-1] == 600
+
+
+def test_cli_trains_on_a_server_and_lists_its_runs(server, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(CONFIG))
+    result = glassnet("run", str(config), "--server", server, "--out", str(tmp_path / "m.json"))
+    assert result.returncode == 0, result.stderr
+    run_id = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("run "))
+    listing = glassnet("runs", "--server", server)
+    assert listing.returncode == 0 and run_id in listing.stdout and "finished" in listing.stdout
+    assert json.loads((tmp_path / "m.json").read_text())["run"]["id"] == run_id
+
+
+def test_cli_says_what_is_wrong(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**CONFIG, "optimizer": {"name": "sgd", "lr": -1}}))
+    result = glassnet("run", str(bad))
+    assert result.returncode == 2 and "optimizer.lr" in result.stderr
+    result = glassnet("run", str(tmp_path / "missing.json"))
+    assert result.returncode == 2 and "cannot read" in result.stderr
+    result = glassnet("runs", "--server", "http://127.0.0.1:9")
+    assert result.returncode == 2 and "127.0.0.1:9" in result.stderr
