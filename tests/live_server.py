@@ -22,8 +22,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerUrl(str):
+    """The server's base URL, carrying its process (for tests that kill it)."""
+
+    process: subprocess.Popen
+
+
 @contextmanager
-def running_server(artifacts: Path, name: str, **env: str) -> Iterator[str]:
+def running_server(artifacts: Path, name: str, **env: str) -> Iterator[ServerUrl]:
     """`glassnet serve` on a free port, with its own data dir; its log goes to test-artifacts/<name>.log."""
     static = ROOT / "backend" / "glassnet" / "static" / "index.html"
     if not static.is_file():
@@ -31,14 +37,17 @@ def running_server(artifacts: Path, name: str, **env: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / f"{name}-data"), **env}
     log_path = artifacts / f"{name}.log"
-    log = log_path.open("w")  # a file, not a pipe: an unread pipe would block the server once full
+    log = log_path.open(
+        "a"
+    )  # appended: a restarted server keeps the earlier log  # a file, not a pipe: an unread pipe would block the server once full
     process = subprocess.Popen(
         [sys.executable, "-m", "glassnet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerUrl(f"http://127.0.0.1:{port}")
+    url.process = process
     headers = {"Authorization": f"Bearer {env['GLASSNET_TOKEN']}"} if "GLASSNET_TOKEN" in env else {}
     deadline = time.monotonic() + 60
     try:
