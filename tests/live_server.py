@@ -37,9 +37,8 @@ def running_server(artifacts: Path, name: str, **env: str) -> Iterator[ServerUrl
     port = free_port()
     env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / f"{name}-data"), **env}
     log_path = artifacts / f"{name}.log"
-    log = log_path.open(
-        "a"
-    )  # appended: a restarted server keeps the earlier log  # a file, not a pipe: an unread pipe would block the server once full
+    # a file, not a pipe (an unread pipe blocks the server once full); appended, so a restart keeps the log
+    log = log_path.open("a")
     process = subprocess.Popen(
         [sys.executable, "-m", "glassnet.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
