@@ -11,3 +11,18 @@ def test_overhead_benchmark_runs_and_reports_both_cases(capsys):
     ratios = re.findall(r"ratio (\d+\.\d+)", out)
     assert len(ratios) == len(overhead.CASES)
     assert all(float(r) > 0 for r in ratios)
+
+
+def test_stream_benchmark_runs_and_reports_every_figure(capsys):
+    from bench import stream
+
+    stream.main(["--seconds", "0.5", "--long-steps", "300"])
+    out = capsys.readouterr().out
+    for figure in (
+        "latency step->client: p50",
+        "50 client(s)",
+        "training with 20 clients",
+        "1 stalled client",
+        "server RSS over a run",
+    ):
+        assert figure in out, figure

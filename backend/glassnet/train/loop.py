@@ -193,6 +193,7 @@ class Trainer:
             "step": self.step_count,
             "epoch": self.epoch,
             "time": time.monotonic() - self.started,
+            "wall": time.time(),  # when the frame was made (Unix seconds), for latency on the receiving side
             "lr": self.current_lr,
             "train_loss": finite_or_none(v["train_loss"]),
             "first_bad_step": first_step + int(v["first_bad"]) if v["first_bad"] >= 0 else None,
