@@ -95,11 +95,14 @@ def _run(args: argparse.Namespace) -> int:
 def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     import torch
 
+    from glassnet.data import tabular
     from glassnet.runs.history import History, frame_values, metrics_csv
     from glassnet.train.insights import Insights
     from glassnet.train.loop import Trainer
 
-    torch.set_num_threads(Settings().torch_threads)  # as in the server's workers: small nets run best on one
+    settings = Settings()
+    torch.set_num_threads(settings.torch_threads)  # as in the server's workers: small nets run best on one
+    tabular.set_uploads_dir(settings.data_dir / "datasets")  # a config may name a dataset uploaded there
     trainer = Trainer(config)
     history = History()
     insights = Insights([layer.name for layer in trainer.layers])

@@ -106,11 +106,16 @@ class DatasetConfig(_Strict):
         20, ge=LIMITS["min_seq_len"], le=LIMITS["max_seq_len"], description="Sequence length T (sequence tasks)."
     )
     preprocessing: Preprocessing = Field("none", description="How the inputs are scaled before training.")  # type: ignore[valid-type]
+    upload: str | None = Field(
+        None, pattern=r"^[0-9a-f]{12}$", description="The id of an uploaded dataset (POST /api/datasets), for 'upload'."
+    )
 
     @model_validator(mode="after")
-    def _features_unique(self) -> "DatasetConfig":
+    def _check(self) -> "DatasetConfig":
         if len(set(self.features)) != len(self.features):
             raise ValueError("features: each feature may appear once")
+        if (self.name == "upload") != (self.upload is not None):
+            raise ValueError("upload: give the id of an uploaded dataset exactly when name is 'upload'")
         return self
 
 
@@ -269,6 +274,8 @@ class ExperimentConfig(_Strict):
 
     @model_validator(mode="after")
     def _fits_the_task(self) -> "ExperimentConfig":
+        if self.dataset.name == "upload":
+            return self  # an upload's task is in its file; the server checks it against the file
         data = reg.find(reg.DATASETS, self.dataset.name).tags
         kind = self.model.kind
         if kind == "cnn" and data["input"] != "image":

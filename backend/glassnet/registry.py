@@ -450,6 +450,12 @@ DATASETS: tuple[Choice, ...] = (
         "scikit-learn's 1797 handwritten digits, 8x8 pixels, 10 classes.",
         tags={"task": "multiclass", "input": "image"},
     ),
+    Choice(
+        "upload",
+        "Uploaded CSV",
+        "Your own data: a CSV uploaded with POST /api/datasets; set dataset.upload to its id.",
+        tags={"task": "from the file", "input": "from the file"},
+    ),
 )
 
 DEVICES: tuple[Choice, ...] = (

@@ -10,7 +10,8 @@ from glassnet.data.toy2d import CLASSIFICATION, make_toy2d
 from glassnet.registry import DATASETS, FEATURES, PREPROCESSING, find
 
 CPU = torch.device("cpu")
-NAMES = [d.name for d in DATASETS]
+NAMES = [d.name for d in DATASETS]  # generated datasets
+NAMES = [n for n in NAMES if n != "upload"]  # an upload comes from a file: tests/api/test_datasets.py
 SHAPES = {"plane": (2,), "curve": (1,), "image": (1, 8, 8)}
 SEQ_DIMS = {"adding": 2, "copy": 4, "parity": 1}
 CLASSES = {"binary": 2, "copy": 4, "digits": 10}

@@ -81,7 +81,10 @@ class Metrics(BaseModel):
 
 
 class ForkRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"step": 500, "changes": {"optimizer": {"name": "momentum", "lr": 0.05}}}]},
+    )
     step: int | None = Field(None, ge=0, description="Fork at this step (default: the run's current step).")
     changes: dict[str, Any] = Field(
         default_factory=dict,

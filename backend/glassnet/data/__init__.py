@@ -13,7 +13,7 @@ import torch
 
 from glassnet import registry as reg
 from glassnet.config import DatasetConfig
-from glassnet.data import curves1d, images, preprocess, sequences, toy2d
+from glassnet.data import curves1d, images, preprocess, sequences, tabular, toy2d
 
 # name -> (config, seed) -> raw (x, y): plane (n, 2), curve (n, 1), sequence (n, T, d), image (n, 1, 8, 8)
 Loader = Callable[[DatasetConfig, int], tuple[np.ndarray, np.ndarray]]
@@ -38,7 +38,7 @@ class Dataset:
     x_test: torch.Tensor
     y_test: torch.Tensor
     task: str  # binary | multiclass | regression
-    input_kind: str  # plane | curve | sequence | image
+    input_kind: str  # plane | curve | sequence | image | table (an uploaded CSV)
     input_shape: tuple[int, ...]
     n_outputs: int
     baseline_loss: float  # test loss of the best constant prediction fitted on the training labels
@@ -90,9 +90,15 @@ def baseline_loss(task: str, y_train: np.ndarray, y_test: np.ndarray, n_classes:
 
 def load(config: DatasetConfig, seed: int, device: torch.device) -> Dataset:
     name = config.name
-    tags = reg.find(reg.DATASETS, name).tags
-    task, kind = tags["task"], tags["input"]
-    x, y = LOADERS[name](config, seed)
+    if name == "upload":
+        x, y, info = tabular.load(config.upload or "")
+        task, kind = info["task"], info["input"]
+        n_classes = len(info["classes"])
+    else:
+        tags = reg.find(reg.DATASETS, name).tags
+        task, kind = tags["task"], tags["input"]
+        x, y = LOADERS[name](config, seed)
+        n_classes = N_CLASSES.get(name, 2)
 
     # split: shuffle with the seed (a stream of its own), first round(n * train_fraction) are train
     n = len(x)
@@ -137,8 +143,8 @@ def load(config: DatasetConfig, seed: int, device: torch.device) -> Dataset:
         task=task,
         input_kind=kind,
         input_shape=tuple(inputs.shape[1:]),
-        n_outputs=N_CLASSES[name] if task == "multiclass" else 1,
-        baseline_loss=baseline_loss(task, y[train], y[test], N_CLASSES.get(name, 2)),
+        n_outputs=n_classes if task == "multiclass" else 1,
+        baseline_loss=baseline_loss(task, y[train], y[test], n_classes),
         raw_train=x[train] if plotted else empty,
         raw_test=x[test] if plotted else empty,
         extent=extent,

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from glassnet.config import ExperimentConfig
+from glassnet.data import tabular
 from glassnet.runs.history import History, frame_values
 from glassnet.runs.hub import Hub
 from glassnet.runs.pool import WorkerPool
@@ -143,6 +144,8 @@ class RunManager:
         self.pool = WorkerPool(settings.workers, settings.torch_threads)
         self.store = Store(settings.data_dir / "glassnet.db")
         self.weights_dir = settings.data_dir / "weights"
+        self.uploads = settings.data_dir / "datasets"
+        tabular.set_uploads_dir(self.uploads)
         self.runs: dict[str, Run] = {}
 
     def start(self) -> None:
@@ -208,7 +211,7 @@ class RunManager:
         self.runs[run.id] = run
         self.hub.open(run.id)
         self.store.save_run(run.row())
-        run.conn.send({"config": config.model_dump(mode="json"), "replay": run.lineage})
+        run.conn.send({"config": config.model_dump(mode="json"), "replay": run.lineage, "uploads": str(self.uploads)})
         threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
         self.pool.fill()
         return run

@@ -15,6 +15,7 @@ import time
 import traceback
 from dataclasses import asdict
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from glassnet.config import ExperimentConfig
@@ -33,6 +34,9 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
     if job is None:  # the pool is shutting down
         return
     try:
+        from glassnet.data import tabular
+
+        tabular.set_uploads_dir(Path(job["uploads"]))
         _run(conn, ExperimentConfig.model_validate(job["config"]), job["replay"])
     except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
         reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from glassnet.api.deps import ManagerDep
 from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPage
 from glassnet.config import LIMITS, ExperimentConfig
+from glassnet.data import tabular
 from glassnet.nn.models import count_parameters
 from glassnet.nn.shapes import input_shape, n_outputs
 from glassnet.runs.history import metrics_csv
@@ -22,6 +23,21 @@ TOO_MANY = {429: {"model": ErrorOut, "description": "Too many active runs"}}
 
 def _not_found(run_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"run '{run_id}' not found")
+
+
+def _check_upload(config: ExperimentConfig) -> None:
+    """An uploaded dataset's task is in its file: check the model and the loss against it."""
+    try:
+        info = tabular.meta(config.dataset.upload or "")
+    except tabular.BadUpload as exc:
+        raise HTTPException(422, str(exc)) from None
+    if config.model.kind != "mlp":
+        raise HTTPException(422, f"model.kind: an uploaded table trains an 'mlp', not '{config.model.kind}'")
+    task = info["task"]
+    if (config.loss == "bce" and task != "binary") or (config.loss == "ce" and task == "regression"):
+        raise HTTPException(422, f"loss: '{config.loss}' does not fit the uploaded dataset's task ({task})")
+    if info["input"] != "plane" and config.dataset.features != ["x1", "x2"]:
+        raise HTTPException(422, "dataset.features: the 2-D features apply to uploads with exactly two feature columns")
 
 
 def _check_size(config: ExperimentConfig) -> None:
@@ -45,6 +61,8 @@ def _check_size(config: ExperimentConfig) -> None:
     "", status_code=status.HTTP_201_CREATED, response_model=RunInfo, responses=TOO_MANY, summary="Start a training run"
 )
 def create_run(config: ExperimentConfig, manager: ManagerDep) -> dict:
+    if config.dataset.name == "upload":
+        _check_upload(config)
     _check_size(config)
     try:
         return manager.create(config).info()
@@ -128,7 +146,7 @@ async def command_run(run_id: str, command: Literal["pause", "resume", "step", "
 class RunChanges(BaseModel):
     """Settings that can change while a run trains."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lr": 0.001}]})
     lr: float = Field(ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate.")
 
 
