@@ -5,6 +5,7 @@ registry.PARAMS; other limits live in LIMITS. /api/options serves all three, so 
 the server's validation never disagree.
 """
 
+import copy
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -299,6 +300,17 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "model": {"hidden": [8, 8], "activation": "tanh"},
     "optimizer": {"name": "adam", "lr": 0.01},
 }
+
+
+def merge_config(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` merged in, nested sections key by key (neither is modified)."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_config(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 def default_config() -> ExperimentConfig:

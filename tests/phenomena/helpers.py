@@ -1,12 +1,11 @@
 """Shared helpers of the phenomena tests: build a trainer from a partial config, train, measure."""
 
-import copy
 import math
 from typing import Any
 
 import torch
 
-from glassnet.config import ExperimentConfig
+from glassnet.config import ExperimentConfig, merge_config
 from glassnet.train.loop import Trainer
 
 BASE: dict[str, Any] = {
@@ -20,20 +19,9 @@ BASE: dict[str, Any] = {
 }
 
 
-def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `changes` merged in, nested dicts key by key (neither is modified)."""
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def make_trainer(changes: dict[str, Any], seed: int = 0) -> Trainer:
     """A CPU trainer for BASE with `changes` merged in, on `seed`."""
-    config = merge(BASE, {**changes, "seed": seed, "device": "cpu"})
+    config = merge_config(BASE, {**changes, "seed": seed, "device": "cpu"})
     return Trainer(ExperimentConfig.model_validate(config))
 
 

@@ -3,7 +3,8 @@ leaky ReLU's small negative slope means no unit is ever exactly 0 everywhere."""
 
 import math
 
-from tests.phenomena.helpers import make_trainer, measure, merge, train
+from glassnet.config import merge_config
+from tests.phenomena.helpers import make_trainer, measure, train
 
 HIDDEN = [32] * 4
 
@@ -14,7 +15,7 @@ NEGATIVE_BIAS = {"model": {"init": {"name": "kaiming_normal", "bias": "constant"
 
 def dead_fractions(activation: str, setting: dict, seed: int, steps: int = 200) -> tuple[list[float], dict]:
     base = {"model": {"hidden": HIDDEN, "activation": activation, "init": {"name": "kaiming_normal"}}}
-    trainer = make_trainer(merge(base, setting), seed=seed)
+    trainer = make_trainer(merge_config(base, setting), seed=seed)
     train(trainer, steps)
     frame = measure(trainer)
     return frame["dead_fraction"][: len(HIDDEN)], frame

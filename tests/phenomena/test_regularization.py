@@ -1,7 +1,8 @@
 """Regularization: on a small noisy dataset a wide net memorizes the training set; dropout and L2 weight
 decay shrink the gap between the test loss and the training loss."""
 
-from tests.phenomena.helpers import gap, make_trainer, merge, train
+from glassnet.config import merge_config
+from tests.phenomena.helpers import gap, make_trainer, train
 
 STEPS = 1000
 BASE = {
@@ -13,7 +14,7 @@ BASE = {
 
 
 def final_gap(changes: dict, seed: int) -> tuple[float, float, float]:
-    trainer = make_trainer(merge(BASE, changes), seed=seed)
+    trainer = make_trainer(merge_config(BASE, changes), seed=seed)
     train(trainer, STEPS)
     return gap(trainer)
 

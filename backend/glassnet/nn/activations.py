@@ -34,11 +34,6 @@ def make_activation(name: str, config: ModelConfig) -> nn.Module:
     raise ValueError(f"unknown activation {name!r}")
 
 
-def output_bounds(name: str, config: ModelConfig) -> tuple[float, float] | None:
-    """(low, high) of an activation bounded on both sides, for the saturation metric; else None."""
-    return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(name)
-
-
 def kaiming_nonlinearity(name: str) -> tuple[str, float]:
     """The nonlinearity (and leaky slope) whose gain torch.nn.init should use for this activation."""
     if name in ("leaky_relu", "prelu", "rrelu"):

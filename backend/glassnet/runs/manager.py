@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from glassnet.config import ExperimentConfig
+from glassnet.config import ExperimentConfig, merge_config
 from glassnet.data import tabular
 from glassnet.runs.history import History, frame_values
 from glassnet.runs.hub import Hub
@@ -222,7 +222,7 @@ class RunManager:
         at = parent.step if step is None else step
         if not 0 <= at <= parent.step:
             raise InvalidTransition(f"step: {at} is outside 0..{parent.step}, the steps run {parent.id} has trained")
-        merged = _merge(parent.start_config(), changes)
+        merged = merge_config(parent.start_config(), changes)
         if parent.lr_changes and "lr" not in changes.get("optimizer", {}):
             applied = [c for c in parent.lr_changes if c["step"] < at]  # the lr in force at the fork
             if applied:
@@ -370,13 +370,3 @@ class RunManager:
         self.hub.publish(run.id, {"type": "status", "status": status, "step": step, "error": error})
         if status in TERMINAL:
             self.hub.close(run.id)  # its raw frames go; clients joining later get the stored history
-
-
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
