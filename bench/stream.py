@@ -131,6 +131,7 @@ async def bench(base: str, pid: int, seconds: float, long_steps: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured, even into a file
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each measurement")
     parser.add_argument("--long-steps", type=int, default=200_000, help="steps of the memory run")
