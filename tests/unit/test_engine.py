@@ -224,3 +224,19 @@ def test_a_layer_with_non_finite_outputs_has_no_dead_or_saturated_share(activati
     values = pack.fetch()["dead_fraction" if activation == "relu" else "saturation"]
     assert values[0] == values[0]  # the first layer is still finite: a real share
     assert values[1] != values[1]  # NaN (null on the wire), not 0
+
+
+def test_detail_frames_are_rationed_by_their_cost():
+    """Detail frames come at most DETAIL_HZ a second, and less often when one costs more than
+    DETAIL_BUDGET of the time between them; the frames in between repeat the last detail figures."""
+    from glassnet.train.loop import DETAIL_BUDGET
+
+    trainer = Trainer(config())
+    first = trainer.step(measure=True)  # the first frame always has every figure
+    assert first["detail_step"] == first["step"]
+    trainer.detail_cost = 0.5  # as if a detail frame took half a second: allow one every 0.5 / budget seconds
+    light = [trainer.step(measure=True) for _ in range(5)]
+    assert all(f["detail_step"] == first["step"] for f in light)  # carried over, not measured again
+    assert all(f["test_loss"] == first["test_loss"] for f in light)
+    trainer.last_detail_time -= 0.5 / DETAIL_BUDGET  # that long ago
+    assert trainer.step(measure=True)["detail_step"] == trainer.step_count

@@ -46,7 +46,8 @@ DETAIL = (
     "bn_running_mean",
     "bn_running_var",
 )
-DETAIL_HZ = 10.0
+DETAIL_HZ = 10.0  # at most this many detail frames a second ...
+DETAIL_BUDGET = 0.03  # ... and no more than this share of the time spent on them (fewer for costly models)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -83,6 +84,7 @@ class Trainer:
         self.recent_losses: list[torch.Tensor] = []
         self.model.train()
         self.last_detail_time = -math.inf
+        self.detail_cost = 0.0  # seconds the last detail frame took
         self.detail: dict[str, Any] = {}  # the latest detail figures, repeated in light frames
         # evaluation every eval_every steps, only when a decision depends on it (deterministic in steps)
         reg = config.regularization
@@ -148,7 +150,8 @@ class Trainer:
         if grad_norms is None or before is None:
             return None
         if detail is None:
-            detail = time.monotonic() - self.last_detail_time >= 1 / DETAIL_HZ
+            interval = max(1 / DETAIL_HZ, self.detail_cost / DETAIL_BUDGET)
+            detail = time.monotonic() - self.last_detail_time >= interval
         detail = detail or not self.detail  # the first frame has every figure, so every frame carries them
         return self._frame(grad_norms, before, detail)
 
@@ -177,10 +180,12 @@ class Trainer:
         # the first step since the last frame whose loss was not finite (-1: none)
         bad = ~torch.isfinite(losses)
         pack.add("first_bad", torch.where(bad.any(), bad.float().argmax(), -1))
+        started = time.monotonic()
         self.probe.measure(pack, grad_norms, before, detail)
+        values = pack.fetch()  # the one host copy (on a GPU, where the queued work completes)
         if detail:
             self.last_detail_time = time.monotonic()
-        values = pack.fetch()  # the one host copy
+            self.detail_cost = self.last_detail_time - started
         frame = self._frame_message(values, first_step=self.step_count - len(losses) + 1)
         self.frame_count += 1
         self.recent_losses = []

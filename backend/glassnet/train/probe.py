@@ -32,7 +32,12 @@ NARROW = 8  # layers this wide or narrower get per-unit maps
 CURVE_POINTS = 100
 
 DEAD_ACTIVATIONS = {c.name for c in registry.ACTIVATIONS if c.tags.get("dead")}
-BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+# activations bounded on both sides (the registry's "bounds" tag): their saturation is measured
+BOUNDED = {
+    c.name: tuple(c.tags["bounds"])
+    for c in registry.ACTIVATIONS
+    if all(isinstance(b, float) for b in c.tags.get("bounds", [None, None]))
+}
 
 
 def unit_dim(module: nn.Module) -> int:
