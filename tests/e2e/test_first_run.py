@@ -34,6 +34,8 @@ def test_press_play_and_watch_the_loss_chart_fill_until_finished(page, server_ur
     expect(page.get_by_test_id("step")).to_contain_text("4000")
     assert points(page, "loss-chart") > 10
     assert points(page, "grad-chart") == points(page, "loss-chart")
+    # a normal run shows no error: every stream message (frames, events, statuses) was understood
+    expect(page.get_by_test_id("error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "e2e-finished.png"), full_page=True)
 
     # nothing but the server: no CDN, font or analytics request

@@ -111,3 +111,16 @@ describe('server extras', () => {
     expect(() => parseMessage('{"type":"error"}')).toThrow(ProtocolError);
   });
 });
+
+describe('events', () => {
+  it('parses a detector event and the events in hello', () => {
+    const event = { kind: 'dead_units', step: 120, layer: 'hidden 2', message: 'hidden 2: 70% dead', explanation: 'why' };
+    const msg = parseMessage(JSON.stringify({ type: 'event', ...event, layer_index: 1 }));
+    expect(msg).toEqual({ type: 'event', ...event });
+    const hello = parseMessage(
+      JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [], events: [event] }),
+    );
+    expect(hello.type === 'hello' && hello.events).toEqual([event]);
+    expect(() => parseMessage(JSON.stringify({ type: 'event', kind: 'x' }))).toThrow();
+  });
+});

@@ -54,6 +54,9 @@ export interface Frame {
   act_mean: Metric[];
   act_std: Metric[];
   grad_norm: Metric[];
+  /** The step the test figures and activation statistics were measured at: they are measured at most
+   * 10 times a second and repeated in the frames between. Absent in a stored history (all measured). */
+  detail_step?: number;
 }
 
 export interface HelloMessage {
@@ -63,6 +66,21 @@ export interface HelloMessage {
   layers: Layer[];
   /** The history so far, oldest first. */
   frames: Frame[];
+  /** The detectors' events so far (absent from older servers). */
+  events: InsightEvent[];
+}
+
+/** What a detector saw (dead units, vanishing gradients, overfitting, ...), with a one-line explanation. */
+export interface InsightEvent {
+  kind: string;
+  step: number;
+  layer: string | null;
+  message: string;
+  explanation: string;
+}
+
+export interface EventMessage extends InsightEvent {
+  type: 'event';
 }
 
 export interface FrameMessage extends Frame {
@@ -82,7 +100,7 @@ export interface ErrorMessage {
   detail: string;
 }
 
-export type StreamMessage = HelloMessage | FrameMessage | StatusMessage | ErrorMessage;
+export type StreamMessage = HelloMessage | FrameMessage | StatusMessage | EventMessage | ErrorMessage;
 
 export class ProtocolError extends Error {
   constructor(message: string) {
@@ -225,6 +243,7 @@ export function parseFrame(v: unknown, where = 'frame'): Frame {
     act_mean: metricList(v, 'act_mean', where),
     act_std: metricList(v, 'act_std', where),
     grad_norm: metricList(v, 'grad_norm', where),
+    ...(typeof v.detail_step === 'number' ? { detail_step: v.detail_step } : {}),
   };
 }
 
@@ -258,6 +277,17 @@ function list<T>(o: Obj, key: string, where: string, item: (v: unknown, where: s
 }
 
 /** Decode one text message of the stream. Throws ProtocolError when it is not a valid message. */
+export function parseEvent(v: unknown, where = 'event'): InsightEvent {
+  if (!isObject(v)) throw new ProtocolError(`${where} must be an object`);
+  return {
+    kind: str(v, 'kind', where),
+    step: int(v, 'step', where),
+    layer: optStr(v, 'layer', where),
+    message: str(v, 'message', where),
+    explanation: str(v, 'explanation', where),
+  };
+}
+
 export function parseMessage(text: string): StreamMessage {
   const v = decodeJson(text);
   if (!isObject(v)) throw new ProtocolError('stream message must be a JSON object');
@@ -274,8 +304,11 @@ export function parseMessage(text: string): StreamMessage {
         run: parseRun(need(v, 'run', 'hello'), 'hello.run'),
         layers: list(v, 'layers', 'hello', parseLayer),
         frames: list(v, 'frames', 'hello', parseFrame),
+        events: 'events' in v ? list(v, 'events', 'hello', parseEvent) : [],
       };
     }
+    case 'event':
+      return { type: 'event', ...parseEvent(v, 'event') };
     case 'frame':
       return { type: 'frame', ...parseFrame(v) };
     case 'status':

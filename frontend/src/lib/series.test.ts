@@ -133,3 +133,15 @@ describe('chart data', () => {
     expect(x).toHaveLength(2);
   });
 });
+
+describe('detail figures', () => {
+  it('are plotted only at the steps where they were measured, not where a frame repeats them', () => {
+    const series = createSeries(LAYERS);
+    appendFrame(series, { ...frame(0, 10), test_loss: 0.5, detail_step: 10 });
+    appendFrame(series, { ...frame(1, 20), test_loss: 0.5, detail_step: 10 }); // repeated
+    appendFrame(series, { ...frame(2, 30), test_loss: 0.4, detail_step: 30 });
+    appendFrame(series, { ...frame(3, 40), test_loss: 0.3 }); // a stored history point: measured
+    expect(series.testLoss).toEqual([0.5, null, 0.4, 0.3]);
+    expect(series.trainLoss.every((v) => v !== null)).toBe(true); // the train loss is new in every frame
+  });
+});

@@ -59,9 +59,11 @@ export function appendFrame(series: Series, frame: Frame): boolean {
   series.lastSeq = frame.seq;
   series.step.push(frame.step);
   series.trainLoss.push(finite(frame.train_loss));
-  series.testLoss.push(finite(frame.test_loss));
-  series.trainAcc.push(finite(frame.train_acc));
-  series.testAcc.push(finite(frame.test_acc));
+  // test figures only where they were measured; the frames between repeat them (the chart spans the gap)
+  const measured = frame.detail_step === undefined || frame.detail_step === frame.step;
+  series.testLoss.push(measured ? finite(frame.test_loss) : null);
+  series.trainAcc.push(measured ? finite(frame.train_acc) : null);
+  series.testAcc.push(measured ? finite(frame.test_acc) : null);
   for (let i = 0; i < series.gradNorm.length; i++) {
     series.gradNorm[i].push(positive(frame.grad_norm[i]));
   }

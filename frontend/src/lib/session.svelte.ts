@@ -3,7 +3,7 @@
 // animation frame, and that is what makes the charts and read-outs redraw.
 
 import { api, streamUrl, type ExperimentConfig, type RunInfo, type RunStatus } from './api';
-import { isActive, type Layer } from './protocol';
+import { isActive, type InsightEvent, type Layer } from './protocol';
 import { appendFrame, createSeries, pointCount, seriesFromHistory, type Series } from './series';
 import { createCoalescer } from './schedule';
 import { openStream, type ConnectionState, type StreamHandle } from './stream';
@@ -20,6 +20,8 @@ export class RunSession {
   /** A REST call (create, pause, resume, stop) is in flight. */
   busy = $state(false);
   layers = $state.raw<Layer[]>([]);
+  /** What the detectors saw in this run, oldest first. */
+  events = $state.raw<InsightEvent[]>([]);
   series = $state.raw<Series>(createSeries([]));
   /** Bumped once per animation frame in which the series changed. */
   version = $state(0);
@@ -68,6 +70,7 @@ export class RunSession {
       this.step = run.step;
       this.totalSteps = run.config?.steps ?? config.steps;
       this.layers = [];
+      this.events = [];
       this.series = createSeries([]);
       this.#flush();
       this.#connect(run.id);
@@ -84,6 +87,7 @@ export class RunSession {
         if (this.runId !== id) return;
         // A (re)connect: the server's history replaces whatever we had.
         this.layers = msg.layers;
+        this.events = msg.events;
         this.series = seriesFromHistory(msg.layers, msg.frames);
         this.totalSteps = msg.run.config?.steps ?? this.totalSteps;
         this.#applyRun(msg.run);
@@ -92,6 +96,9 @@ export class RunSession {
       onFrame: (msg) => {
         if (this.runId !== id) return;
         if (appendFrame(this.series, msg)) this.#redraw.schedule();
+      },
+      onEvent: (msg) => {
+        if (this.runId === id) this.events = [...this.events, msg];
       },
       onStatus: (msg) => {
         if (this.runId !== id) return;

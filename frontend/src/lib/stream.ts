@@ -6,6 +6,7 @@ import {
   isActive,
   parseMessage,
   ProtocolError,
+  type EventMessage,
   type FrameMessage,
   type HelloMessage,
   type StatusMessage,
@@ -19,6 +20,8 @@ export interface StreamHandlers {
   onHello(msg: HelloMessage): void;
   onFrame(msg: FrameMessage): void;
   onStatus(msg: StatusMessage): void;
+  /** A detector's event (optional: a view that shows no events may leave it out). */
+  onEvent?(msg: EventMessage): void;
   /** Connection state changes; `delayMs` is set while waiting to reconnect. */
   onConnection?(state: ConnectionState, delayMs?: number): void;
   /** A malformed message, a refused stream, or giving up on reconnecting. */
@@ -113,6 +116,9 @@ export function openStream(url: string, handlers: StreamHandlers, options: Strea
       case 'status':
         runStatus = msg.status;
         handlers.onStatus(msg);
+        break;
+      case 'event':
+        handlers.onEvent?.(msg);
         break;
       case 'error':
         refused = true;
