@@ -238,10 +238,17 @@ class RunManager:
             raise InvalidTransition(
                 f"run {run.id} is {run.status}; '{command}' needs it to be {' or '.join(sorted(allowed))}"
             )
-        before = (run.status, run.step)
+        step = run.step
+        # what the command's own outcome looks like (a frame already on its way changes the step, not that)
+        done = {
+            "pause": lambda: run.status != "running",
+            "resume": lambda: run.status != "paused",
+            "step": lambda: run.step > step or run.status != "paused",
+            "stop": lambda: run.status not in ACTIVE,
+        }[command]
         self._send(run, command)
         deadline = time.monotonic() + (STOP_TIMEOUT if command == "stop" else COMMAND_TIMEOUT)
-        while (run.status, run.step) == before and time.monotonic() < deadline:
+        while not done() and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         if command == "stop" and run.status in ACTIVE:
             self._kill(run, "stopped", None)  # the worker did not answer in time
