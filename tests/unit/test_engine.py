@@ -240,3 +240,17 @@ def test_detail_frames_are_rationed_by_their_cost():
     assert all(f["test_loss"] == first["test_loss"] for f in light)
     trainer.last_detail_time -= 0.5 / DETAIL_BUDGET  # that long ago
     assert trainer.step(measure=True)["detail_step"] == trainer.step_count
+
+
+@pytest.mark.parametrize("dataset", GENERATED, ids=ids(GENERATED))
+def test_shapes_known_from_the_config_match_the_data(dataset):
+    """The server sizes models (and refuses oversized ones) before any data exists; it must agree with the data."""
+    import torch
+
+    from glassnet.config import DatasetConfig
+    from glassnet.data import load
+    from glassnet.nn.shapes import input_shape, n_outputs
+
+    cfg = DatasetConfig(name=dataset.name, n_samples=40, seq_len=6)
+    data = load(cfg, 0, torch.device("cpu"))
+    assert (data.input_shape, data.n_outputs) == (input_shape(cfg), n_outputs(cfg))

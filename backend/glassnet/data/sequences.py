@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 COPY_SYMBOLS = 4
+STEP_FEATURES = {"adding": 2, "copy": COPY_SYMBOLS, "parity": 1}  # features per time step of each task
 
 Generator = Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 

@@ -3,10 +3,8 @@ that a model can be sized, and its parameters counted, without building the data
 
 from glassnet import registry
 from glassnet.config import DatasetConfig
-from glassnet.data import tabular
-
-SEQUENCE_DIMS = {"adding": 2, "copy": 4, "parity": 1}  # features per time step
-CLASSES = {"copy": 4, "digits": 10}  # multiclass datasets and their class counts
+from glassnet.data import N_CLASSES, tabular
+from glassnet.data.sequences import STEP_FEATURES
 
 
 def input_shape(config: DatasetConfig) -> tuple[int, ...]:
@@ -19,7 +17,7 @@ def input_shape(config: DatasetConfig) -> tuple[int, ...]:
     if kind == "curve":
         return (1,)
     if kind == "sequence":
-        return (config.seq_len, SEQUENCE_DIMS[config.name])
+        return (config.seq_len, STEP_FEATURES[config.name])
     return (1, 8, 8)
 
 
@@ -28,4 +26,4 @@ def n_outputs(config: DatasetConfig) -> int:
         meta = tabular.meta(config.upload or "")
         return len(meta["classes"]) if meta["task"] == "multiclass" else 1
     task = registry.find(registry.DATASETS, config.name).tags["task"]
-    return CLASSES[config.name] if task == "multiclass" else 1
+    return N_CLASSES[config.name] if task == "multiclass" else 1

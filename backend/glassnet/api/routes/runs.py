@@ -5,7 +5,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glassnet.api.deps import ManagerDep
-from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPage
+from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPage, RunStatus
 from glassnet.config import LIMITS, ExperimentConfig
 from glassnet.data import tabular
 from glassnet.nn.models import count_parameters
@@ -70,15 +70,10 @@ def create_run(config: ExperimentConfig, manager: ManagerDep) -> dict:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from None
 
 
-RunStatusFilter = Literal["pending", "running", "paused", "finished", "stopped", "failed", "diverged", "interrupted"]
-
-
 @router.get("", response_model=RunPage, summary="Runs, newest first, optionally by status, a page at a time")
 def list_runs(
     manager: ManagerDep,
-    status_filter: Annotated[
-        RunStatusFilter | None, Query(alias="status", description="Only runs in this status")
-    ] = None,
+    status_filter: Annotated[RunStatus | None, Query(alias="status", description="Only runs in this status")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Runs per page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Runs to skip")] = 0,
 ) -> dict:
