@@ -3,12 +3,15 @@
 A Choice has a name (what configs and URLs use), a label, a one-line description (the UI's tooltip) and
 the names of the parameters it reads. Every parameter is defined once in PARAMS, with its range and
 default; config.py builds its pydantic fields from PARAMS and its enums from the choice lists, and
-/api/options serves both. Adding an entry here adds it to the API, the UI and the docs at once.
+/api/options serves both. Adding an entry here adds it to the API, the UI and the docs at once; its
+Simplified Chinese label and description go in registry_zh.py (a test fails for an entry without them).
 """
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from glassnet.registry_zh import CHOICES_ZH, PARAMS_ZH
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Param:
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["options"] = list(self.options)
+        out["label_zh"], out["description_zh"] = PARAMS_ZH.get(self.name, (self.label, self.description))
         return out
 
 
@@ -37,11 +41,15 @@ class Choice:
     params: tuple[str, ...] = ()
     tags: dict[str, Any] = field(default_factory=dict)  # facts others read (an activation's bounds, a task)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, group: str) -> dict[str, Any]:
+        """As /api/options serves it; `group` is the name of its list in CHOICES (for the translation)."""
+        label_zh, description_zh = CHOICES_ZH.get(group, {}).get(self.name, (self.label, self.description))
         return {
             "name": self.name,
             "label": self.label,
             "description": self.description,
+            "label_zh": label_zh,
+            "description_zh": description_zh,
             "params": [PARAMS[p].to_json() for p in self.params],
             "tags": self.tags,
         }

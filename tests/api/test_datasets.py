@@ -1,8 +1,12 @@
-"""CSV uploads: validated whole, size-capped, then trained on like any dataset."""
+"""CSV uploads: validated whole, size-capped, then trained on like any dataset; dataset previews."""
 
 import numpy as np
 import pytest
+import torch
 
+from glassnet.config import DatasetConfig
+from glassnet.data import load
+from glassnet.data.toy2d import make_toy2d
 from tests.api.test_runs import wait_for_status
 
 
@@ -89,3 +93,48 @@ def test_an_oversize_upload_is_413_and_an_unknown_upload_id_is_422(client):
     assert response.status_code == 422 and "0123456789ab" in response.json()["detail"]
     response = client.post("/api/runs", json={**config, "dataset": {"name": "upload"}})
     assert response.status_code == 422 and "upload" in response.json()["detail"]
+
+
+def test_a_preview_shows_the_points_a_run_would_train_on(client):
+    response = client.get("/api/datasets/circle/preview", params={"noise": 0.3, "seed": 7})
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    # the same generator, config defaults, noise and seed as a run: its first 200 raw points and its extent
+    run_data = load(DatasetConfig(name="circle", noise=0.3), 7, torch.device("cpu"))
+    x, y = make_toy2d("circle", DatasetConfig.model_fields["n_samples"].default, 0.3, 7)
+    assert preview["input"] == "plane" and preview["task"] == "binary" and preview["classes"] == 2
+    assert preview["extent"] == pytest.approx(list(run_data.extent))
+    np.testing.assert_allclose(preview["x"], x[:200], atol=1e-4)
+    assert preview["y"] == y[:200].tolist()
+    curve = client.get("/api/datasets/sine/preview").json()
+    assert curve["input"] == "curve" and np.shape(curve["x"]) == (200, 1) and len(curve["extent"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "x_shape", "y"),
+    [("digits", (10, 8, 8), list(range(10))), ("adding", (12, 2), None), ("copy", (12, 4), None)],
+)
+def test_a_preview_of_images_and_sequences(client, name, x_shape, y):
+    preview = client.get(f"/api/datasets/{name}/preview", params={"noise": 0.5}).json()
+    assert np.shape(preview["x"]) == x_shape and preview["extent"] is None
+    if y is not None:  # the first image of each class, pixels clipped to [0, 1]
+        assert preview["y"] == y and np.min(preview["x"]) >= 0 and np.max(preview["x"]) <= 1
+    else:  # one sequence of 12 steps, its target as the one entry of y
+        assert len(preview["y"]) == 1 and len(preview["features"]) == x_shape[1]
+
+
+def test_a_preview_of_an_upload_and_bad_previews(client):
+    dataset = upload(client, csv_text(50)).json()
+    preview = client.get("/api/datasets/upload/preview", params={"upload": dataset["id"]}).json()
+    assert preview["input"] == "plane" and len(preview["x"]) == 50 and preview["features"] == ["x1", "x2"]
+    for url, params, code, words in [
+        ("/api/datasets/mnist9/preview", {}, 404, "'mnist9'"),
+        ("/api/datasets/upload/preview", {}, 422, "upload"),
+        ("/api/datasets/upload/preview", {"upload": "0123456789ab"}, 404, "0123456789ab"),
+        ("/api/datasets/circle/preview", {"noise": 2.5}, 422, "noise"),  # DatasetConfig's limit
+        ("/api/datasets/circle/preview", {"seed": -1}, 422, "seed"),
+    ]:
+        response = client.get(url, params=params)
+        assert response.status_code == code and words in response.json()["detail"], (url, response.json())
+    schema = client.get("/openapi.json").json()
+    assert "DatasetPreview" in schema["components"]["schemas"]

@@ -41,6 +41,11 @@ def test_options_drive_the_choices_and_limits(client):
     assert "circle" in {d["name"] for d in body["datasets"]}
     assert all(c["description"] for c in body["activations"] + body["optimizers"] + body["datasets"])
     assert body["defaults"]["frame_hz"] <= 20
+    # every choice and its parameters in Simplified Chinese too
+    relu = next(a for a in body["activations"] if a["name"] == "relu")
+    assert relu["label_zh"] and "死亡" in relu["description_zh"]
+    lr = next(p for p in next(o for o in body["optimizers"] if o["name"] == "sgd")["params"] if p["name"] == "lr")
+    assert lr["label_zh"] == "学习率" and lr["description_zh"]
     # the defaults are themselves a valid config
     assert client.post("/api/runs", json={**body["defaults"], "steps": 5}).status_code == 201
 
@@ -186,3 +191,12 @@ def test_a_killed_worker_fails_its_run_and_others_go_on(client, small_config):
     assert client.get(f"/api/runs/{other}").json()["step"] > step
     assert client.post(f"/api/runs/{other}/stop").json()["status"] == "stopped"
     assert client.get("/api/health").status_code == 200
+
+
+def test_the_live_lr_change_is_in_the_openapi_schema(client):
+    schema = client.get("/openapi.json").json()
+    patch = schema["paths"]["/api/runs/{run_id}"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    lr = schema["components"]["schemas"][body]["properties"]["lr"]
+    assert lr["minimum"] > 0 and lr["maximum"] >= 1
+    assert {"200", "404", "409", "422"} <= set(patch["responses"])

@@ -23,6 +23,9 @@ def test_finished_runs_survive_a_restart_and_active_ones_come_back_interrupted(t
     with TestClient(create_app(settings)) as client:
         done = finished_run(client, small_config)
         metrics = client.get(f"/api/runs/{done['id']}/metrics").json()
+        with client.websocket_connect(f"/api/runs/{done['id']}/stream") as ws:
+            data = ws.receive_json()["data"]
+        assert data["input"] == "plane" and len(data["train"]["x"]) == 200
         small_config["steps"] = 1_000_000
         active = client.post("/api/runs", json=small_config).json()["id"]
         wait_for_status(client, active, "running")
@@ -37,6 +40,7 @@ def test_finished_runs_survive_a_restart_and_active_ones_come_back_interrupted(t
         with client.websocket_connect(f"/api/runs/{done['id']}/stream") as ws:
             hello = ws.receive_json()
             assert [f["step"] for f in hello["frames"]] == metrics["step"]
+            assert hello["data"] == data  # the data description is stored with the run
             assert read_until_closed(ws) == []
         assert client.app.state.manager.store.integrity() == "ok"
 

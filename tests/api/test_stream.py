@@ -28,6 +28,11 @@ def test_hello_then_frames_until_the_test_loss_has_fallen(client, small_config):
     assert hello["run"]["id"] == run_id
     assert [layer["name"] for layer in hello["layers"]] == ["hidden 1", "hidden 2", "output"]
     assert [layer["fan_out"] for layer in hello["layers"]] == [8, 8, 1]
+    data = hello["data"]  # the dataset, described for the UI
+    assert data["input"] == "plane" and data["task"] == "binary" and data["classes"] == 2
+    assert len(data["extent"]) == 4 and data["features"] == ["x1", "x2"] and data["images"] is None
+    assert len(data["train"]["x"]) == len(data["train"]["y"]) == 200 and len(data["test"]["x"][0]) == 2
+    assert data["parameters"] == 2 * 8 + 8 + 8 * 8 + 8 + 8 + 1 and data["mlp_parameters"] is None
 
     frames = hello["frames"] + [m for m in messages if m["type"] == "frame"]
     statuses = [m["status"] for m in messages if m["type"] == "status"]
@@ -82,3 +87,37 @@ def test_stream_of_an_unknown_run_says_so_and_closes(client):
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
     assert closed.value.code == 4404
+
+
+@pytest.mark.parametrize(
+    ("dataset", "model", "expected"),
+    [
+        (
+            {"name": "digits", "n_samples": 300},
+            {"kind": "cnn", "channels": [4], "hidden": [], "activation": "relu"},
+            {"input": "image", "task": "multiclass", "classes": 10, "features": None},
+        ),
+        (
+            {"name": "adding", "n_samples": 100, "seq_len": 6},
+            {"kind": "rnn", "cell": "gru", "rnn_hidden": 4, "hidden": [], "activation": "tanh"},
+            {"input": "sequence", "task": "regression", "classes": 0, "features": ["value", "marker"]},
+        ),
+    ],
+)
+def test_hello_describes_images_and_sequences(client, dataset, model, expected):
+    config = {"dataset": dataset, "model": model, "optimizer": {"name": "adam"}, "steps": 20}
+    run_id = client.post("/api/runs", json=config).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        data = ws.receive_json()["data"]
+        frames = [m for m in read_until_closed(ws) if m["type"] == "frame"]
+    assert expected.items() <= data.items()
+    assert data["extent"] is None and data["train"] is None and data["test"] is None
+    if expected["input"] == "image":
+        # the images whose feature maps detail frames carry, in the same order: (10, 4, 4, 4) here
+        assert len(data["images"]["x"]) == len(data["images"]["y"]) == 10
+        assert frames[-1]["dense"]["feature_maps"]["0"]["shape"] == [10, 4, 4, 4]
+        assert data["parameters"] == 4 * 9 + 4 + 4 * 4 * 4 * 10 + 10
+        assert data["mlp_parameters"] == 64 * 64 + 64 + 64 * 10 + 10  # one dense layer of 4 x 4 x 4 units
+    else:
+        assert data["images"] is None and data["mlp_parameters"] is None
+        assert data["parameters"] == 3 * (2 * 4 + 4 * 4 + 2 * 4) + 4 + 1

@@ -356,3 +356,33 @@ def test_baseline_regression_is_mse_around_the_train_mean():
     ds = _load("multigauss", n_samples=500)
     expected = ((ds.y_test.double() - ds.y_train.double().mean()) ** 2).mean().item()
     assert ds.baseline_loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_data_description_has_raw_points_and_the_plot_extent():
+    ds = _load("circle", n_samples=800, features=["x1_sq", "x2"], preprocessing="standardize")
+    data = ds.describe()
+    assert data["input"] == "plane" and data["task"] == "binary" and data["classes"] == 2
+    assert data["features"] == ["x1_sq", "x2"] and data["images"] is None
+    assert data["extent"] == list(ds.extent)
+    # the raw 2-D points (not the features the model sees), at most 300 of each split
+    np.testing.assert_allclose(data["train"]["x"], ds.raw_train[:300], atol=1e-4)
+    np.testing.assert_allclose(data["test"]["x"], ds.raw_test[:300], atol=1e-4)
+    assert data["train"]["y"] == ds.y_train[:300].tolist() and len(data["test"]["y"]) == 300
+
+
+def test_the_data_description_of_curves_sequences_and_images():
+    curve = _load("sine", n_samples=100).describe()
+    assert curve["extent"][:2] == pytest.approx([-1.1, 1.1], abs=0.05) and curve["features"] == ["x"]
+    assert np.shape(curve["train"]["x"]) == (50, 1) and curve["classes"] == 0
+    sequence = _load("adding", n_samples=60, seq_len=7).describe()
+    assert sequence["features"] == ["value", "marker"] and sequence["train"] is None and sequence["extent"] is None
+    digits = _load("digits", n_samples=200).describe()
+    images, labels = np.array(digits["images"]["x"]), digits["images"]["y"]
+    assert images.shape == (10, 8, 8) and images.min() >= 0 and images.max() <= 1
+    assert labels == list(range(10)) and digits["features"] is None
+
+
+def test_a_class_without_a_test_example_is_shown_by_the_first_test_example():
+    ds = _load("digits", n_samples=20, train_fraction=0.9)  # 2 test images: most classes have none
+    y = ds.y_test.tolist()
+    assert ds.examples.tolist() == [y.index(k) if k in y else 0 for k in range(10)]

@@ -485,6 +485,29 @@ def test_grid_and_unit_maps_over_the_input_plane():
     decoded(maps["1"], expected)
 
 
+@pytest.mark.parametrize(
+    ("dataset", "model", "expected"),
+    [
+        # widths 16 and 17 around the limit of 16: layer 0 (16 x 2) and the head (1 x 3) only
+        ("circle", {"hidden": [16, 17, 3], "activation": "tanh"}, {"0": (16, 2), "3": (1, 3)}),
+        # a recurrent layer has no edge weights; the dense block after it (4 x 8) and the head (1 x 4) do
+        ("parity", {"kind": "rnn", "cell": "gru", "rnn_hidden": 8, "hidden": [4], "activation": "relu"}, None),
+    ],
+)
+def test_edge_weights_of_narrow_linear_layers(dataset, model, expected):
+    trainer = make(make_config(dataset, model, dataset={"seq_len": 5}))
+    for _ in range(3):
+        trainer.step()
+    step = measured_step(trainer)
+    weights, after = step["frame"]["dense"]["weights"], step["after"]
+    names = {"0": "blocks.0.layer.weight", "3": "head.weight"}
+    if expected is None:
+        expected, names = {"1": (4, 8), "2": (1, 4)}, {"1": "blocks.1.layer.weight", "2": "head.weight"}
+    assert {k: tuple(v["shape"]) for k, v in weights.items()} == expected
+    for index, name in names.items():  # (fan_out, fan_in), within the quantization step (hi - lo) / 255
+        decoded(weights[index], after[name])
+
+
 def test_curve_over_the_input_line():
     config = make_config("sine", {"hidden": [6], "activation": "tanh"})
     trainer = make(config)
@@ -513,9 +536,16 @@ def test_cnn_feature_maps_filters_confusion_and_statistics(norm):
 
     # first-layer filters: the conv weights averaged over input channels
     decoded(frame["dense"]["filters"], after["blocks.0.layer.weight"].mean(1))
-    # feature maps of the first test image: the conv block's output
+    # feature maps of the first test image of each class (the first test image where a class has none), in
+    # class order: the conv block's output; the hello's data carries exactly those images
+    y_all = trainer.data.y_test.numpy()
+    chosen = [next((j for j, label in enumerate(y_all) if label == k), 0) for k in range(10)]
+    examples = trainer.data.x_test.numpy().astype(np.float64)[chosen]
+    decoded(frame["dense"]["feature_maps"]["0"], cnn_forward(after, examples)["outputs"][0])  # (10, 2, 4, 4)
+    images = trainer.describe_data()["images"]
+    assert images["y"] == [int(y_all[j]) for j in chosen]
+    np.testing.assert_allclose(images["x"], np.clip(examples[:, 0], 0, 1), atol=1e-3)  # no preprocessing here
     test_forward = cnn_forward(after, x_test)
-    decoded(frame["dense"]["feature_maps"]["0"], test_forward["outputs"][0][0])
 
     # confusion: rows are the true labels, columns the predicted ones
     predicted = test_forward["outputs"][-1].argmax(1)

@@ -23,6 +23,8 @@ class ParamOut(BaseModel):
     name: str
     label: str
     description: str
+    label_zh: str = Field(description="The label in Simplified Chinese.")
+    description_zh: str = Field(description="The description in Simplified Chinese.")
     default: float | int | str
     min: float | None
     max: float | None
@@ -35,6 +37,8 @@ class ChoiceOut(BaseModel):
     name: str
     label: str
     description: str
+    label_zh: str = Field(description="The label in Simplified Chinese.")
+    description_zh: str = Field(description="The description in Simplified Chinese.")
     params: list[ParamOut]
     tags: dict[str, Any]
 

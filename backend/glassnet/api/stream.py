@@ -40,6 +40,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
             "protocol": PROTOCOL_VERSION,
             "run": run.info(),
             "layers": run.layers,
+            "data": run.data,
             "frames": manager.history(run).frames(len(run.layers)),
             "events": run.events,
         }
@@ -56,6 +57,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
             "protocol": PROTOCOL_VERSION,
             "run": run.info(),
             "layers": channel.layers,
+            "data": channel.data,
             "frames": channel.history,
             "events": channel.events,
         }

@@ -13,7 +13,13 @@ from collections.abc import Callable
 import numpy as np
 
 COPY_SYMBOLS = 4
-STEP_FEATURES = {"adding": 2, "copy": COPY_SYMBOLS, "parity": 1}  # features per time step of each task
+# the features of each time step, by task
+STEP_FEATURE_NAMES: dict[str, list[str]] = {
+    "adding": ["value", "marker"],
+    "copy": [f"symbol {k}" for k in range(COPY_SYMBOLS)],
+    "parity": ["bit"],
+}
+STEP_FEATURES = {name: len(names) for name, names in STEP_FEATURE_NAMES.items()}  # features per time step
 
 Generator = Callable[[int, int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 

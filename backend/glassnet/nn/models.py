@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from glassnet.config import ModelConfig
+from glassnet.config import LayerOverride, ModelConfig
 from glassnet.nn.activations import make_activation
 from glassnet.nn.blocks import Block, RecurrentBlock
 from glassnet.nn.init import init_bias, init_weight
@@ -121,6 +121,11 @@ class MLP(Net):
         return self.head(x)
 
 
+def _pools(config: ModelConfig, size: int) -> bool:
+    """Whether a conv block whose input maps are size x size pools them (halving the size)."""
+    return config.pooling != "none" and size >= 2
+
+
 class CNN(Net):
     """Conv blocks (conv -> norm -> activation, residual -> pool) on (1, H, W) images, then dense blocks."""
 
@@ -138,7 +143,7 @@ class CNN(Net):
             if config.residual:
                 skip = nn.Identity() if channels == out else nn.Conv2d(channels, out, 1, bias=False)
             pool = None
-            if config.pooling != "none" and size >= 2:
+            if _pools(config, size):
                 pool = nn.MaxPool2d(2) if config.pooling == "max" else nn.AvgPool2d(2)
                 size //= 2
             blocks.append(
@@ -229,3 +234,20 @@ def count_parameters(input_shape: tuple[int, ...], n_outputs: int, config: Model
             ),
         )
     return sum(p.numel() for p in model.parameters())
+
+
+def mlp_parameters(input_shape: tuple[int, ...], n_outputs: int, config: ModelConfig) -> int | None:
+    """For a CNN, the parameters of its "equivalent MLP": a dense layer in place of each conv block, with as
+    many units as that block's output (channels x H x W after pooling), then the same dense layers and head.
+    What the CNN saves by sharing weights and connecting locally. None for other models."""
+    if config.kind != "cnn":
+        return None
+    size, widths = input_shape[1], []
+    for channels in config.channels:
+        size = size // 2 if _pools(config, size) else size
+        widths.append(channels * size * size)
+    n = len(widths)
+    overrides = [LayerOverride(index=i, residual=False) for i in range(n)]  # a conv block's skip is a cheap 1x1
+    overrides += [o.model_copy(update={"index": o.index + n}) for o in config.layers]
+    dense = config.model_copy(update={"kind": "mlp", "hidden": [*widths, *config.hidden], "layers": overrides})
+    return count_parameters(input_shape, n_outputs, dense)

@@ -41,6 +41,7 @@ class Subscriber:
 @dataclass
 class Channel:
     layers: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] | None = None  # the hello's data description
     history: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     subscribers: set[Subscriber] = field(default_factory=set)
@@ -65,9 +66,9 @@ class Hub:
     def open(self, run_id: str) -> Channel:
         return self.channels.setdefault(run_id, Channel())
 
-    def describe(self, run_id: str, layers: list[dict[str, Any]]) -> None:
+    def describe(self, run_id: str, layers: list[dict[str, Any]], data: dict[str, Any] | None) -> None:
         channel = self.open(run_id)
-        channel.layers = layers
+        channel.layers, channel.data = layers, data
         channel.started.set()
 
     def close(self, run_id: str) -> None:

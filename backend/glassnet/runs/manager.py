@@ -66,6 +66,7 @@ class Run:
     error: str | None = None
     parent: str | None = None
     layers: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] | None = None  # the stream hello's data description, once the worker has built the data
     events: list[dict[str, Any]] = field(default_factory=list)
     # live learning-rate changes: {"step": the worker's step when applied, "lr": new, "from": old}
     lr_changes: list[dict[str, Any]] = field(default_factory=list)
@@ -108,6 +109,7 @@ class Run:
             },
             "config": info["config"],
             "layers": self.layers,
+            "data": self.data,
             "events": self.events,
             "lr_changes": self.lr_changes,
             "lineage": self.lineage,
@@ -127,6 +129,7 @@ class Run:
                 "error",
                 "parent",
                 "layers",
+                "data",
                 "events",
                 "lr_changes",
                 "lineage",
@@ -330,8 +333,8 @@ class RunManager:
             _, status, step, error = message
             self._set_status(run, status, run.step if step is None else step, error)
         elif kind == "layers":
-            run.layers, run.device = message[1], message[2]
-            self.hub.describe(run.id, run.layers)
+            run.layers, run.device, run.data = message[1], message[2], message[3]
+            self.hub.describe(run.id, run.layers, run.data)
             self.store.save_run(run.row())
         elif kind == "lr_set":
             _, step, lr, old = message

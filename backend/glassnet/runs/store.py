@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS runs (
     error       TEXT,
     parent      TEXT,
     layers      TEXT NOT NULL DEFAULT '[]',
+    data        TEXT NOT NULL DEFAULT 'null',
     events      TEXT NOT NULL DEFAULT '[]',
     lr_changes  TEXT NOT NULL DEFAULT '[]',
     lineage     TEXT NOT NULL DEFAULT '[]',
@@ -32,7 +33,9 @@ CREATE TABLE IF NOT EXISTS histories (
     data    TEXT NOT NULL
 );
 """
-JSON_COLUMNS = ("config", "layers", "events", "lr_changes", "lineage", "summary")
+JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary")
+# columns added since the first schema: a store written before them gets them on open
+ADDED_COLUMNS = {"data": "TEXT NOT NULL DEFAULT 'null'"}
 
 
 class Store:
@@ -46,6 +49,10 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        present = {row["name"] for row in self.db.execute("PRAGMA table_info(runs)")}
+        for name, definition in ADDED_COLUMNS.items():
+            if name not in present:
+                self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         with self.lock:

@@ -3,10 +3,11 @@
 The job is {"config", "replay"}: `replay` lists the segments that rebuild a fork's starting point
 (training is deterministic, so replaying the parent's config and its live changes up to the fork step
 gives exactly the parent's state there). Messages to the server are tuples: ("layers", [LayerInfo dict],
-device), ("frame", frame), ("event", event), ("status", status, step, error), ("lr_set", step, lr, old lr),
-("weights", request id or None for the final ones, safetensors bytes). Commands from the server: "pause",
-"resume", "step", "stop", ("set", {"lr": x}), ("weights", request id). The worker polls for commands
-between steps, so a stop lands within one step; a worker that does not answer is terminated.
+device, the hello's data description), ("frame", frame), ("event", event), ("status", status, step, error),
+("lr_set", step, lr, old lr), ("weights", request id or None for the final ones, safetensors bytes).
+Commands from the server: "pause", "resume", "step", "stop", ("set", {"lr": x}), ("weights", request id).
+The worker polls for commands between steps, so a stop lands within one step; a worker that does not
+answer is terminated.
 """
 
 import contextlib
@@ -76,7 +77,7 @@ def _run(conn: Connection, config: ExperimentConfig, segments: list[dict[str, An
     checkpoint = replay(segments) if segments else None
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
     insights = Insights([layer.name for layer in trainer.layers])
-    conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type))
+    conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type, trainer.describe_data()))
     conn.send(("status", "running", trainer.step_count, None))
     period = 1.0 / config.frame_hz
     last_frame = -math.inf

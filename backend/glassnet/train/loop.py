@@ -15,7 +15,7 @@ import torch
 
 from glassnet.config import ExperimentConfig
 from glassnet.data import Dataset, load
-from glassnet.nn.models import LayerInfo, build_model
+from glassnet.nn.models import LayerInfo, build_model, mlp_parameters
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule, clip_gradients, make_optimizer
 from glassnet.train.pack import Pack, dense, finite_or_none, floats
@@ -46,6 +46,8 @@ DETAIL = (
     "bn_running_mean",
     "bn_running_var",
 )
+# the probe's per-layer dense arrays: its name prefix (followed by the layer index) -> the key under `dense`
+PER_LAYER_DENSE = {"unit_map_": "unit_maps", "feature_map_": "feature_maps", "edge_weight_": "weights"}
 DETAIL_HZ = 10.0  # at most this many detail frames a second ...
 DETAIL_BUDGET = 0.03  # ... and no more than this share of the time spent on them (fewer for costly models)
 
@@ -111,6 +113,14 @@ class Trainer:
     @property
     def epoch(self) -> float:
         return self.step_count * self.batch_size / len(self.data.x_train)
+
+    def describe_data(self) -> dict[str, Any]:
+        """The stream hello's `data`: the dataset's description and the model's parameter counts."""
+        return {
+            **self.data.describe(),
+            "parameters": sum(p.numel() for p in self.params),
+            "mlp_parameters": mlp_parameters(self.data.input_shape, self.data.n_outputs, self.config.model),
+        }
 
     def set_lr(self, lr: float) -> None:
         """A live change of the (base) learning rate; the schedule goes on from it."""
@@ -231,10 +241,10 @@ class Trainer:
         for name in ("grid", "curve", "filters", "confusion"):
             if name in v:
                 dense_part[name] = dense(v[name])
-        for prefix in ("unit_map_", "feature_map_"):
+        for prefix, key in PER_LAYER_DENSE.items():
             maps = {k.removeprefix(prefix): dense(a) for k, a in v.items() if k.startswith(prefix)}
             if maps:
-                dense_part[prefix.rstrip("_") + "s"] = maps
+                dense_part[key] = maps
         detail["dense"] = dense_part
         return detail
 

@@ -29,6 +29,7 @@ SATURATION_MARGIN = 0.03  # share of the output range next to a bound that count
 GRID = 24  # the 2-D output grid's resolution
 UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (12 x 12)
 NARROW = 8  # layers this wide or narrower get per-unit maps
+NARROW_EDGES = 16  # linear layers with fan-in and fan-out at most this send their weight matrix (graph edges)
 CURVE_POINTS = 100
 
 DEAD_ACTIVATIONS = {c.name for c in registry.ACTIVATIONS if c.tags.get("dead")}
@@ -59,6 +60,15 @@ class Probe:
         self.curve_x = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
         self.recurrent = [b for b in model.blocks if isinstance(b, RecurrentBlock)]
         self.convs = [i for i, info in enumerate(self.infos) if info.kind == "conv"]
+        # feature maps are of the first test image of each class (data.examples), in class order
+        self.examples_x = data.x_test[torch.as_tensor(data.examples, device=data.x_test.device)]
+        if not len(self.examples_x):
+            self.examples_x = data.x_test[:1]
+        self.edges = [
+            i
+            for i, info in enumerate(self.infos)
+            if info.kind == "linear" and info.fan_in <= NARROW_EDGES and info.fan_out <= NARROW_EDGES
+        ]
         self.norms = {
             i: b.norm
             for i, b in enumerate(model.blocks)
@@ -287,10 +297,12 @@ class Probe:
                     pack.add(f"unit_map_{i}", maps)
         if self.curve_x is not None:
             pack.add("curve", self.objective.output(self.model(self.curve_x)))
+        for i in self.edges:
+            pack.add(f"edge_weight_{i}", self.layer_weights[i][0])  # (fan_out, fan_in)
         if self.convs:
-            outputs, _ = self._record(self.test_x[:1])
+            outputs, _ = self._record(self.examples_x)
             for i in self.convs:
-                pack.add(f"feature_map_{i}", outputs[i][0])
+                pack.add(f"feature_map_{i}", outputs[i])  # (examples, channels, H, W)
             first = self.layers[self.convs[0]].layer.weight
             pack.add("filters", first.detach().mean(1))  # (out channels, k, k), averaged over input channels
 

@@ -1,9 +1,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from glassnet.data import tabular
+from glassnet import registry
+from glassnet.api.schemas import ErrorOut
+from glassnet.config import DatasetConfig, ExperimentConfig
+from glassnet.data import PREVIEW_POINTS, preview, tabular
+
+PREVIEW_SEQ_LEN = 12  # time steps of a sequence preview
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -51,3 +56,50 @@ async def upload_dataset(
 @router.get("", response_model=list[UploadedDataset], summary="Uploaded datasets, oldest first")
 def list_datasets() -> list[dict]:
     return tabular.listing()
+
+
+class PreviewQuery(BaseModel):
+    """A preview's data: the same fields (and limits) as a run's config."""
+
+    noise: float = DatasetConfig.model_fields["noise"]
+    seed: int = ExperimentConfig.model_fields["seed"]
+    upload: str | None = DatasetConfig.model_fields["upload"]
+
+
+class DatasetPreview(BaseModel):
+    input: str = Field(description="The input kind: plane, curve, sequence, image, or table (an uploaded CSV).")
+    task: str = Field(description="binary, multiclass or regression.")
+    classes: int = Field(description="Number of classes (0 for regression).")
+    extent: list[float] | None = Field(
+        description="plane: [x1min, x1max, x2min, x2max]; curve: [xmin, xmax, ymin, ymax] (a run's plotting "
+        "window); else null."
+    )
+    features: list[str] | None = Field(description="The model's input features (per time step for sequences).")
+    x: list[list[float]] | list[list[list[float]]] = Field(
+        description=f"plane, curve, table: up to {PREVIEW_POINTS} raw points ([x1, x2], [x] or a table row); "
+        "image: the first image of each class (8 x 8 values in [0, 1]); sequence: one sequence (T x step features)."
+    )
+    y: list[float] = Field(description="The points' or images' labels or targets; sequence: [its target].")
+
+
+@router.get(
+    "/{name}/preview",
+    response_model=DatasetPreview,
+    summary="A thumbnail of a dataset: some raw points, an image per class or one sequence, as a run generates them",
+    responses={
+        404: {"model": ErrorOut, "description": "No dataset (or uploaded dataset) has this name (id)"},
+        422: {"model": ErrorOut, "description": "A parameter is out of range, or 'upload' without an id"},
+    },
+)
+def preview_dataset(name: str, query: Annotated[PreviewQuery, Query()]) -> dict:
+    names = [d.name for d in registry.DATASETS]
+    if name not in names:
+        raise HTTPException(404, f"dataset '{name}' not found; the datasets are {', '.join(names)}")
+    if name == "upload" and query.upload is None:
+        raise HTTPException(422, "upload: previewing an uploaded dataset needs its id: ?upload=<id>")
+    upload = query.upload if name == "upload" else None
+    config = DatasetConfig(name=name, noise=query.noise, seq_len=PREVIEW_SEQ_LEN, upload=upload)
+    try:
+        return preview(config, query.seed)
+    except tabular.BadUpload as exc:
+        raise HTTPException(404, str(exc)) from None

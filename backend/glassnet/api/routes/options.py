@@ -9,5 +9,5 @@ router = APIRouter(tags=["options"])
 
 @router.get("/options", response_model=Options, summary="Every choice, parameter, limit and default the UI offers")
 def options() -> dict:
-    lists = {name: [choice.to_json() for choice in choices] for name, choices in CHOICES.items()}
+    lists = {name: [choice.to_json(name) for choice in choices] for name, choices in CHOICES.items()}
     return {**lists, "limits": LIMITS, "defaults": default_config()}
