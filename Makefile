@@ -58,6 +58,10 @@ browser: venv
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else $(BIN)/playwright install chromium; fi
+	@# a Chinese font, so screenshots of the Simplified Chinese page are readable (best effort)
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q . && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
+		|| echo "browser: no Chinese font installed; zh screenshots will show boxes"; fi
 
 lint: venv
 	$(BIN)/ruff check $(PY_DIRS)
@@ -76,7 +80,7 @@ dev: venv $(NODE_STAMP) ## API with reload on :$(PORT) and Vite's dev server on 
 	$(BIN)/uvicorn glassnet.api.app:create_app --factory --reload --host $(HOST) --port $(PORT) & \
 	cd frontend && npm run dev
 
-bench: venv
+bench: venv ui browser
 	$(BIN)/python -m bench
 
 clean:

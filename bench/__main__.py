@@ -1,7 +1,8 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from bench import overhead, stream
+from bench import overhead, stream, ui_fps
 
 if __name__ == "__main__":
     overhead.main([])
     stream.main([])
+    ui_fps.main([])

@@ -294,6 +294,19 @@ class ExperimentConfig(_Strict):
         return self
 
 
+# What a fork may change; the rest (data, model, seed) defines the checkpoint it continues from.
+FORKABLE = (
+    "optimizer",
+    "schedule",
+    "clipping",
+    "regularization",
+    "loss",
+    "batch_size",
+    "steps",
+    "eval_every",
+    "frame_hz",
+)
+
 # What the UI starts from: a small tanh net on the circle, as TensorFlow Playground does.
 DEFAULT_CONFIG: dict[str, Any] = {
     "dataset": {"name": "circle"},

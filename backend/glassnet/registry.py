@@ -357,7 +357,11 @@ MODEL_KINDS: tuple[Choice, ...] = (
 RNN_CELLS: tuple[Choice, ...] = (
     Choice("rnn_tanh", "RNN (tanh)", "h_t = tanh(W x_t + U h_(t-1) + b): gradients through time vanish or explode."),
     Choice("rnn_relu", "RNN (ReLU)", "A ReLU recurrence; with identity recurrent init (IRNN) it remembers longer."),
-    Choice("lstm", "LSTM", "Gates and an additive cell state carry gradients over many steps."),
+    Choice(
+        "lstm",
+        "LSTM",
+        "Gates and an additive cell state carry gradients over many steps (the forget gate's bias starts at 1).",
+    ),
     Choice("gru", "GRU", "An update gate interpolates between the old state and a new one."),
 )
 

@@ -92,7 +92,7 @@ CHOICES_ZH: dict[str, dict[str, tuple[str, str]]] = {
     "rnn_cells": {
         "rnn_tanh": ("RNN（tanh）", "h_t = tanh(W x_t + U h_(t−1) + b)：随时间反向传播的梯度会消失或爆炸。"),
         "rnn_relu": ("RNN（ReLU）", "用 ReLU 的循环单元；配合单位矩阵初始化循环权重（IRNN）能记得更久。"),
-        "lstm": ("LSTM", "长短期记忆网络：门控机制和加性的细胞状态让梯度能跨越许多时间步。"),
+        "lstm": ("LSTM", "长短期记忆网络：门控机制和加性的细胞状态让梯度能跨越许多时间步（遗忘门偏置初始为 1）。"),
         "gru": ("GRU", "门控循环单元：更新门在旧状态和新的候选状态之间插值。"),
     },
     "pooling": {

@@ -46,6 +46,8 @@ def test_options_drive_the_choices_and_limits(client):
     assert relu["label_zh"] and "死亡" in relu["description_zh"]
     lr = next(p for p in next(o for o in body["optimizers"] if o["name"] == "sgd")["params"] if p["name"] == "lr")
     assert lr["label_zh"] == "学习率" and lr["description_zh"]
+    # what a fork may change (the UI offers exactly these)
+    assert "optimizer" in body["forkable"] and "model" not in body["forkable"]
     # the defaults are themselves a valid config
     assert client.post("/api/runs", json={**body["defaults"], "steps": 5}).status_code == 201
 

@@ -27,7 +27,7 @@ def test_with_the_token_a_run_trains_to_the_end(browser, secured_url, artifacts)
     page.goto(f"{secured_url}/?token={TOKEN}")
     page.locator("#steps").fill("600")
     page.get_by_test_id("play").click()
-    expect(page.get_by_test_id("status")).to_have_text("finished", timeout=60_000)
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "finished", timeout=60_000)
     assert int(page.get_by_test_id("loss-chart").get_attribute("data-points")) > 3
     expect(page.get_by_test_id("error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "e2e-token.png"))

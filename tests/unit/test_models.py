@@ -47,3 +47,19 @@ def test_count_parameters_matches_the_built_model():
     conv = (1 * 9 + 1) * 3 + (3 * 9 + 1) * 5
     assert count_parameters(DIGITS, 10, config) == sum(p.numel() for p in model.parameters())
     assert count_parameters(DIGITS, 10, config) == conv + linear(5 * 2 * 2, 7) + linear(7, 10)
+
+
+def test_an_lstm_starts_with_its_forget_gate_open():
+    from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
+    from glassnet.nn.models import build_model
+
+    config = ExperimentConfig.model_validate(
+        merge_config(
+            DEFAULT_CONFIG, {"dataset": {"name": "adding"}, "model": {"kind": "rnn", "hidden": [], "cell": "lstm"}}
+        )
+    )
+    model = build_model((20, 2), 1, config.model)
+    h = config.model.rnn_hidden
+    bias = model.blocks[0].rnn.bias_ih_l0.detach()
+    assert bias[h : 2 * h].eq(1.0).all()  # gates in PyTorch's order: input, forget, cell, output
+    assert bias[:h].eq(0.0).all() and bias[2 * h :].eq(0.0).all()

@@ -470,7 +470,7 @@ def test_batch_norm_batch_and_running_statistics(norm_position):
 
 # ---------------------------------------------------------------------------------------------- plots
 def test_grid_and_unit_maps_over_the_input_plane():
-    config = make_config("circle", {"hidden": [9, 3], "activation": "tanh"})
+    config = make_config("circle", {"hidden": [17, 3], "activation": "tanh"})
     trainer = make(config)
     for _ in range(3):
         trainer.step()
@@ -480,7 +480,7 @@ def test_grid_and_unit_maps_over_the_input_plane():
     probability = 1.0 / (1.0 + np.exp(-outputs[-1][:, 0]))
     decoded(frame["dense"]["grid"], probability.reshape(GRID, GRID))
     maps = frame["dense"]["unit_maps"]
-    assert set(maps) == {"1"}  # layer 0 (9 units) is wider than 8: no maps
+    assert set(maps) == {"1"}  # layer 0 (17 units) is wider than 16: no maps
     expected = outputs[1].T.reshape(3, GRID, GRID)[:, ::2, ::2]
     decoded(maps["1"], expected)
 

@@ -50,6 +50,7 @@ Options = create_model(
     **{name: (list[ChoiceOut], ...) for name in CHOICES},  # type: ignore[call-overload]
     limits=(Limits, ...),
     defaults=(ExperimentConfig, ...),
+    forkable=(list[str], Field(description="Config sections a fork may change (data, model and seed cannot).")),
 )
 
 

@@ -196,6 +196,10 @@ class RNN(Net):
                     init_weight(weight, config.recurrent_init, activation)
                 else:
                     init_bias(weight, config.init)
+                    if config.cell == "lstm" and name.startswith("bias_ih"):
+                        # the forget gate starts open, as Keras' unit_forget_bias does (Jozefowicz et al. 2015)
+                        with torch.no_grad():
+                            weight[hidden : 2 * hidden] += 1.0
             blocks.append(block)
             self.infos.append(
                 LayerInfo(i, f"{config.cell} {i + 1}", config.cell, n_in, hidden, activation, "none", False)

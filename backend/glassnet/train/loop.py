@@ -21,18 +21,6 @@ from glassnet.train.optim import Schedule, clip_gradients, make_optimizer
 from glassnet.train.pack import Pack, dense, finite_or_none, floats
 from glassnet.train.probe import Probe
 
-# what a fork may change; the rest (data, model, seed) defines the checkpoint it continues from
-FORKABLE = (
-    "optimizer",
-    "schedule",
-    "clipping",
-    "regularization",
-    "loss",
-    "batch_size",
-    "steps",
-    "eval_every",
-    "frame_hz",
-)
 # every frame measures these; the rest (DETAIL) at most DETAIL_HZ times a second, carried over in between
 EVERY_FRAME = ("grad_norm", "weight_norm", "update_ratio", "act_grad_norm")
 DETAIL = (

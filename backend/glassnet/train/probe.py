@@ -28,7 +28,7 @@ STAT_ELEMENTS = 1024  # percentiles and histograms use at most this many values 
 SATURATION_MARGIN = 0.03  # share of the output range next to a bound that counts as saturated
 GRID = 24  # the 2-D output grid's resolution
 UNIT_MAP_STRIDE = 2  # per-unit maps take every other grid point (12 x 12)
-NARROW = 8  # layers this wide or narrower get per-unit maps
+NARROW = 16  # layers this wide or narrower get per-unit maps
 NARROW_EDGES = 16  # linear layers with fan-in and fan-out at most this send their weight matrix (graph edges)
 CURVE_POINTS = 100
 

@@ -16,6 +16,11 @@ export type RunStatus = RunInfo['status'];
 export type Options = Schemas['Options'];
 export type Choice = Options['activations'][number];
 export type Health = Schemas['Health'];
+export type Metrics = Schemas['Metrics'];
+export type UploadedDataset = Schemas['UploadedDataset'];
+export type ForkRequest = Schemas['ForkRequest'];
+export type RunChanges = Schemas['RunChanges'];
+export type ChoiceList = { [K in keyof Options]: Options[K] extends Choice[] ? K : never }[keyof Options];
 
 /** A non-2xx answer; `message` is the server's `detail`, which names the field or limit. */
 export class ApiError extends Error {
@@ -74,14 +79,21 @@ export function accessToken(search: string = globalThis.location?.search ?? '', 
   return store?.getItem(TOKEN_KEY) ?? null;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** The Authorization header for fetches outside `request` (exports, downloads). */
+export function authHeaders(): Record<string, string> {
+  const token = accessToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
   let res: Response;
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = contentType;
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    res = await fetch(path, { method, headers, body: payload });
   } catch (e) {
     throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
   }
@@ -106,12 +118,19 @@ const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
   options: () => request<Options>('GET', '/api/options'),
-  listRuns: () => request<RunPage>('GET', '/api/runs'),
+  listRuns: (limit = 50) => request<RunPage>('GET', `/api/runs?limit=${limit}`),
   getRun: (id: string) => request<RunInfo>('GET', runPath(id)),
   createRun: (config: ExperimentConfig) => request<RunInfo>('POST', '/api/runs', config),
   pauseRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/pause`),
   resumeRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/resume`),
   stopRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/stop`),
+  stepRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/step`),
+  patchRun: (id: string, changes: RunChanges) => request<RunInfo>('PATCH', runPath(id), changes),
+  forkRun: (id: string, fork: ForkRequest) => request<RunInfo>('POST', `${runPath(id)}/fork`, fork),
+  metrics: (id: string) => request<Metrics>('GET', `${runPath(id)}/metrics`),
+  uploadDataset: (csv: string, name: string) =>
+    request<UploadedDataset>('POST', `/api/datasets?name=${encodeURIComponent(name)}`, csv, 'text/csv'),
+  listDatasets: () => request<UploadedDataset[]>('GET', '/api/datasets'),
   deleteRun: (id: string) => request<void>('DELETE', runPath(id)),
 };
 
@@ -124,4 +143,9 @@ export function streamUrl(
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   const query = token ? `?token=${encodeURIComponent(token)}` : '';
   return `${scheme}//${loc.host}${runPath(id)}/stream${query}`;
+}
+
+/** Path of a run's export (`csv` or `json`); fetch it with authHeaders(). */
+export function exportPath(id: string, format: 'csv' | 'json'): string {
+  return `${runPath(id)}/export?format=${format}`;
 }

@@ -38,6 +38,9 @@ export const CONFIG = {
   device: 'auto',
 } as ExperimentConfig;
 
+/** The server's full default config (config.default_config()), for URL-state tests. */
+export const DEFAULTS = {"dataset": {"name": "circle", "n_samples": 400, "noise": 0.1, "train_fraction": 0.5, "features": ["x1", "x2"], "seq_len": 20, "preprocessing": "none", "upload": null}, "model": {"kind": "mlp", "hidden": [8, 8], "activation": "tanh", "slope": 0.01, "alpha": 1.0, "beta": 1.0, "init": {"name": "default", "value": 0.0, "std": 0.1, "bound": 0.1, "gain": 1.0, "mode": "fan_in", "bias": "zeros", "bias_value": 0.0}, "recurrent_init": {"name": "default", "value": 0.0, "std": 0.1, "bound": 0.1, "gain": 1.0, "mode": "fan_in", "bias": "zeros", "bias_value": 0.0}, "norm": "none", "norm_position": "before", "residual": false, "dropout": 0.0, "layers": [], "channels": [8, 16], "kernel_size": 3, "pooling": "max", "cell": "lstm", "rnn_hidden": 32, "rnn_layers": 1}, "optimizer": {"name": "adam", "lr": 0.01, "momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-08, "rho": 0.9, "weight_decay": 0.0}, "schedule": {"name": "constant", "step_size": 1000, "gamma": 0.5, "warmup_steps": 200, "min_lr_ratio": 0.0, "patience": 10, "factor": 0.5}, "clipping": {"name": "none", "max_norm": 1.0, "clip_value": 1.0}, "regularization": {"l1": 0.0, "early_stopping": 0, "label_smoothing": 0.0, "input_noise": 0.0}, "loss": "auto", "batch_size": 16, "steps": 3000, "eval_every": 50, "seed": 0, "frame_hz": 20.0, "device": "auto"} as ExperimentConfig;
+
 export const RUN = {
   id: 'r1',
   status: 'running',

@@ -93,3 +93,10 @@ describe('seriesColors', () => {
     }
   });
 });
+
+describe('formatStep in another language', () => {
+  it('fills the given wording', () => {
+    expect(formatStep(12, 300, { of: '第 {step} 步 / 共 {total} 步', one: '第 {step} 步' })).toBe('第 12 步 / 共 300 步');
+    expect(formatStep(12, null, { of: '', one: '第 {step} 步' })).toBe('第 12 步');
+  });
+});

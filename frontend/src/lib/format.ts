@@ -28,11 +28,15 @@ export function formatAccuracy(v: number | null | undefined): string {
   return `${(v * 100).toFixed(1)}%`;
 }
 
-/** "step 1234 / 3000"; without a total, "step 1234". */
-export function formatStep(step: number | null | undefined, total?: number | null): string {
+/** "step 1234 / 3000"; without a total, "step 1234" (the wording from `words`, for other languages). */
+export function formatStep(
+  step: number | null | undefined,
+  total?: number | null,
+  words: { of: string; one: string } = { of: 'step {step} / {total}', one: 'step {step}' },
+): string {
   const s = step === null || step === undefined || !Number.isFinite(step) ? 0 : Math.max(0, Math.floor(step));
-  if (total === null || total === undefined || !Number.isFinite(total)) return `step ${s}`;
-  return `step ${s} / ${Math.floor(total)}`;
+  if (total === null || total === undefined || !Number.isFinite(total)) return words.one.replace('{step}', String(s));
+  return words.of.replace('{step}', String(s)).replace('{total}', String(Math.floor(total)));
 }
 
 const MANTISSAS = [1, 2, 5];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { frame, frameText, helloText, LAYERS, RUN, statusText } from './fixtures';
 import { isActive, parseMessage, ProtocolError, replaceNonFiniteTokens } from './protocol';
+import { encodeDense } from './dense';
 
 describe('parseMessage', () => {
   it('accepts a hello with layers and history', () => {
@@ -116,11 +117,74 @@ describe('events', () => {
   it('parses a detector event and the events in hello', () => {
     const event = { kind: 'dead_units', step: 120, layer: 'hidden 2', message: 'hidden 2: 70% dead', explanation: 'why' };
     const msg = parseMessage(JSON.stringify({ type: 'event', ...event, layer_index: 1 }));
-    expect(msg).toEqual({ type: 'event', ...event });
+    expect(msg).toEqual({ type: 'event', ...event, layer_index: 1 });
     const hello = parseMessage(
       JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [], events: [event] }),
     );
     expect(hello.type === 'hello' && hello.events).toEqual([event]);
+    expect(hello.type === 'hello' && hello.data).toBeNull();
     expect(() => parseMessage(JSON.stringify({ type: 'event', kind: 'x' }))).toThrow();
+  });
+});
+
+describe('detail frames', () => {
+  it('decodes the per-layer detail figures, the gates and the dense arrays', () => {
+    const dense = {
+      hist: encodeDense([3, 2], [0, 0.5, 1, 0, 0.25, 0.75]),
+      unit_maps: { '0': encodeDense([2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]) },
+      weights: { '2': encodeDense([1, 2], [-1, 1]) },
+    };
+    const raw = {
+      type: 'frame',
+      ...frame(3, 30),
+      lr: 0.01,
+      update_ratio: [-3, -2.5, null],
+      percentiles: [[-1, -0.5, -0.2, -0.1, 0, 0.1, 0.2, 0.5, 1], null, [0, 0, 0, 0, 0, 0, 0, 0, 0]],
+      dead_fraction: [0.5, null, null],
+      gates: [{ forget: 0.7, input: 0.4 }],
+      dense,
+    };
+    const msg = parseMessage(JSON.stringify(raw));
+    if (msg.type !== 'frame') throw new Error('not a frame');
+    expect(msg.lr).toBe(0.01);
+    expect(msg.update_ratio).toEqual([-3, -2.5, null]);
+    expect(msg.percentiles?.[1]).toEqual([]);
+    expect(msg.dead_fraction).toEqual([0.5, null, null]);
+    expect(msg.gates).toEqual([{ forget: 0.7, input: 0.4 }]);
+    const hist = msg.dense?.hist;
+    expect(hist?.shape).toEqual([3, 2]);
+    const expected = [0, 0.5, 1, 0, 0.25, 0.75].map((v) => Math.round(v * 255) / 255);
+    Array.from(hist!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    expect(msg.dense?.unit_maps?.[0].shape).toEqual([2, 2, 2]);
+    expect(msg.dense?.weights?.[2].data[0]).toBeCloseTo(-1);
+    expect(() => parseMessage(JSON.stringify({ ...raw, update_ratio: 'x' }))).toThrow(ProtocolError);
+    expect(() => parseMessage(JSON.stringify({ ...raw, gates: [3] }))).toThrow(ProtocolError);
+  });
+
+  it('drops a dense array whose bytes do not match its shape, keeping the rest', () => {
+    const bad = { ...encodeDense([2, 2], [0, 1, 2, 3]), shape: [3, 3] };
+    const msg = parseMessage(
+      JSON.stringify({ type: 'frame', ...frame(0, 1), dense: { grid: bad, hist: encodeDense([1, 2], [0, 1]) } }),
+    );
+    if (msg.type !== 'frame') throw new Error('not a frame');
+    expect(msg.dense?.grid).toBeUndefined();
+    expect(msg.dense?.hist?.shape).toEqual([1, 2]);
+  });
+
+  it('reads hello.data', () => {
+    const data = {
+      input: 'plane',
+      task: 'binary',
+      classes: 2,
+      extent: [-1, 1, -2, 2],
+      train: { x: [[0, 1]], y: [1] },
+      test: null,
+      features: ['x1', 'x2'],
+      images: null,
+      parameters: 113,
+      mlp_parameters: null,
+    };
+    const hello = parseMessage(JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [], data }));
+    expect(hello.type === 'hello' && hello.data).toEqual(data);
   });
 });

@@ -2,6 +2,7 @@
 // They are not part of the OpenAPI schema, so they are typed and validated here by hand.
 
 import type { RunInfo, RunStatus } from './api';
+import { decodeDenseFrame, type DenseFrame } from './dense';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -36,6 +37,9 @@ export interface Layer {
   fan_in: number;
   fan_out: number;
   activation: string | null;
+  /** 'none' | 'batch' | 'layer' (absent from older servers). */
+  norm?: string;
+  residual?: boolean;
 }
 
 /** A metric the server could not compute, or that was not finite, arrives as null. */
@@ -57,6 +61,47 @@ export interface Frame {
   /** The step the test figures and activation statistics were measured at: they are measured at most
    * 10 times a second and repeated in the frames between. Absent in a stored history (all measured). */
   detail_step?: number;
+  /** The learning rate of the step (absent from a stored history). */
+  lr?: Metric;
+  act_grad_norm?: Metric[];
+  weight_norm?: Metric[];
+  /** log10 ||dW|| / ||W|| of the step; healthy is about -3. */
+  update_ratio?: Metric[];
+  /** Per layer: the 9 percentiles 0, 7, 16, 31, 50, 69, 84, 93, 100 of its output. */
+  percentiles?: Metric[][];
+  hist_range?: Metric[][];
+  dead_fraction?: Metric[];
+  saturation?: Metric[];
+  unit_diversity?: Metric[];
+  bn_batch_mean?: Metric[];
+  bn_batch_var?: Metric[];
+  bn_running_mean?: Metric[];
+  bn_running_var?: Metric[];
+  /** RNNs: ||dL/dh_t|| of the last recurrent layer for t = 1..T. */
+  grad_time?: Metric[];
+  /** RNNs: per recurrent layer, gate name -> mean activation (LSTM input/forget/output, GRU update/reset). */
+  gates?: Record<string, Metric>[];
+  first_bad_step?: number | null;
+  /** Decoded dense arrays; only detail frames (and a hello's newest frame) carry them. */
+  dense?: DenseFrame;
+}
+
+/** The percentiles each `percentiles` entry holds, in order. */
+export const PERCENTILES = [0, 7, 16, 31, 50, 69, 84, 93, 100] as const;
+
+/** What the run trains on (hello.data); absent from older servers. */
+export interface DataInfo {
+  input: string;
+  task: string;
+  classes: number;
+  /** plane: [x1min, x1max, x2min, x2max]; curve: [xmin, xmax, ymin, ymax]. */
+  extent: [number, number, number, number] | null;
+  train: { x: number[][]; y: number[] } | null;
+  test: { x: number[][]; y: number[] } | null;
+  features: string[] | null;
+  images: { x: number[][][]; y: number[] } | null;
+  parameters: number | null;
+  mlp_parameters: number | null;
 }
 
 export interface HelloMessage {
@@ -68,6 +113,7 @@ export interface HelloMessage {
   frames: Frame[];
   /** The detectors' events so far (absent from older servers). */
   events: InsightEvent[];
+  data: DataInfo | null;
 }
 
 /** What a detector saw (dead units, vanishing gradients, overfitting, ...), with a one-line explanation. */
@@ -75,6 +121,8 @@ export interface InsightEvent {
   kind: string;
   step: number;
   layer: string | null;
+  /** Index of the layer in hello.layers, when the event is about one. */
+  layer_index?: number | null;
   message: string;
   explanation: string;
 }
@@ -229,6 +277,43 @@ function status(o: Obj, key: string, where: string): RunStatus {
   return v as RunStatus;
 }
 
+function optMetricList(o: Obj, key: string, where: string): Metric[] | undefined {
+  return key in o && o[key] !== null ? metricList(o, key, where) : undefined;
+}
+
+function optMetricRows(o: Obj, key: string, where: string): Metric[][] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ProtocolError(`${where}.${key} must be a list`);
+  return v.map((row, i) => (row === null ? [] : metricList({ row }, 'row', `${where}.${key}[${i}]`)));
+}
+
+function optGates(o: Obj, where: string): Record<string, Metric>[] | undefined {
+  const v = o.gates;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ProtocolError(`${where}.gates must be a list`);
+  return v.map((g, i) => {
+    if (!isObject(g)) throw new ProtocolError(`${where}.gates[${i}] must be an object`);
+    const out: Record<string, Metric> = {};
+    for (const k of Object.keys(g)) out[k] = metric(g, k, `${where}.gates[${i}]`);
+    return out;
+  });
+}
+
+const OPTIONAL_LISTS = [
+  'act_grad_norm',
+  'weight_norm',
+  'update_ratio',
+  'dead_fraction',
+  'saturation',
+  'unit_diversity',
+  'bn_batch_mean',
+  'bn_batch_var',
+  'bn_running_mean',
+  'bn_running_var',
+  'grad_time',
+] as const;
+
 export function parseFrame(v: unknown, where = 'frame'): Frame {
   if (!isObject(v)) throw new ProtocolError(`${where} must be an object`);
   return {
@@ -244,6 +329,45 @@ export function parseFrame(v: unknown, where = 'frame'): Frame {
     act_std: metricList(v, 'act_std', where),
     grad_norm: metricList(v, 'grad_norm', where),
     ...(typeof v.detail_step === 'number' ? { detail_step: v.detail_step } : {}),
+    ...optionalFields(v, where),
+  };
+}
+
+function optionalFields(v: Obj, where: string): Partial<Frame> {
+  const out: Partial<Frame> = {};
+  if ('lr' in v) out.lr = metric(v, 'lr', where);
+  if (typeof v.first_bad_step === 'number' || v.first_bad_step === null) out.first_bad_step = v.first_bad_step;
+  for (const key of OPTIONAL_LISTS) {
+    const list = optMetricList(v, key, where);
+    if (list) out[key] = list;
+  }
+  const percentiles = optMetricRows(v, 'percentiles', where);
+  if (percentiles) out.percentiles = percentiles;
+  const range = optMetricRows(v, 'hist_range', where);
+  if (range) out.hist_range = range;
+  const gates = optGates(v, where);
+  if (gates) out.gates = gates;
+  if (isObject(v.dense)) out.dense = decodeDenseFrame(v.dense);
+  return out;
+}
+
+function parseData(v: unknown): DataInfo | null {
+  if (!isObject(v)) return null;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const points = (p: unknown) =>
+    isObject(p) && Array.isArray(p.x) && Array.isArray(p.y) ? { x: p.x as number[][], y: p.y as number[] } : null;
+  const extent = Array.isArray(v.extent) && v.extent.length === 4 && v.extent.every((x) => typeof x === 'number');
+  return {
+    input: typeof v.input === 'string' ? v.input : 'unknown',
+    task: typeof v.task === 'string' ? v.task : 'unknown',
+    classes: num(v.classes) ?? 0,
+    extent: extent ? (v.extent as [number, number, number, number]) : null,
+    train: points(v.train),
+    test: points(v.test),
+    features: Array.isArray(v.features) ? v.features.map(String) : null,
+    images: isObject(v.images) && Array.isArray(v.images.x) ? (v.images as DataInfo['images']) : null,
+    parameters: num(v.parameters),
+    mlp_parameters: num(v.mlp_parameters),
   };
 }
 
@@ -257,6 +381,8 @@ export function parseLayer(v: unknown, where = 'layer'): Layer {
     fan_in: int(v, 'fan_in', where),
     fan_out: int(v, 'fan_out', where),
     activation: typeof activation === 'string' ? activation : null,
+    ...(typeof v.norm === 'string' ? { norm: v.norm } : {}),
+    ...(typeof v.residual === 'boolean' ? { residual: v.residual } : {}),
   };
 }
 
@@ -283,6 +409,7 @@ export function parseEvent(v: unknown, where = 'event'): InsightEvent {
     kind: str(v, 'kind', where),
     step: int(v, 'step', where),
     layer: optStr(v, 'layer', where),
+    ...(typeof v.layer_index === 'number' || v.layer_index === null ? { layer_index: v.layer_index } : {}),
     message: str(v, 'message', where),
     explanation: str(v, 'explanation', where),
   };
@@ -305,6 +432,7 @@ export function parseMessage(text: string): StreamMessage {
         layers: list(v, 'layers', 'hello', parseLayer),
         frames: list(v, 'frames', 'hello', parseFrame),
         events: 'events' in v ? list(v, 'events', 'hello', parseEvent) : [],
+        data: parseData(v.data),
       };
     }
     case 'event':

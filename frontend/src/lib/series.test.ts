@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frame, LAYERS } from './fixtures';
-import { appendFrame, createSeries, gradData, lossData, pointCount, seriesFromHistory } from './series';
+import { appendFrame, createSeries, GRAD_TIME_ROWS, MAX_POINTS, gradData, lossData, pointCount, seriesFromHistory } from './series';
 
 describe('createSeries', () => {
   it('starts empty with one gradient line per layer', () => {
@@ -143,5 +143,60 @@ describe('detail figures', () => {
     appendFrame(series, { ...frame(3, 40), test_loss: 0.3 }); // a stored history point: measured
     expect(series.testLoss).toEqual([0.5, null, 0.4, 0.3]);
     expect(series.trainLoss.every((v) => v !== null)).toBe(true); // the train loss is new in every frame
+  });
+});
+
+describe('detail series', () => {
+  it('keeps detail figures on their own axis, only where they were measured', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { detail_step: 10, dead_fraction: [0.5, 0.25, null], update_ratio: [-3, -2, -1] }));
+    appendFrame(s, frame(1, 20, { detail_step: 10, dead_fraction: [0.5, 0.25, null] }));
+    appendFrame(s, frame(2, 30, { detail_step: 30, dead_fraction: [0.75, 0, null], grad_time: [0.1, 0.2] }));
+    expect(s.step).toEqual([10, 20, 30]);
+    expect(s.detailStep).toEqual([10, 30]);
+    expect(s.dead[0]).toEqual([0.5, 0.75]);
+    expect(s.dead[2]).toEqual([null, null]);
+    expect(s.updateRatio[1]).toEqual([-2, null, null]);
+    expect(s.gradTime).toEqual([[0.1, 0.2]]);
+    expect(s.gradTimeStep).toEqual([30]);
+  });
+
+  it('aligns gate series that appear late with the detail axis', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { detail_step: 10 }));
+    appendFrame(s, frame(1, 20, { detail_step: 20, gates: [{ forget: 0.2 }, { forget: 0.7, input: 0.4 }] }));
+    expect(s.gates.forget).toEqual([null, 0.7]);
+    expect(s.gates.input).toEqual([null, 0.4]);
+  });
+
+  it('caps the gradient-through-time rows', () => {
+    const s = createSeries(LAYERS);
+    for (let i = 0; i < GRAD_TIME_ROWS + 5; i++) appendFrame(s, frame(i, i + 1, { detail_step: i + 1, grad_time: [i] }));
+    expect(s.gradTime.length).toBe(GRAD_TIME_ROWS);
+    expect(s.gradTime[0]).toEqual([5]);
+    expect(s.gradTimeStep[0]).toBe(6);
+  });
+});
+
+describe('long runs', () => {
+  it('halve their axes past MAX_POINTS, keeping the newest values, measured test figures and the shared arrays', () => {
+    const s = createSeries(LAYERS);
+    const stepArray = s.step;
+    const total = MAX_POINTS * 3 + 1;
+    for (let i = 0; i < total; i++) {
+      const measured = i % 2 === 0;
+      appendFrame(s, frame(i, i + 1, { detail_step: measured ? i + 1 : 1, test_loss: measured ? i : 0 }));
+    }
+    expect(s.step).toBe(stepArray); // charts keep the same array objects
+    expect(s.step.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(s.step.length).toBeGreaterThan(MAX_POINTS / 2);
+    expect(s.step[s.step.length - 1]).toBe(total);
+    for (let i = 1; i < s.step.length; i++) expect(s.step[i]).toBeGreaterThan(s.step[i - 1]);
+    for (const layer of s.gradNorm) expect(layer.length).toBe(s.step.length);
+    expect(s.testLoss.length).toBe(s.step.length);
+    expect(s.testLoss.filter((v) => v !== null).length).toBeGreaterThan(s.step.length / 8);
+    expect(s.detailStep.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(s.dead[0].length).toBe(s.detailStep.length);
+    expect(s.percentiles[0][4].length).toBe(s.detailStep.length);
   });
 });

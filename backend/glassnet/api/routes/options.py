@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from glassnet.api.schemas import Options
-from glassnet.config import LIMITS, default_config
+from glassnet.config import FORKABLE, LIMITS, default_config
 from glassnet.registry import CHOICES
 
 router = APIRouter(tags=["options"])
@@ -10,4 +10,4 @@ router = APIRouter(tags=["options"])
 @router.get("/options", response_model=Options, summary="Every choice, parameter, limit and default the UI offers")
 def options() -> dict:
     lists = {name: [choice.to_json(name) for choice in choices] for name, choices in CHOICES.items()}
-    return {**lists, "limits": LIMITS, "defaults": default_config()}
+    return {**lists, "limits": LIMITS, "defaults": default_config(), "forkable": list(FORKABLE)}

@@ -6,13 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glassnet.api.deps import ManagerDep
 from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPage, RunStatus
-from glassnet.config import LIMITS, ExperimentConfig
+from glassnet.config import FORKABLE, LIMITS, ExperimentConfig
 from glassnet.data import tabular
 from glassnet.nn.models import count_parameters
 from glassnet.nn.shapes import input_shape, n_outputs
 from glassnet.runs.history import metrics_csv
 from glassnet.runs.manager import InvalidTransition, RunLimitReached, RunNotFound
-from glassnet.train.loop import FORKABLE
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Choice, Options } from './api';
+import { DEFAULTS } from './fixtures';
+import { choicesFor, fieldInfo, getPath, paramPaths, setPath } from './schema';
+
+describe('fieldInfo', () => {
+  it('reads ranges, kinds and descriptions from the server schema', () => {
+    const lr = fieldInfo('optimizer.lr');
+    expect(lr?.kind).toBe('number');
+    expect(lr?.min).toBeGreaterThan(0);
+    expect(lr?.max).toBe(10);
+    expect(fieldInfo('batch_size')).toMatchObject({ kind: 'integer', min: 1, max: 4096 });
+    expect(fieldInfo('model.residual')?.kind).toBe('boolean');
+    expect(fieldInfo('model.activation')?.values).toContain('relu');
+    expect(fieldInfo('dataset.features')).toMatchObject({ kind: 'enum-list', minItems: 1 });
+    expect(fieldInfo('model.hidden')).toMatchObject({ kind: 'number-list', itemMin: 1, itemMax: 1024 });
+    expect(fieldInfo('frame_hz')).toMatchObject({ min: 0, minExclusive: true, max: 30 });
+    expect(fieldInfo('dataset.upload')?.kind).toBe('string');
+    expect(fieldInfo('model.nope')).toBeNull();
+    expect(fieldInfo('optimizer.momentum')?.description).toMatch(/previous update/);
+  });
+});
+
+describe('choices', () => {
+  const choice = (name: string, params: string[] = []): Choice =>
+    ({ name, label: name, description: '', tags: {}, params: params.map((p) => ({ name: p })) }) as unknown as Choice;
+  const options = {
+    activations: [choice('relu'), choice('tanh')],
+    optimizers: [choice('sgd', ['lr']), choice('momentum', ['lr', 'momentum', 'nope'])],
+  } as unknown as Options;
+
+  it('finds the options list with exactly the enum values', () => {
+    expect(choicesFor(options, ['tanh', 'relu'])).toBe(options.activations);
+    expect(choicesFor(options, ['relu'])).toBeNull();
+  });
+
+  it('maps a choice to its parameter fields beside it', () => {
+    expect(paramPaths('optimizer.name', options.optimizers[1])).toEqual(['optimizer.lr', 'optimizer.momentum']);
+    expect(paramPaths('optimizer.name', undefined)).toEqual([]);
+  });
+
+  it('reads and writes dotted paths', () => {
+    const c = structuredClone(DEFAULTS);
+    setPath(c, 'model.init.gain', 2);
+    expect(getPath(c, 'model.init.gain')).toBe(2);
+    expect(getPath(c, 'model.x.y')).toBeUndefined();
+  });
+});

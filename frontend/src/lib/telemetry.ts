@@ -1,0 +1,250 @@
+// Pure logic of the telemetry panels (loss chart markers, gradient flow, activation bands, pathology
+// meters, insights): what to draw from the series and the events, and how to colour it.
+
+import type { Frame, InsightEvent, Metric } from './protocol';
+import type { Series } from './series';
+
+// ---------------------------------------------------------------------------------------------
+// Activation distribution bands (TensorBoard's "distributions")
+
+/** Indices into PERCENTILES bounding the nested bands, outermost first: 0-100, 7-93, 16-84, 31-69. */
+export const BAND_PAIRS: readonly (readonly [lo: number, hi: number])[] = [
+  [0, 8],
+  [1, 7],
+  [2, 6],
+  [3, 5],
+];
+/** Index of the median in PERCENTILES. */
+export const MEDIAN = 4;
+
+export type BandData = [number[], ...(number | null)[][]];
+
+/** uPlot data for one layer's bands: [detail steps, p0, p7, ..., p100]. The arrays are shared, not copied. */
+export function bandData(series: Series, layer: number): BandData {
+  return [series.detailStep, ...(series.percentiles[layer] ?? [])];
+}
+
+/** uPlot bands over bandData's series (series 0 is x, so percentile k is series k + 1). */
+export function bandSpecs(fill: string): { series: [number, number]; fill: string }[] {
+  return BAND_PAIRS.map(([lo, hi]) => ({ series: [hi + 1, lo + 1], fill }));
+}
+
+/** The layers shown by default among `n`: first, middle and last (distinct, ascending). */
+export function defaultBandLayers(n: number): number[] {
+  if (n <= 0) return [];
+  return [...new Set([0, Math.floor((n - 1) / 2), n - 1])];
+}
+
+/** Add or remove `layer` from a shown set (kept ascending, at most `max`: the oldest choice goes first). */
+export function toggleLayer(shown: readonly number[], layer: number, max: number): number[] {
+  if (shown.includes(layer)) return shown.filter((l) => l !== layer);
+  const next = [...shown, layer];
+  if (next.length > max) next.splice(0, next.length - max);
+  return next.sort((a, b) => a - b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pathology meters
+
+/** ok: healthy; warn: worth a look; bad: a problem; low: too small to matter (update ratio); na: not applicable. */
+export type Level = 'ok' | 'warn' | 'bad' | 'low' | 'na';
+
+export const DEAD_WARN = 0.1;
+export const DEAD_BAD = 0.5; // the insights' DEAD_SHARE
+export const SATURATION_WARN = 0.2;
+export const SATURATION_BAD = 0.5; // the insights' SATURATED_SHARE
+export const DIVERSITY_WARN = 0.05;
+/** Diversity at which the meter is full (random init gives about 1.4). */
+export const DIVERSITY_FULL = 1.5;
+/** The update ratio's axis (log10 |dW|/|W|), its healthy reference and its thresholds. */
+export const UPDATE_AXIS: readonly [number, number] = [-6, 0];
+export const UPDATE_REF = -3;
+export const UPDATE_HIGH = -1; // the insights' UPDATE_RATIO_HIGH
+export const UPDATE_WARN = -2;
+export const UPDATE_LOW = -5;
+
+function known(v: Metric | undefined): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+export function deadLevel(v: Metric | undefined): Level {
+  if (!known(v)) return 'na';
+  return v > DEAD_BAD ? 'bad' : v > DEAD_WARN ? 'warn' : 'ok';
+}
+
+export function saturationLevel(v: Metric | undefined): Level {
+  if (!known(v)) return 'na';
+  return v > SATURATION_BAD ? 'bad' : v > SATURATION_WARN ? 'warn' : 'ok';
+}
+
+export function diversityLevel(v: Metric | undefined): Level {
+  if (!known(v)) return 'na';
+  return v === 0 ? 'bad' : v < DIVERSITY_WARN ? 'warn' : 'ok';
+}
+
+export function updateLevel(v: Metric | undefined): Level {
+  if (v === -Infinity) return 'low';
+  if (!known(v)) return 'na';
+  if (v > UPDATE_HIGH) return 'bad';
+  if (v > UPDATE_WARN) return 'warn';
+  return v < UPDATE_LOW ? 'low' : 'ok';
+}
+
+/** Where `v` sits on [lo, hi], as a fraction clamped to [0, 1]. */
+export function axisPos(v: number, lo: number, hi: number): number {
+  if (!(hi > lo) || Number.isNaN(v)) return 0;
+  return Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
+}
+
+export interface PathologyRow {
+  layer: number;
+  name: string;
+  dead: number | null;
+  saturation: number | null;
+  diversity: number | null;
+  update: number | null;
+}
+
+/**
+ * One row per layer from a frame (detail figures are repeated in the frames between detail frames).
+ * A layer with weights but no update ratio did not move at all (log10 0): its update is -Infinity.
+ */
+export function pathologyRows(names: readonly string[], frame: Frame | null): PathologyRow[] {
+  const pick = (list: Metric[] | undefined, i: number) => (known(list?.[i]) ? (list![i] as number) : null);
+  return names.map((name, i) => ({
+    layer: i,
+    name,
+    dead: pick(frame?.dead_fraction, i),
+    saturation: pick(frame?.saturation, i),
+    diversity: pick(frame?.unit_diversity, i),
+    update: pick(frame?.update_ratio, i) ?? (pick(frame?.weight_norm, i) === null ? null : -Infinity),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient profile across layers (log scale)
+
+/** Per layer: the value if positive and finite, else null (a log axis cannot show it). */
+export function profileValues(values: readonly Metric[] | undefined, n: number): (number | null)[] {
+  return Array.from({ length: n }, (_, i) => {
+    const v = values?.[i];
+    return known(v) && v > 0 ? v : null;
+  });
+}
+
+/** Whole decades [lo, hi] (exponents of 10) covering the values, at least `span` decades wide. */
+export function logDecades(values: readonly (number | null)[], span = 2): [number, number] {
+  const logs = values.filter((v): v is number => v !== null && v > 0).map(Math.log10);
+  if (logs.length === 0) return [-span, 0];
+  let lo = Math.floor(Math.min(...logs));
+  let hi = Math.ceil(Math.max(...logs)) || 0; // no -0
+  if (hi === lo) hi += 1;
+  while (hi - lo < span) lo -= 1;
+  return [lo, hi];
+}
+
+/** A positive value's position on the decades [lo, hi], as a fraction in [0, 1]. */
+export function logPos(v: number, lo: number, hi: number): number {
+  return axisPos(Math.log10(v), lo, hi);
+}
+
+/** Ratio of the smallest to the largest positive value (1 = flat profile, 1e-3 = vanishing), or null. */
+export function spread(values: readonly (number | null)[]): number | null {
+  const vs = values.filter((v): v is number => v !== null && v > 0);
+  return vs.length < 2 ? null : Math.min(...vs) / Math.max(...vs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Insight events
+
+/** Every kind the detectors report, most severe first, with its colour and a glyph. */
+export const EVENT_KINDS: Record<string, { color: string; icon: string; rank: number }> = {
+  diverged: { color: '#8b1a1a', icon: '✕', rank: 0 },
+  exploding_gradients: { color: '#d62728', icon: '▲', rank: 1 },
+  lr_too_high: { color: '#e8590c', icon: '↯', rank: 2 },
+  dead_units: { color: '#6b4c3b', icon: '○', rank: 3 },
+  vanishing_gradients: { color: '#1f77b4', icon: '▼', rank: 4 },
+  no_symmetry_breaking: { color: '#0f8b8d', icon: '≡', rank: 5 },
+  saturation: { color: '#9467bd', icon: '◐', rank: 6 },
+  overfitting: { color: '#d4a017', icon: '↗', rank: 7 },
+};
+const UNKNOWN_KIND = { color: '#5d6675', icon: '•', rank: 99 };
+
+export function eventKind(kind: string): { color: string; icon: string; rank: number } {
+  return EVENT_KINDS[kind] ?? UNKNOWN_KIND;
+}
+
+/** The event kind's name in `table` (keys k_<kind>), else the kind itself in words. */
+export function kindLabel(table: Record<string, string>, kind: string): string {
+  return table[`k_${kind}`] ?? kind.replaceAll('_', ' ');
+}
+
+/** The explanation in `table` (keys x_<kind>: translated), else the server's. */
+export function explanation(table: Record<string, string>, e: Pick<InsightEvent, 'kind' | 'explanation'>): string {
+  return table[`x_${e.kind}`] ?? e.explanation;
+}
+
+/** A stable id of an event (a detector reports a (kind, layer) once per step at most). */
+export function eventKey(e: Pick<InsightEvent, 'kind' | 'step' | 'layer_index' | 'layer'>): string {
+  return `${e.kind}@${e.step}/${e.layer_index ?? e.layer ?? ''}`;
+}
+
+export function newestFirst(events: readonly InsightEvent[]): InsightEvent[] {
+  return events.map((e, i) => ({ e, i })).sort((a, b) => b.e.step - a.e.step || b.i - a.i).map(({ e }) => e);
+}
+
+/** The events at one step: one marker on the loss chart, coloured by its most severe kind. */
+export interface MarkerGroup {
+  step: number;
+  kind: string;
+  events: InsightEvent[];
+}
+
+export function markerGroups(events: readonly InsightEvent[]): MarkerGroup[] {
+  const byStep = new Map<number, InsightEvent[]>();
+  for (const e of events) {
+    const list = byStep.get(e.step);
+    if (list) list.push(e);
+    else byStep.set(e.step, [e]);
+  }
+  return [...byStep.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([step, list]) => {
+      const worst = list.reduce((a, b) => (eventKind(b.kind).rank < eventKind(a.kind).rank ? b : a));
+      return { step, kind: worst.kind, events: list };
+    });
+}
+
+/** The marker's x in CSS pixels from the plot's left edge, or null when the step is outside [min, max]. */
+export function markerX(step: number, min: number | null | undefined, max: number | null | undefined, width: number) {
+  if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return null;
+  if (step < min || step > max) return null;
+  return max === min ? width / 2 : ((step - min) / (max - min)) * width;
+}
+
+/** Whether the run reports accuracies (classification): from its task, else from what the frames carry. */
+export function hasAccuracy(task: string | null | undefined, latest: Frame | null): boolean {
+  if (task) return task !== 'regression';
+  return latest !== null && (latest.train_acc !== null || latest.test_acc !== null);
+}
+
+/** 10 to the power k with superscript digits: 10⁻³ (axis labels of log scales). */
+export function pow10Label(k: number): string {
+  const sup = (c: string) => (c === '-' ? '⁻' : '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]);
+  return k === 0 ? '1' : k === 1 ? '10' : `10${[...String(k)].map(sup).join('')}`;
+}
+
+/** A short label for a layer on a crowded axis: "hidden 3" -> "h3", "conv 1" -> "c1", "output" -> "out". */
+export function shortName(name: string): string {
+  const m = /^([a-z])[a-z]*\s*(\d+)$/i.exec(name);
+  if (m) return `${m[1]}${m[2]}`;
+  return name === 'output' ? 'out' : name.slice(0, 3);
+}
+
+/** 'rgb(r, g, b)' or '#rrggbb' with an alpha: 'rgba(r, g, b, a)'. */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (hex) return `rgba(${hex.slice(1).map((h) => parseInt(h, 16)).join(', ')}, ${alpha})`;
+  const rgb = /^rgb\(([^)]*)\)$/.exec(color);
+  return rgb ? `rgba(${rgb[1]}, ${alpha})` : color;
+}

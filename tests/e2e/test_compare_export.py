@@ -1,0 +1,107 @@
+"""A newcomer forks a run with a smaller learning rate, overlays the two, and exports the metrics."""
+
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def chart(page, name: str) -> dict[str, int]:
+    el = page.get_by_test_id(f"compare-chart-{name}")
+    return {"runs": int(el.get_attribute("data-runs") or 0), "points": int(el.get_attribute("data-points") or 0)}
+
+
+def wait_runs(page, name: str, runs: int) -> None:
+    page.wait_for_function(
+        "([name, runs]) => Number(document.querySelector(`[data-testid=compare-chart-${name}]`).dataset.runs) === runs",
+        arg=[name, runs],
+        timeout=120_000,
+    )
+
+
+def stop_active_runs(server_url: str) -> None:
+    for run in httpx.get(f"{server_url}/api/runs", timeout=30).json()["items"]:
+        if run["status"] in {"pending", "running", "paused"}:
+            httpx.post(f"{server_url}/api/runs/{run['id']}/stop", timeout=30)
+
+
+def test_fork_with_a_smaller_lr_overlays_both_runs_and_exports_csv(page, server_url, artifacts):
+    try:
+        page.goto(f"{server_url}/?steps=100000")
+        page.get_by_test_id("play").click()
+        page.wait_for_function(
+            "() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > 5", timeout=60_000
+        )
+
+        # the header's Fork opens the Compare tab with the fork form, the page's run already ticked
+        page.get_by_test_id("fork").click()
+        expect(page.get_by_test_id("tab-compare")).to_have_attribute("aria-selected", "true")
+        form = page.get_by_test_id("compare-fork-form")
+        expect(form).to_be_visible()
+        parent = page.locator("[data-testid=compare-legend] li").first.get_attribute("data-run")
+        expect(page.get_by_test_id(f"compare-select-{parent}")).to_be_checked()
+
+        page.locator("#compare-fork-field").select_option("optimizer.lr")
+        value = page.locator("#compare-fork-value")
+        value.fill("100")  # above the schema's maximum: refused before anything is sent
+        page.get_by_test_id("compare-fork-submit").click()
+        expect(page.get_by_test_id("compare-fork-error")).to_contain_text("10")
+        page.screenshot(path=str(artifacts / "compare-fork-form.png"))
+
+        value.fill("0.001")
+        page.get_by_test_id("compare-fork-submit").click()
+        expect(page.get_by_test_id("compare-fork-message")).to_be_visible(timeout=30_000)
+        legend = page.get_by_test_id("compare-legend")
+        expect(legend.locator("li")).to_have_count(2)
+        expect(legend).to_contain_text("optimizer.lr: 0.01 → 0.001")
+        fork = legend.locator("li").nth(1).get_attribute("data-run")
+        expect(page.get_by_test_id(f"compare-select-{fork}")).to_be_checked()
+
+        # both runs drawn on every chart once the fork streams (its test figures come a little later)
+        for name in ("train-loss", "grad-norm", "test-loss", "test-acc"):
+            wait_runs(page, name, 2)
+            assert chart(page, name)["points"] > 2
+        # let the fork train a while, so the screenshot shows the two curves part
+        start = httpx.get(f"{server_url}/api/runs/{fork}", timeout=30).json()["step"]
+        page.wait_for_function(
+            "([id, step]) => Number(document.querySelector(`[data-run='${id}'] .step`).dataset.step) > step",
+            arg=[fork, start + 400],
+            timeout=120_000,
+        )
+        page.get_by_test_id("compare-chart-train-loss").hover()
+        page.screenshot(path=str(artifacts / "compare-overlay.png"))
+
+        # unticking a run takes it off the charts; ticking it brings it back
+        page.get_by_test_id(f"compare-select-{fork}").uncheck()
+        wait_runs(page, "train-loss", 1)
+        page.get_by_test_id(f"compare-select-{fork}").check()
+        wait_runs(page, "train-loss", 2)
+
+        # the metrics of the page's run as CSV: a header row, then one row per point
+        page.get_by_test_id("tab-playground").click()
+        with page.expect_download() as download:
+            page.get_by_test_id("export-csv").click()
+        assert download.value.suggested_filename.endswith(".csv")
+        lines = Path(download.value.path()).read_text().splitlines()
+        assert lines[0].split(",")[0] == "step" and "train_loss" in lines[0]
+        assert len(lines) > 2
+        with page.expect_download() as download:
+            page.get_by_test_id("export-json").click()
+        assert download.value.suggested_filename.endswith(".json")
+
+        # back on Compare, the same two runs are still overlaid
+        page.get_by_test_id("tab-compare").click()
+        wait_runs(page, "train-loss", 2)
+    finally:
+        stop_active_runs(server_url)
+
+
+def test_export_buttons_wait_for_a_run(page, server_url):
+    page.goto(server_url)
+    for testid in ("export-csv", "export-json"):
+        button = page.get_by_test_id(testid)
+        expect(button).to_be_disabled()
+        assert button.get_attribute("title")
