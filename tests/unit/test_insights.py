@@ -39,6 +39,8 @@ def test_an_event_is_sent_once_a_condition_has_held_and_again_only_after_it_stay
     first = hold(insights, 10, **dead)
     assert kinds(first) == [("dead_units", "hidden 2")]
     assert first[0]["step"] == 10 + HOLD - 1 and "70%" in first[0]["message"] and first[0]["explanation"]
+    # the same message and explanation in Simplified Chinese, with the same figures
+    assert first[0]["message_zh"] == "hidden 2：70% 的单元已死亡" and "ReLU 单元" in first[0]["explanation_zh"]
     assert insights.observe(frame(50, **dead)) == []  # still dead: said once
     assert insights.observe(frame(60)) == []  # clear for one frame only: a flicker is not reported again
     assert hold(insights, 70, **dead) == []
@@ -87,3 +89,14 @@ def test_overfitting_needs_test_loss_rising_while_train_loss_falls():
     other = Insights(NAMES)
     other.observe(frame(100, train_loss=0.4, test_loss=0.30))
     assert hold(other, 200, train_loss=0.5, test_loss=0.40) == []
+
+
+def test_every_message_and_explanation_exists_in_both_languages():
+    from string import Formatter
+
+    from glassnet.train.insights import EXPLANATIONS, EXPLANATIONS_ZH, MESSAGES
+
+    assert EXPLANATIONS.keys() == EXPLANATIONS_ZH.keys()
+    for english, chinese in MESSAGES.values():
+        fields = {name for _, name, _, _ in Formatter().parse(english) if name}
+        assert fields == {name for _, name, _, _ in Formatter().parse(chinese) if name}, english

@@ -21,6 +21,28 @@ LOSS_SPIKE = 3.0  # train loss above 3x its best after it had fallen
 HOLD = 3  # detail frames (about 0.3 s) a condition must hold before it is reported
 REARM = 10  # detail frames it must stay clear before it can be reported again
 
+# each message in English and Simplified Chinese, filled from the same named values
+MESSAGES = {
+    "diverged": ("the loss became non-finite at step {step}", "第 {step} 步时损失变为非有限值"),
+    "dead_units": ("{layer}: {share:.0%} of its units are dead", "{layer}：{share:.0%} 的单元已死亡"),
+    "saturation": ("{layer}: {share:.0%} of its outputs are saturated", "{layer}：{share:.0%} 的输出已饱和"),
+    "no_symmetry_breaking": ("{layer}: all units still have identical weights", "{layer}：所有单元的权重仍然完全相同"),
+    "gradient_ratio": ("{first}'s gradient is {ratio:.1e} times {last}'s", "{first} 的梯度是 {last} 的 {ratio:.1e} 倍"),
+    "update_ratio": (
+        "{layer}'s weights change by 10^{ratio:.1f} of their size per step",
+        "{layer} 的权重每步变化其大小的 10^{ratio:.1f}",
+    ),
+    "loss_jump": (
+        "the training loss jumped to {loss:.3g} (best so far {best:.3g})",
+        "训练损失跳升到 {loss:.3g}（此前最好 {best:.3g}）",
+    ),
+    "overfitting": (
+        "test loss {test:.3g} is up from its best {best:.3g} while the training loss fell from {before:.3g} to "
+        "{train:.3g}",
+        "测试损失从最好的 {best:.3g} 升到 {test:.3g}，而训练损失从 {before:.3g} 降到 {train:.3g}",
+    ),
+}
+
 EXPLANATIONS = {
     "diverged": "The loss is no longer finite: the weights blew up. Lower the learning rate or clip gradients.",
     "dead_units": "These ReLU units output 0 for every example, so no gradient reaches them and they never recover.",
@@ -31,6 +53,17 @@ EXPLANATIONS = {
     "the layer acts like a single unit. Random initialization breaks the symmetry.",
     "overfitting": "The test loss rises while the training loss still falls: the net memorizes the training set.",
     "lr_too_high": "Steps are too large for the loss surface: the loss jumps up or weights change by >10% a step.",
+}
+EXPLANATIONS_ZH = {
+    "diverged": "损失不再是有限值：权重已经爆炸。请降低学习率或裁剪梯度。",
+    "dead_units": "这些 ReLU 单元对每个样本都输出 0，因此没有梯度能到达它们，它们再也无法恢复。",
+    "vanishing_gradients": "梯度在反向传播时逐层缩小，所以前面的层几乎学不到东西。",
+    "exploding_gradients": "梯度在反向传播时逐层增大；前面各层的更新步长非常大。",
+    "saturation": "大多数输出落在激活函数平坦的两端，那里的梯度几乎为 0。",
+    "no_symmetry_breaking": "这一层所有单元的权重完全相同，计算的也是同一件事：整层就像一个单元。"
+    "随机初始化能打破这种对称性。",
+    "overfitting": "训练损失仍在下降而测试损失却在上升：网络在记忆训练集。",
+    "lr_too_high": "步长对损失曲面来说太大：损失突然跳升，或者权重每步变化超过 10%。",
 }
 
 
@@ -52,70 +85,66 @@ class Insights:
             if self.reported[key] >= REARM:
                 del self.reported[key]
         events = []
-        for (kind, layer), message in now.items():
+        for (kind, layer), (template, values) in now.items():
             if (kind, layer) not in self.reported and (self.held[(kind, layer)] >= HOLD or kind == "diverged"):
                 self.reported[(kind, layer)] = 0
-                events.append(self._event(kind, layer, frame["step"], message))
+                events.append(self._event(kind, layer, frame["step"], template, values))
         return events
 
-    def _event(self, kind: str, layer: int | None, step: int, message: str) -> dict[str, Any]:
+    def _event(self, kind: str, layer: int | None, step: int, template: str, values: dict) -> dict[str, Any]:
+        english, chinese = MESSAGES[template]
         return {
             "type": "event",
             "kind": kind,
             "step": step,
             "layer": None if layer is None else self.layer_names[layer],
             "layer_index": layer,
-            "message": message,
+            "message": english.format(**values),
+            "message_zh": chinese.format(**values),
             "explanation": EXPLANATIONS[kind],
+            "explanation_zh": EXPLANATIONS_ZH[kind],
         }
 
     def _conditions(self, f: dict[str, Any]):
         names = self.layer_names
         if f.get("first_bad_step") is not None or f.get("train_loss") is None:
-            yield ("diverged", None), f"the loss became non-finite at step {f.get('first_bad_step') or f['step']}"
+            yield ("diverged", None), ("diverged", {"step": f.get("first_bad_step") or f["step"]})
             return
         hidden = range(len(names) - 1)
         for i in hidden:
             dead = f["dead_fraction"][i]
             if dead is not None and dead > DEAD_SHARE:
-                yield ("dead_units", i), f"{names[i]}: {dead:.0%} of its units are dead"
+                yield ("dead_units", i), ("dead_units", {"layer": names[i], "share": dead})
             saturated = f["saturation"][i]
             if saturated is not None and saturated > SATURATED_SHARE:
-                yield ("saturation", i), f"{names[i]}: {saturated:.0%} of its outputs are saturated"
+                yield ("saturation", i), ("saturation", {"layer": names[i], "share": saturated})
             diversity = f["unit_diversity"][i]
             if diversity == 0 and f["step"] >= SYMMETRY_STEPS:
-                yield ("no_symmetry_breaking", i), f"{names[i]}: all units still have identical weights"
+                yield ("no_symmetry_breaking", i), ("no_symmetry_breaking", {"layer": names[i]})
         grads = f["grad_norm"]
         if len(grads) >= 3 and grads[0] is not None and grads[-2] is not None and grads[-2] > 0:
             ratio = grads[0] / grads[-2]
+            values = {"first": names[0], "last": names[-2], "ratio": ratio}
             if ratio < VANISHING_RATIO:
-                yield ("vanishing_gradients", 0), (f"{names[0]}'s gradient is {ratio:.1e} times {names[-2]}'s")
+                yield ("vanishing_gradients", 0), ("gradient_ratio", values)
             elif ratio > EXPLODING_RATIO:
-                yield ("exploding_gradients", 0), f"{names[0]}'s gradient is {ratio:.1e} times {names[-2]}'s"
+                yield ("exploding_gradients", 0), ("gradient_ratio", values)
         ratios = [(r, i) for i, r in enumerate(f["update_ratio"]) if r is not None]
         if ratios and max(ratios)[0] > UPDATE_RATIO_HIGH:
             r, i = max(ratios)
-            yield ("lr_too_high", i), f"{names[i]}'s weights change by 10^{r:.1f} of their size per step"
+            yield ("lr_too_high", i), ("update_ratio", {"layer": names[i], "ratio": r})
         yield from self._loss_trends(f)
 
     def _loss_trends(self, f: dict[str, Any]):
         train, test = f["train_loss"], f.get("test_loss")
         if train is not None:
             if train > LOSS_SPIKE * self.best_train and self.best_train < math.inf:
-                yield (
-                    ("lr_too_high", None),
-                    f"the training loss jumped to {train:.3g} (best so far {self.best_train:.3g})",
-                )
+                yield ("lr_too_high", None), ("loss_jump", {"loss": train, "best": self.best_train})
             self.best_train = min(self.best_train, train)
         if test is None or train is None:
             return
         if test < self.best_test:
             self.best_test, self.train_at_best_test = test, train
         elif test > OVERFIT_RISE * self.best_test and train < self.train_at_best_test:
-            yield (
-                ("overfitting", None),
-                (
-                    f"test loss {test:.3g} is up from its best {self.best_test:.3g} while the training loss fell "
-                    f"from {self.train_at_best_test:.3g} to {train:.3g}"
-                ),
-            )
+            values = {"test": test, "best": self.best_test, "before": self.train_at_best_test, "train": train}
+            yield ("overfitting", None), ("overfitting", values)

@@ -18,6 +18,7 @@ export default defineStrings(
     noFrames: 'This run sent no frames.',
     dismiss: 'Dismiss the error',
     telemetry: 'Inside the network',
+    output: 'Output',
   },
   {
     tabs: '视图',
@@ -36,5 +37,6 @@ export default defineStrings(
     noFrames: '这次训练没有发送任何帧。',
     dismiss: '关闭错误提示',
     telemetry: '网络内部',
+    output: '输出',
   },
 );

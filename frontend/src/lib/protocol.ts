@@ -125,6 +125,9 @@ export interface InsightEvent {
   layer_index?: number | null;
   message: string;
   explanation: string;
+  /** The same in Simplified Chinese (absent from older servers). */
+  message_zh?: string;
+  explanation_zh?: string;
 }
 
 export interface EventMessage extends InsightEvent {
@@ -412,6 +415,8 @@ export function parseEvent(v: unknown, where = 'event'): InsightEvent {
     ...(typeof v.layer_index === 'number' || v.layer_index === null ? { layer_index: v.layer_index } : {}),
     message: str(v, 'message', where),
     explanation: str(v, 'explanation', where),
+    ...(typeof v.message_zh === 'string' ? { message_zh: v.message_zh } : {}),
+    ...(typeof v.explanation_zh === 'string' ? { explanation_zh: v.explanation_zh } : {}),
   };
 }
 

@@ -10,7 +10,8 @@ import {
   defaultBandLayers,
   diversityLevel,
   eventKey,
-  explanation,
+  eventExplanation,
+  eventMessage,
   hasAccuracy,
   kindLabel,
   logDecades,
@@ -161,12 +162,15 @@ describe('insight events', () => {
     expect(eventKey(ev('overfitting', 40))).toBe('overfitting@40/');
   });
 
-  it('name and explain a kind from the string table, else from the server', () => {
-    const table = { k_dead_units: '单元死亡', x_dead_units: '解释' };
+  it('name a kind from the string table, and word an event in the language the server sent', () => {
+    const table = { k_dead_units: '单元死亡' };
     expect(kindLabel(table, 'dead_units')).toBe('单元死亡');
     expect(kindLabel(table, 'new_kind')).toBe('new kind');
-    expect(explanation(table, ev('dead_units', 1))).toBe('解释');
-    expect(explanation(table, ev('new_kind', 1))).toBe('why');
+    const worded = { ...ev('dead_units', 1), message_zh: '消息', explanation_zh: '解释' };
+    expect(eventMessage(worded, 'zh')).toBe('消息');
+    expect(eventExplanation(worded, 'zh')).toBe('解释');
+    expect(eventExplanation(worded, 'en')).toBe('why');
+    expect(eventMessage(ev('dead_units', 1), 'zh')).toBe(ev('dead_units', 1).message); // an older server: English
   });
 
   it('place a marker by its step on the x scale, and hide it outside', () => {

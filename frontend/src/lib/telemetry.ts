@@ -1,6 +1,7 @@
 // Pure logic of the telemetry panels (loss chart markers, gradient flow, activation bands, pathology
 // meters, insights): what to draw from the series and the events, and how to colour it.
 
+import type { Lang } from './i18n.svelte';
 import type { Frame, InsightEvent, Metric } from './protocol';
 import type { Series } from './series';
 
@@ -179,9 +180,16 @@ export function kindLabel(table: Record<string, string>, kind: string): string {
   return table[`k_${kind}`] ?? kind.replaceAll('_', ' ');
 }
 
-/** The explanation in `table` (keys x_<kind>: translated), else the server's. */
-export function explanation(table: Record<string, string>, e: Pick<InsightEvent, 'kind' | 'explanation'>): string {
-  return table[`x_${e.kind}`] ?? e.explanation;
+type Worded = Pick<InsightEvent, 'message' | 'explanation' | 'message_zh' | 'explanation_zh'>;
+
+/** The event's message in `lang` (the server sends both languages), else the English one. */
+export function eventMessage(e: Worded, lang: Lang): string {
+  return (lang === 'zh' && e.message_zh) || e.message;
+}
+
+/** The event's explanation in `lang`, else the English one. */
+export function eventExplanation(e: Worded, lang: Lang): string {
+  return (lang === 'zh' && e.explanation_zh) || e.explanation;
 }
 
 /** A stable id of an event (a detector reports a (kind, layer) once per step at most). */
