@@ -32,7 +32,8 @@ def test_a_diverging_run_ends_diverged_with_step_and_layer(client, small_config)
 
 def test_zero_init_reports_that_symmetry_never_breaks(client, small_config):
     small_config["model"]["init"] = {"name": "zeros"}
-    small_config["steps"] = 400
+    # long enough for several detail frames after step 20 however fast the machine (they come <= 10 a second)
+    small_config["steps"] = 3000
     run_id = client.post("/api/runs", json=small_config).json()["id"]
     _, messages = stream_messages(client, run_id)
     events = [m for m in messages if m["type"] == "event"]

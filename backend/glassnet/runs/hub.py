@@ -79,8 +79,8 @@ class Hub:
         if channel is None:
             return
         kind = message["type"]
-        if kind == "status":
-            channel.started.set()
+        if kind == "status" and message["status"] not in ("pending", "running", "paused"):
+            channel.started.set()  # a run that ended before its worker described its layers
         if kind == "frame":
             channel.remember(message)
         elif kind == "event" and len(channel.events) < EVENT_LIMIT:

@@ -77,8 +77,10 @@ def _run(conn: Connection, config: ExperimentConfig, segments: list[dict[str, An
     checkpoint = replay(segments) if segments else None
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
     insights = Insights([layer.name for layer in trainer.layers])
-    conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type, trainer.describe_data()))
+    # running before the layers: a stream's hello waits for the layers, so a client that has its hello can
+    # already pause the run
     conn.send(("status", "running", trainer.step_count, None))
+    conn.send(("layers", [asdict(layer) for layer in trainer.layers], trainer.device.type, trainer.describe_data()))
     period = 1.0 / config.frame_hz
     last_frame = -math.inf
     paused = False
