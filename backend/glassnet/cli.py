@@ -1,9 +1,11 @@
-"""Command line: `glassnet serve`, `glassnet run CONFIG.json`, `glassnet runs`, `glassnet openapi`."""
+"""Command line: `glassnet serve`, `glassnet run CONFIG.json`, `glassnet runs`, `glassnet lessons`,
+`glassnet openapi`."""
 
 import argparse
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     runs.add_argument("--status", help="only runs in this status")
     runs.add_argument("--limit", type=int, default=20)
 
+    lessons = commands.add_parser("lessons", help="list the guided lessons, or check their claims (--verify)")
+    lessons.add_argument(
+        "--verify",
+        nargs="*",
+        metavar="ID",
+        help="train the arms of these lessons (default: every lesson) and check each claim; exit 1 if one fails",
+    )
+    lessons.add_argument("--lang", choices=["en", "zh"], default="en", help="language of titles and summaries")
+    lessons.add_argument("--server", help="ask this server (e.g. http://127.0.0.1:8000) instead of checking here")
+    lessons.add_argument("--token", help="the server's access token, if it has one")
+
     commands.add_parser("openapi", help="print the OpenAPI schema (the frontend's types are generated from it)")
     args = parser.parse_args(argv)
 
@@ -47,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "runs":
         return _runs(args)
+    if args.command == "lessons":
+        return _lessons(args)
     return _run(args)
 
 
@@ -205,6 +220,78 @@ def _runs(args: argparse.Namespace) -> int:
     _print_rows(rows)
     print(f"{len(page['items'])} of {page['total']} run(s)")
     return 0
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from glassnet.client import Client, GlassnetError
+
+    client = Client(args.server, token=args.token) if args.server else None
+    try:
+        if client is not None:
+            listing = client.lessons()
+        else:
+            from glassnet.lessons import LESSONS
+
+            listing = [lesson.to_json() for lesson in LESSONS.values()]
+        ids = [lesson["id"] for lesson in listing]
+        if args.verify is None:
+            rows = [["order", "id", "title", "watch"]]
+            rows += [[str(x["order"]), x["id"], x["title"][args.lang], x["watch"]] for x in listing]
+            _print_wide_rows(rows)
+            return 0
+        unknown = [lesson_id for lesson_id in args.verify if lesson_id not in ids]
+        if unknown:
+            return _fail(f"no lesson {', '.join(unknown)}; the lessons are {', '.join(ids)}")
+        titles = {x["id"]: x["title"][args.lang] for x in listing}
+        failed = 0
+        chosen = args.verify or ids
+        for lesson_id in chosen:
+            if client is not None:
+                result = client.run_lesson(lesson_id)
+            else:
+                from glassnet.api.routes.lessons import check
+                from glassnet.lessons import LESSONS
+
+                try:
+                    result = check(LESSONS[lesson_id])
+                except Exception as exc:  # a broken lesson is a failed one; the others still run
+                    print(f"FAIL  {lesson_id}  {titles[lesson_id]}: {type(exc).__name__}: {exc}")
+                    failed += 1
+                    continue
+            failed += not _show_check(result, titles[lesson_id], args.lang)
+    except (GlassnetError, OSError) as exc:
+        return _fail(f"{args.server or 'lessons'}: {exc}")
+    finally:
+        if client is not None:
+            client.close()
+    print(f"{len(chosen) - failed} of {len(chosen)} lesson(s) passed")
+    return 1 if failed else 0
+
+
+def _show_check(result: dict[str, Any], title: str, lang: str) -> bool:
+    verdict = result["verdict"]
+    seconds = sum(run["seconds"] for run in result["runs"])
+    print(f"{'PASS' if verdict['passed'] else 'FAIL'}  {result['lesson']}  {title}  ({seconds:.1f} s)")
+    print("  " + verdict["summary"][lang])
+    print("  " + "  ".join(f"{name}={_number(value)}" for name, value in verdict["figures"].items()))
+    for run in result["runs"]:
+        final = run["final"]
+        print(
+            f"    {run['arm']}: train loss {_number(final['train_loss'])}, test loss {_number(final['test_loss'])}, "
+            f"test accuracy {_percent(final['test_acc'])}, {run['seconds']:.1f} s"
+        )
+    return bool(verdict["passed"])
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _print_wide_rows(rows: list[list[str]]) -> None:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 class Progress:

@@ -134,6 +134,18 @@ class Client:
 
         return load(self._call("GET", f"/api/runs/{run_id}/checkpoint"))
 
+    # ---- lessons
+    def lessons(self) -> list[dict[str, Any]]:
+        """Every guided lesson, in order: question, predictions, arms (with full configs), explanation."""
+        return self._call("GET", "/api/lessons")
+
+    def lesson(self, lesson_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/lessons/{lesson_id}")
+
+    def run_lesson(self, lesson_id: str, timeout: float | None = 300.0) -> dict[str, Any]:
+        """Run a lesson's check on the server (it trains every arm first): {"lesson", "verdict", "runs"}."""
+        return self._call("POST", f"/api/lessons/{lesson_id}/run", timeout=timeout)
+
     # ---- following a run
     def stream(self, run_id: str) -> Iterator[dict[str, Any]]:
         """Every message of the run's stream (hello, frame, event, status) until the server closes it."""

@@ -100,3 +100,53 @@ class ForkRequest(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class TextOut(BaseModel):
+    en: str
+    zh: str = Field(description="The same text in Simplified Chinese.")
+
+
+class LessonArmOut(BaseModel):
+    name: str
+    label: TextOut
+    config: ExperimentConfig = Field(description="The arm's full config, as POST /api/runs takes it.")
+
+
+class LessonOut(BaseModel):
+    id: str
+    order: int = Field(description="The lesson's position in the list (1 = first).")
+    title: TextOut
+    question: TextOut
+    predictions: list[TextOut] = Field(description="The choices to pick from before running.")
+    answer: int = Field(description="The index of the right prediction.")
+    arms: list[LessonArmOut] = Field(description="The one-click configs the lesson compares.")
+    steps: int = Field(description="Steps each arm trains for the lesson's check.")
+    watch: str = Field(description="The test id of the panel that shows the effect.")
+    explanation: TextOut
+
+
+class VerdictOut(BaseModel):
+    passed: bool = Field(description="Whether the measured figures bear the lesson's claim out.")
+    figures: dict[str, float | None] = Field(description="The numbers the check used, by name.")
+    summary: TextOut = Field(description="One sentence with the numbers.")
+
+
+class FinalFigures(BaseModel):
+    train_loss: float | None
+    test_loss: float | None
+    train_acc: float | None
+    test_acc: float | None
+
+
+class LessonArmRun(BaseModel):
+    arm: str
+    config: ExperimentConfig
+    seconds: float = Field(description="Seconds the arm trained for, on the server's CPU.")
+    final: FinalFigures = Field(description="The figures of the arm's last step.")
+
+
+class LessonCheck(BaseModel):
+    lesson: str
+    verdict: VerdictOut
+    runs: list[LessonArmRun]

@@ -1,0 +1,90 @@
+"""The lessons API: the list, one lesson, and a lesson's check run on the server."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from glassnet.api.app import create_app
+from glassnet.api.routes.lessons import MAX_CHECKS
+from glassnet.config import ExperimentConfig
+from glassnet.lessons import LESSONS
+from glassnet.settings import Settings
+
+
+def test_the_list_has_every_lesson_in_order_with_full_configs(client):
+    response = client.get("/api/lessons")
+    assert response.status_code == 200
+    lessons = response.json()
+    assert [x["id"] for x in lessons] == list(LESSONS)
+    assert [x["order"] for x in lessons] == sorted(x["order"] for x in lessons)
+    for lesson in lessons:
+        assert set(lesson) >= {"title", "question", "predictions", "answer", "arms", "steps", "watch", "explanation"}
+        assert set(lesson["title"]) == {"en", "zh"}
+        for arm in lesson["arms"]:
+            config = ExperimentConfig.model_validate(arm["config"])  # a full config, loadable with one click
+            assert config.steps == lesson["steps"]
+
+
+def test_one_lesson_and_an_unknown_one(client):
+    lesson = client.get("/api/lessons/dead-relu").json()
+    assert lesson["id"] == "dead-relu" and lesson["watch"] == "pathology"
+    assert [arm["name"] for arm in lesson["arms"]] == ["relu", "leaky_relu", "elu"]
+    assert lesson["arms"][0]["config"]["model"]["activation"] == "relu"
+    missing = client.get("/api/lessons/nope")
+    assert missing.status_code == 404
+    assert "nope" in missing.json()["detail"] and "dead-relu" in missing.json()["detail"]
+
+
+def test_running_a_lesson_checks_its_claim(client):
+    response = client.post("/api/lessons/dead-relu/run")
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["lesson"] == "dead-relu"
+    verdict = result["verdict"]
+    assert verdict["passed"], verdict
+    assert verdict["figures"]["relu_dead"] > 0.5 and verdict["figures"]["leaky_relu_dead"] == 0.0
+    assert "ReLU" in verdict["summary"]["en"] and "死亡" in verdict["summary"]["zh"]
+    assert [run["arm"] for run in result["runs"]] == ["relu", "leaky_relu", "elu"]
+    for run in result["runs"]:
+        assert run["seconds"] > 0 and run["config"]["steps"] == LESSONS["dead-relu"].steps
+        assert set(run["final"]) == {"train_loss", "test_loss", "train_acc", "test_acc"}
+        assert run["final"]["train_loss"] is not None
+
+
+def test_running_an_unknown_lesson_is_404(client):
+    response = client.post("/api/lessons/nope/run")
+    assert response.status_code == 404 and "nope" in response.json()["detail"]
+
+
+def test_at_most_a_few_checks_run_at_once(client):
+    state = client.app.state
+    state.lesson_checks = MAX_CHECKS  # as if that many were running
+    try:
+        response = client.post("/api/lessons/dead-relu/run")
+    finally:
+        state.lesson_checks = 0
+    assert response.status_code == 429 and f"limit is {MAX_CHECKS}" in response.json()["detail"]
+
+
+def test_the_lessons_need_the_token_when_one_is_set(tmp_path):
+    settings = Settings(workers=0, data_dir=tmp_path, token="correct-horse-battery")
+    with TestClient(create_app(settings)) as secured:
+        for path in ("/api/lessons", "/api/lessons/dead-relu"):
+            assert secured.get(path).status_code == 401, path
+        assert secured.post("/api/lessons/dead-relu/run").status_code == 401
+        auth = {"Authorization": "Bearer correct-horse-battery"}
+        assert secured.get("/api/lessons", headers=auth).status_code == 200
+
+
+def test_the_lessons_are_in_the_openapi_schema(client):
+    schema = client.get("/openapi.json").json()
+    assert "/api/lessons/{lesson_id}/run" in schema["paths"]
+    run = schema["paths"]["/api/lessons/{lesson_id}/run"]["post"]
+    assert run["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/LessonCheck")
+    assert {"404", "429"} <= set(run["responses"])
+    assert "LessonOut" in schema["components"]["schemas"]
+
+
+@pytest.fixture(autouse=True)
+def _no_checks_left_over(client):
+    yield
+    assert getattr(client.app.state, "lesson_checks", 0) == 0

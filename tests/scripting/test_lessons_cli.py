@@ -1,0 +1,61 @@
+"""`glassnet lessons`: the list, and the lessons' checks run here or on a server."""
+
+import subprocess
+import sys
+
+from glassnet.lessons import LESSONS
+from tests.live_server import ARTIFACTS, running_server
+
+TOKEN = "correct-horse-battery"
+
+
+def glassnet(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "glassnet.cli", *args], capture_output=True, text=True, timeout=180)
+
+
+def test_the_list_names_every_lesson():
+    result = glassnet("lessons")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["order", "id", "title", "watch"]
+    for lesson in LESSONS.values():
+        assert any(lesson.id in line and lesson.title.en in line for line in lines), lesson.id
+    chinese = glassnet("lessons", "--lang", "zh")
+    assert chinese.returncode == 0 and LESSONS["dead-relu"].title.zh in chinese.stdout
+
+
+def test_verify_checks_a_lesson_here_and_prints_its_figures():
+    result = glassnet("lessons", "--verify", "dead-relu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS  dead-relu" in result.stdout
+    assert "relu_dead=" in result.stdout  # a figure the check used
+    assert "1 of 1 lesson(s) passed" in result.stdout
+    unknown = glassnet("lessons", "--verify", "nope")
+    assert unknown.returncode == 2 and "nope" in unknown.stderr and "dead-relu" in unknown.stderr
+
+
+def test_lessons_through_a_server():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_server(ARTIFACTS, "lessons-server", GLASSNET_TOKEN=TOKEN) as url:
+        listing = glassnet("lessons", "--server", url, "--token", TOKEN)
+        assert listing.returncode == 0 and "dead-relu" in listing.stdout, listing.stderr
+        result = glassnet("lessons", "--verify", "dead-relu", "--lang", "zh", "--server", url, "--token", TOKEN)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "PASS  dead-relu" in result.stdout and "死亡" in result.stdout and "relu_dead=" in result.stdout
+        refused = glassnet("lessons", "--server", url)
+        assert refused.returncode == 2 and "401" in refused.stderr
+
+
+def test_a_failing_check_exits_1(monkeypatch, capsys):
+    """In-process, with a lesson whose check cannot pass: FAIL and exit code 1."""
+    from dataclasses import replace
+
+    from glassnet import cli
+    from glassnet.lessons import base
+
+    lesson = LESSONS["dead-relu"]
+    never = replace(lesson, verify=lambda measured: base.Verdict(False, {"x": 1.0}, base.Text("no", "不")))
+    monkeypatch.setitem(LESSONS, "dead-relu", never)
+    assert cli.main(["lessons", "--verify", "dead-relu", "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  dead-relu" in out and "x=1" in out and "0 of 1 lesson(s) passed" in out
