@@ -13,7 +13,7 @@ from glassnet import __version__
 from glassnet.api import stream
 from glassnet.api.deps import require_token
 from glassnet.api.limits import BodyLimit
-from glassnet.api.routes import datasets, health, lessons, options, runs
+from glassnet.api.routes import datasets, health, lab, lessons, options, runs
 from glassnet.api.schemas import ErrorOut
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import RunManager
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     app.add_exception_handler(RequestValidationError, _validation_error)
     protected = [Depends(require_token)]
-    for module in (health, options, runs, datasets, lessons):
+    for module in (health, options, runs, datasets, lessons, lab):
         app.include_router(
             module.router,
             prefix="/api",

@@ -20,6 +20,11 @@ export type Metrics = Schemas['Metrics'];
 export type UploadedDataset = Schemas['UploadedDataset'];
 export type ForkRequest = Schemas['ForkRequest'];
 export type RunChanges = Schemas['RunChanges'];
+export type LessonText = Schemas['TextOut'];
+export type Lesson = Schemas['LessonOut'];
+export type LessonArm = Schemas['LessonArmOut'];
+export type LessonCheck = Schemas['LessonCheck'];
+export type LessonArmRun = Schemas['LessonArmRun'];
 export type ChoiceList = { [K in keyof Options]: Options[K] extends Choice[] ? K : never }[keyof Options];
 
 /** A non-2xx answer; `message` is the server's `detail`, which names the field or limit. */
@@ -132,6 +137,8 @@ export const api = {
     request<UploadedDataset>('POST', `/api/datasets?name=${encodeURIComponent(name)}`, csv, 'text/csv'),
   listDatasets: () => request<UploadedDataset[]>('GET', '/api/datasets'),
   deleteRun: (id: string) => request<void>('DELETE', runPath(id)),
+  lessons: () => request<Lesson[]>('GET', '/api/lessons'),
+  runLesson: (id: string) => request<LessonCheck>('POST', `/api/lessons/${encodeURIComponent(id)}/run`),
 };
 
 /** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https, with the token if any. */

@@ -1,0 +1,100 @@
+"""Request and response models of the optimizer lab (/api/lab)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glassnet.config import OptimizerConfig
+from glassnet.lab import LAB_LIMITS, SURFACES
+
+SurfaceName = Literal[tuple(SURFACES)]  # type: ignore[valid-type]
+Coordinate = Annotated[float, Field(ge=-LAB_LIMITS["max_start"], le=LAB_LIMITS["max_start"])]
+
+
+class Localized(BaseModel):
+    en: str
+    zh: str
+
+
+class Grid(BaseModel):
+    size: int = Field(description="Points per side; `values` and `display` are size x size, rows from the lowest y.")
+    scale: Literal["log", "linear"] = Field(description="How `display` was made from `values`.")
+    values: list[float] = Field(description="The surface's value at each grid point.")
+    display: list[float] = Field(description="What to colour: log10(value - min + 1e-3) when scale is log, else value.")
+
+
+class SurfaceParam(BaseModel):
+    name: str
+    default: float
+    min: float
+    max: float
+
+
+class SurfaceOut(BaseModel):
+    name: str
+    label: Localized
+    description: Localized
+    extent: list[float] = Field(description="x_min, x_max, y_min, y_max of the plot.")
+    start: list[float] = Field(description="The default start point (x, y).")
+    lr: float = Field(description="A step size that suits the surface.")
+    minimum: list[float] | None = Field(description="Where the global minimum is, if there is one.")
+    params: list[SurfaceParam] = Field(description="The surface's own parameters (the quadratic's condition number k).")
+    grid: Grid
+
+
+class LabRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    surface: SurfaceName = Field(description="Which test surface (GET /api/lab/surfaces).")  # type: ignore[valid-type]
+    k: float | None = Field(
+        None,
+        ge=LAB_LIMITS["min_k"],
+        le=LAB_LIMITS["max_k"],
+        description="Condition number of the quadratic (its default when omitted; other surfaces ignore it).",
+    )
+    start: tuple[Coordinate, Coordinate] = Field(description="Start point (x, y), each within ±max_start.")
+    steps: int = Field(200, ge=1, le=LAB_LIMITS["max_steps"], description="Optimizer steps per path.")
+    optimizers: list[OptimizerConfig] = Field(
+        min_length=1, max_length=LAB_LIMITS["max_optimizers"], description="Each optimizer to run, with its settings."
+    )
+
+
+class Path(BaseModel):
+    optimizer: OptimizerConfig
+    steps: int = Field(description="Updates made (fewer than asked when the path was stopped).")
+    stopped: str | None = Field(description="Why the path stopped early (diverged), else null.")
+    x: list[float]
+    y: list[float]
+    loss: list[float]
+    gx: list[float] = Field(description="dL/dx at each point.")
+    gy: list[float]
+    momentum: list[list[float] | None] = Field(
+        description="The momentum vector after each step (SGD momentum_buffer, Adam exp_avg); null where none."
+    )
+    scale: list[list[float] | None] = Field(
+        description="sqrt of the second moment after each step (Adam exp_avg_sq, RMSprop square_avg, AdaGrad sum)."
+    )
+    final_loss: float | None
+    min_loss: float | None
+    y_sign_changes: int = Field(description="How often y changed sign along the path (a zig-zag across the valley).")
+
+
+class LabResult(BaseModel):
+    surface: str
+    k: float | None = Field(description="The quadratic's condition number used; null for the other surfaces.")
+    start: list[float]
+    grid: Grid = Field(description="The surface's grid at this k.")
+    paths: list[Path]
+
+
+class LabLimits(BaseModel):
+    max_steps: int
+    min_k: float
+    max_k: float
+    max_start: float
+    max_optimizers: int
+
+
+class LabSurfaces(BaseModel):
+    surfaces: list[SurfaceOut]
+    limits: LabLimits

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Choice } from './api';
+import { BANDS, at, defaultSettings, heatmapPixels, lossScale, mapper, optimizerConfig, ticks, type LabPath } from './lab';
+
+const adam = {
+  name: 'adam',
+  label: 'Adam',
+  description: '',
+  params: [
+    { name: 'lr', default: 0.001, min: 1e-6, max: 10 },
+    { name: 'beta1', default: 0.9, min: 0, max: 0.9999 },
+  ],
+} as unknown as Choice;
+
+describe('lab helpers', () => {
+  it('maps plot coordinates to pixels and back, y upwards', () => {
+    const m = mapper([-2, 2, -1, 3], 400, 200);
+    expect(m.px(-2)).toBe(0);
+    expect(m.px(2)).toBe(400);
+    expect(m.py(3)).toBe(0);
+    expect(m.py(-1)).toBe(200);
+    expect(m.x(m.px(0.5))).toBeCloseTo(0.5);
+    expect(m.y(m.py(1.25))).toBeCloseTo(1.25);
+  });
+
+  it('colours the heatmap in bands with the lowest values at the bottom left', () => {
+    const size = 2;
+    const px = heatmapPixels({ size, scale: 'linear', values: [0, 1, 2, 3], display: [0, 1, 2, 3] }, 10, 10);
+    expect(px.length).toBe(400);
+    const bottomLeft = 90 * 4;
+    const topRight = 9 * 4;
+    // viridis: low values are purple (blue > green), high values yellow (green > blue)
+    expect(px[bottomLeft + 2]).toBeGreaterThan(px[bottomLeft + 1]);
+    expect(px[topRight + 1]).toBeGreaterThan(px[topRight + 2]);
+    expect(BANDS).toBeGreaterThan(4);
+  });
+
+  it('builds an optimizer config from the registry settings and the shared step size', () => {
+    const settings = defaultSettings(adam);
+    expect(settings).toEqual({ lr: 0.001, beta1: 0.9 });
+    expect(optimizerConfig(adam, { ...settings, beta1: 0.5 }, 0.05)).toEqual({ name: 'adam', lr: 0.05, beta1: 0.5 });
+  });
+
+  it('picks nice ticks, a log loss scale only for positive losses, and clamps the animation index', () => {
+    expect(ticks(-2, 2, 4)).toEqual([-2, -1, 0, 1, 2]);
+    const path = { x: [0, 1, 2], loss: [3, 2, 1] } as unknown as LabPath;
+    expect(lossScale([path])).toBe('log');
+    expect(lossScale([{ ...path, loss: [1, -1] }])).toBe('linear');
+    expect(at(path, 10)).toBe(2);
+    expect(at(path, 1.7)).toBe(1);
+  });
+});

@@ -1,0 +1,131 @@
+// The optimizer lab's data and pure helpers: its REST calls (/api/lab), the plot's coordinate mapping,
+// the banded heatmap of a surface's grid, and each optimizer's settings from the registry.
+
+import { authHeaders, errorMessage, type Choice, type OptimizerConfig } from './api';
+import type { components } from './api-types';
+import { sequential, type RGB } from './colors';
+
+type Schemas = components['schemas'];
+export type LabSurfaces = Schemas['LabSurfaces'];
+export type Surface = Schemas['SurfaceOut'];
+export type LabRun = Schemas['LabRun'];
+export type LabResult = Schemas['LabResult'];
+export type LabPath = Schemas['Path'];
+export type LabGrid = Schemas['Grid'];
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* a non-JSON body is shown as text */
+  }
+  if (!res.ok) throw errorMessage(res.status, parsed);
+  return parsed as T;
+}
+
+export const labApi = {
+  surfaces: () => call<LabSurfaces>('GET', '/api/lab/surfaces'),
+  run: (body: LabRun) => call<LabResult>('POST', '/api/lab/run', body),
+};
+
+/** Optimizer colours: distinct, readable on the viridis heatmap (no greens or yellows). */
+export const LAB_COLORS = ['#ff3b30', '#ffffff', '#ff9f0a', '#00e5ff', '#ff2d95', '#000000', '#bf5af2', '#8e8e93'];
+
+export type Extent = [number, number, number, number];
+
+/** Plot coordinates to canvas pixels and back, for a w x h canvas (y grows upwards on the plot). */
+export function mapper(extent: readonly number[], w: number, h: number) {
+  const [x0, x1, y0, y1] = extent;
+  return {
+    px: (x: number) => ((x - x0) / (x1 - x0)) * w,
+    py: (y: number) => h - ((y - y0) / (y1 - y0)) * h,
+    x: (px: number) => x0 + (px / w) * (x1 - x0),
+    y: (py: number) => y0 + ((h - py) / h) * (y1 - y0),
+  };
+}
+
+export const BANDS = 14;
+
+/** RGBA pixels of a w x h heatmap of `grid.display` (rows from the lowest y), bilinearly interpolated, coloured
+ * in BANDS bands of the viridis ramp with a darker line where the band changes (contour lines). */
+export function heatmapPixels(grid: LabGrid, w: number, h: number): Uint8ClampedArray {
+  const n = grid.size;
+  const d = grid.display;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of d) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const span = hi - lo || 1;
+  const band = new Int16Array(w * h);
+  for (let j = 0; j < h; j++) {
+    const gy = ((h - 1 - j) / (h - 1)) * (n - 1);
+    const r = Math.min(n - 2, Math.floor(gy));
+    const fy = gy - r;
+    for (let i = 0; i < w; i++) {
+      const gx = (i / (w - 1)) * (n - 1);
+      const c = Math.min(n - 2, Math.floor(gx));
+      const fx = gx - c;
+      const a = d[r * n + c] * (1 - fx) + d[r * n + c + 1] * fx;
+      const b = d[(r + 1) * n + c] * (1 - fx) + d[(r + 1) * n + c + 1] * fx;
+      const t = (a * (1 - fy) + b * fy - lo) / span;
+      band[j * w + i] = Math.min(BANDS - 1, Math.max(0, Math.floor(t * BANDS)));
+    }
+  }
+  const colors: RGB[] = Array.from({ length: BANDS }, (_, k) => sequential((k + 0.5) / BANDS));
+  const out = new Uint8ClampedArray(w * h * 4);
+  for (let p = 0; p < w * h; p++) {
+    const k = band[p];
+    const edge = (p % w < w - 1 && band[p + 1] !== k) || (p + w < w * h && band[p + w] !== k);
+    const [cr, cg, cb] = colors[k];
+    const f = edge ? 0.7 : 1;
+    out[p * 4] = cr * f;
+    out[p * 4 + 1] = cg * f;
+    out[p * 4 + 2] = cb * f;
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+export type Settings = Record<string, number>;
+
+/** An optimizer's registry parameters at their defaults (the step size is shared and set apart). */
+export function defaultSettings(choice: Choice): Settings {
+  const out: Settings = {};
+  for (const p of choice.params) if (typeof p.default === 'number') out[p.name] = p.default;
+  return out;
+}
+
+/** The request's optimizer entry: the choice's own parameters with the shared step size. */
+export function optimizerConfig(choice: Choice, settings: Settings, lr: number): OptimizerConfig {
+  const config: Record<string, unknown> = { name: choice.name };
+  for (const p of choice.params) if (p.name in settings) config[p.name] = settings[p.name];
+  config.lr = lr;
+  return config as unknown as OptimizerConfig;
+}
+
+/** Nice tick values across [lo, hi] (about `count` of them). */
+export function ticks(lo: number, hi: number, count = 5): number[] {
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  return out;
+}
+
+/** The loss chart's y transform: log10 when every loss is positive, else linear. */
+export function lossScale(paths: LabPath[]): 'log' | 'linear' {
+  return paths.every((p) => p.loss.every((v) => v > 0)) ? 'log' : 'linear';
+}
+
+/** Index into a path at animation step `step` (a stopped path rests at its last point). */
+export function at(path: LabPath, step: number): number {
+  return Math.max(0, Math.min(path.x.length - 1, Math.floor(step)));
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { ExperimentConfig, Lesson, LessonArm } from './api';
+import {
+  WATCH,
+  armDifferences,
+  figureLabel,
+  formatFigure,
+  lessonFromUrl,
+  loadArm,
+  pickIsRight,
+  say,
+  watchTarget,
+  withLesson,
+} from './lessons';
+
+// Hardcoded copy of backend/glassnet/lessons/base.py PANELS: update both together.
+const PANELS = [
+  'loss-chart',
+  'boundary',
+  'network-graph',
+  'grad-flow',
+  'activation-bands',
+  'pathology',
+  'insights',
+  'images',
+  'sequences',
+  'optimizer-lab',
+];
+
+const lesson = {
+  id: 'dead-relu',
+  answer: 1,
+  predictions: [
+    { en: 'a', zh: '甲' },
+    { en: 'b', zh: '乙' },
+  ],
+} as unknown as Lesson;
+
+describe('watch', () => {
+  it('maps every panel a lesson can name to a tab and a test id', () => {
+    for (const panel of PANELS) {
+      const target = watchTarget(panel);
+      expect(target.testid, panel).not.toBe('');
+      expect(['playground', 'images', 'sequences', 'lab']).toContain(target.tab);
+    }
+    expect(Object.keys(WATCH).sort()).toEqual([...PANELS].sort());
+  });
+
+  it('points at the right panels', () => {
+    expect(watchTarget('loss-chart')).toEqual({ tab: 'playground', testid: 'loss-panel' });
+    expect(watchTarget('images')).toEqual({ tab: 'images', testid: 'images-maps' });
+    expect(watchTarget('optimizer-lab')).toEqual({ tab: 'lab', testid: 'optimizer-lab' });
+    expect(watchTarget('nope')).toEqual({ tab: 'playground', testid: '' });
+  });
+});
+
+describe('pick', () => {
+  it('is null before a pick, then right or wrong', () => {
+    expect(pickIsRight(lesson, null)).toBeNull();
+    expect(pickIsRight(lesson, 1)).toBe(true);
+    expect(pickIsRight(lesson, 0)).toBe(false);
+  });
+
+  it('says a text in the language', () => {
+    expect(say(lesson.predictions[1], 'en')).toBe('b');
+    expect(say(lesson.predictions[1], 'zh')).toBe('乙');
+  });
+});
+
+describe('figures', () => {
+  it('formats numbers for the table', () => {
+    expect(formatFigure(null)).toBe('–');
+    expect(formatFigure(undefined)).toBe('–');
+    expect(formatFigure(0)).toBe('0');
+    expect(formatFigure(42)).toBe('42');
+    expect(formatFigure(0.123456)).toBe('0.123');
+    expect(formatFigure(0.5)).toBe('0.5');
+    expect(formatFigure(2.5e-7)).toBe('2.5e-7');
+    expect(formatFigure(1234.5678)).toBe('1.23e+3');
+    expect(formatFigure(-3.14159)).toBe('-3.14');
+  });
+
+  it('names figures readably', () => {
+    expect(figureLabel('relu_max_grad')).toBe('relu max grad');
+  });
+});
+
+describe('url and config', () => {
+  it('reads and writes the lesson parameter, keeping the rest', () => {
+    expect(lessonFromUrl('?tab=lessons&lesson=dead-relu')).toBe('dead-relu');
+    expect(lessonFromUrl('?tab=lessons')).toBeNull();
+    const next = withLesson('?tab=lessons&lesson=a&model.hidden=4,4', 'dead-relu');
+    const params = new URLSearchParams(next);
+    expect(params.get('lesson')).toBe('dead-relu');
+    expect(params.get('tab')).toBe('lessons');
+    expect(params.get('model.hidden')).toBe('4,4');
+    expect(next).toContain('model.hidden=4,4');
+  });
+
+  it('loads an arm into the draft in place, as a copy', () => {
+    const draft = { seed: 1, model: { activation: 'tanh' } } as unknown as ExperimentConfig;
+    const arm = { name: 'relu', config: { seed: 0, model: { activation: 'relu' } } } as unknown as LessonArm;
+    loadArm(draft, arm);
+    expect(draft).toEqual(arm.config);
+    expect(draft.model).not.toBe(arm.config.model);
+  });
+});
+
+describe('arm differences', () => {
+  it('lists the settings in which the arms differ', () => {
+    const arms = [
+      { name: 'a', config: { seed: 0, model: { activation: 'relu', hidden: [4, 4] } } },
+      { name: 'b', config: { seed: 0, model: { activation: 'tanh', hidden: [4, 4] } } },
+    ] as unknown as LessonArm[];
+    expect(armDifferences(arms)).toEqual([['model.activation=relu'], ['model.activation=tanh']]);
+  });
+});

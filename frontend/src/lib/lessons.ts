@@ -1,0 +1,93 @@
+// Guided lessons (docs/protocol.md, "Lessons"): where each lesson says to look, the user's pick,
+// the check's figures, and the `lesson` URL parameter.
+
+import type { ExperimentConfig, Lesson, LessonArm, LessonText } from './api';
+import { formatSig } from './format';
+import type { Lang } from './i18n.svelte';
+
+export type Tab = 'playground' | 'images' | 'sequences' | 'compare' | 'lessons' | 'lab';
+
+/** Where a lesson's `watch` panel lives: the tab, and the panel's test id there. */
+export interface WatchTarget {
+  tab: Tab;
+  testid: string;
+}
+
+export const WATCH: Record<string, WatchTarget> = {
+  'loss-chart': { tab: 'playground', testid: 'loss-panel' },
+  boundary: { tab: 'playground', testid: 'output' },
+  'network-graph': { tab: 'playground', testid: 'network-graph' },
+  'grad-flow': { tab: 'playground', testid: 'grad-panel' },
+  'activation-bands': { tab: 'playground', testid: 'bands-panel' },
+  pathology: { tab: 'playground', testid: 'pathology-panel' },
+  insights: { tab: 'playground', testid: 'insights-panel' },
+  images: { tab: 'images', testid: 'images-maps' },
+  sequences: { tab: 'sequences', testid: 'sequences-gradtime' },
+  'optimizer-lab': { tab: 'lab', testid: 'optimizer-lab' },
+};
+
+/** The panel to watch; an unknown name falls back to the playground without a highlight. */
+export function watchTarget(watch: string): WatchTarget {
+  return WATCH[watch] ?? { tab: 'playground', testid: '' };
+}
+
+/** A lesson text in the page's language. */
+export function say(text: LessonText, lang: Lang): string {
+  return lang === 'zh' ? text.zh : text.en;
+}
+
+/** Whether the picked prediction is the lesson's answer; null before a pick. */
+export function pickIsRight(lesson: Lesson, pick: number | null): boolean | null {
+  return pick === null ? null : pick === lesson.answer;
+}
+
+/** A check's figure for the table: integers as they are, else 3 significant digits; null is a dash. */
+export function formatFigure(value: number | null | undefined): string {
+  if (value !== null && value !== undefined && Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
+  return formatSig(value, 3);
+}
+
+/** A figure's name for reading: `relu_max_grad` -> `relu max grad`. */
+export function figureLabel(name: string): string {
+  return name.replace(/_/g, ' ');
+}
+
+/** Replace the draft's sections with a copy of the arm's full config (the draft keeps its identity: it is bound
+ * state). A JSON copy, as the arm may be a reactive proxy, which structuredClone refuses. */
+export function loadArm(config: ExperimentConfig, arm: LessonArm): void {
+  Object.assign(config, JSON.parse(JSON.stringify(arm.config)) as ExperimentConfig);
+}
+
+/** The `lesson` URL parameter. */
+export function lessonFromUrl(search: string): string | null {
+  return new URLSearchParams(search).get('lesson') || null;
+}
+
+/** `search` with its `lesson` parameter set to `id`, every other parameter kept. */
+export function withLesson(search: string, id: string): string {
+  const params = new URLSearchParams(search);
+  params.set('lesson', id);
+  return `?${params.toString().replace(/%2C/g, ',')}`;
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function leaves(value: Json, path: string, out: Map<string, string>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k, out);
+  } else {
+    out.set(path, Array.isArray(value) ? value.join(',') : String(value));
+  }
+}
+
+/** Per arm, the settings in which the arms differ (`model.activation=relu`): what the lesson compares. */
+export function armDifferences(arms: LessonArm[]): string[][] {
+  const flat = arms.map((a) => {
+    const out = new Map<string, string>();
+    leaves(a.config as unknown as Json, '', out);
+    return out;
+  });
+  const paths = new Set(flat.flatMap((m) => [...m.keys()]));
+  const differing = [...paths].filter((p) => new Set(flat.map((m) => m.get(p))).size > 1);
+  return flat.map((m) => differing.map((p) => `${p}=${m.get(p) ?? '–'}`));
+}

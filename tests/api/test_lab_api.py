@@ -1,0 +1,56 @@
+"""The optimizer lab's API: the surfaces with their grids, runs, and 422s that name the field and limit."""
+
+import pytest
+
+from glassnet.lab import LAB_LIMITS, SURFACES
+from glassnet.registry import OPTIMIZERS
+
+
+def test_surfaces_come_with_grids_starts_and_limits(client):
+    body = client.get("/api/lab/surfaces").json()
+    assert [s["name"] for s in body["surfaces"]] == list(SURFACES)
+    assert body["limits"]["max_steps"] == LAB_LIMITS["max_steps"]
+    for surface in body["surfaces"]:
+        assert set(surface["label"]) == {"en", "zh"} and len(surface["extent"]) == 4
+        assert len(surface["grid"]["display"]) == surface["grid"]["size"] ** 2
+    quad = next(s for s in body["surfaces"] if s["name"] == "quadratic")
+    assert quad["params"] == [{"name": "k", "default": 10.0, "min": 1.0, "max": 1000.0}]
+
+
+def test_a_run_returns_one_path_per_optimizer(client):
+    optimizers = [{"name": c.name, "lr": 0.01} for c in OPTIMIZERS]
+    response = client.post(
+        "/api/lab/run",
+        json={"surface": "quadratic", "k": 50, "start": [-1.5, 0.5], "steps": 30, "optimizers": optimizers},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["k"] == 50 and body["start"] == [-1.5, 0.5]
+    assert [p["optimizer"]["name"] for p in body["paths"]] == [c.name for c in OPTIMIZERS]
+    for path in body["paths"]:
+        assert len(path["x"]) == 31 and path["x"][0] == -1.5 and path["loss"][0] == pytest.approx(0.5 * (2.25 + 12.5))
+    adam = body["paths"][6]
+    assert adam["momentum"][5] is not None and adam["scale"][5] is not None
+    assert body["paths"][0]["momentum"][5] is None  # plain SGD keeps no velocity
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "limit"),
+    [
+        ({"steps": 2001}, "steps", "2000"),
+        ({"k": 1001}, "k", "1000"),
+        ({"start": [11, 0]}, "start.0", "10"),
+        ({"start": [0]}, "start.1", "required"),
+        ({"surface": "moon"}, "surface", "rosenbrock"),
+        ({"optimizers": []}, "optimizers", "1"),
+        ({"optimizers": [{"name": "adam", "lr": 11}]}, "optimizers.0.lr", "10"),
+        ({"optimizers": [{"name": "lbfgs"}]}, "optimizers.0.name", "adam"),
+    ],
+)
+def test_out_of_range_is_a_422_that_names_the_field_and_the_limit(client, change, field, limit):
+    body = {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 10, "optimizers": [{"name": "sgd"}], **change}
+    response = client.post("/api/lab/run", json=body)
+    assert response.status_code == 422
+    error = response.json()
+    assert field in [e["field"] for e in error["errors"]], error
+    assert limit in error["detail"]

@@ -1,0 +1,144 @@
+"""The Lessons tab: every lesson opens, takes a prediction, checks its claim on the server and passes; an arm
+loads into the playground with the watched panel highlighted; a lesson's link opens it; both languages."""
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import run_id, stop_run
+
+pytestmark = pytest.mark.e2e
+
+CHECK_TIMEOUT = 60_000  # a lesson check trains its arms on the server's CPU: 0.2-5 s here
+
+
+def lessons(server_url: str) -> list[dict]:
+    return httpx.get(f"{server_url}/api/lessons").json()
+
+
+def open_tab(page: Page, server_url: str, query: str = "") -> None:
+    page.goto(f"{server_url}/{query}")
+    page.get_by_test_id("tab-lessons").click()
+    expect(page.get_by_test_id("lessons-list").locator("li")).not_to_have_count(0)
+
+
+def test_every_lesson_checks_its_claim(page, server_url, artifacts):
+    all_lessons = lessons(server_url)
+    assert len(all_lessons) >= 10
+    open_tab(page, server_url)
+    items = page.get_by_test_id("lessons-list").locator("li button")
+    expect(items).to_have_count(len(all_lessons))
+    # the list follows the lessons' order, with their English titles
+    for item, lesson in zip(items.all(), sorted(all_lessons, key=lambda lesson: lesson["order"]), strict=True):
+        expect(item).to_contain_text(lesson["title"]["en"])
+
+    for n, lesson in enumerate(all_lessons):
+        page.get_by_test_id(f"lesson-item-{lesson['id']}").click()
+        expect(page.get_by_test_id("lesson-detail").locator("[data-lesson]")).to_have_attribute(
+            "data-lesson", lesson["id"]
+        )
+        expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
+        assert f"lesson={lesson['id']}" in page.url
+        check = page.get_by_test_id("lesson-check")
+        expect(check).to_be_disabled()  # a prediction first
+        wrong = 0 if lesson["answer"] != 0 else 1
+        page.get_by_test_id(f"lesson-pick-{wrong}").check()
+        expect(check).to_be_enabled()
+        check.click()
+        verdict = page.get_by_test_id("lesson-verdict")
+        expect(verdict).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
+        expect(page.get_by_test_id("lesson-badge")).to_have_text("PASS")
+        expect(page.get_by_test_id("lesson-summary")).not_to_be_empty()
+        figures = page.get_by_test_id("lesson-figures").locator("tbody tr")
+        assert figures.count() >= 1
+        assert any(row.get_attribute("data-value") for row in figures.all())  # numbers, not only nulls
+        runs = page.get_by_test_id("lesson-runs").locator("tbody tr")
+        assert [row.get_attribute("data-arm") for row in runs.all()] == [arm["name"] for arm in lesson["arms"]]
+        # the wrong pick is called wrong, with the right answer; the explanation is shown
+        result = page.get_by_test_id("lesson-pick-result")
+        expect(result).to_have_attribute("data-right", "false")
+        expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["en"])
+        expect(page.get_by_test_id("lesson-explanation")).to_contain_text(lesson["explanation"]["en"][:40])
+        if n == 0:
+            page.screenshot(path=str(artifacts / "lessons-verdict.png"), full_page=True)
+    expect(page.get_by_test_id("lessons-list").locator(".mark.pass")).to_have_count(len(all_lessons))
+    page.screenshot(path=str(artifacts / "lessons-all-passed.png"), full_page=True)
+
+
+def test_load_and_play_an_arm(page, server_url, artifacts):
+    lesson = next(lesson for lesson in lessons(server_url) if lesson["id"] == "dead-relu")
+    leaky = next(arm for arm in lesson["arms"] if arm["name"] == "leaky_relu")
+    open_tab(page, server_url)
+    page.get_by_test_id("lesson-item-dead-relu").click()
+    page.get_by_test_id("lesson-load-leaky_relu").click()
+    # the playground, with the watched panel outlined and the arm in the draft
+    expect(page.get_by_test_id("tab-playground")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("pathology-panel")).to_have_attribute("data-watched", "true")
+    expect(page.get_by_test_id("loss-panel")).to_have_attribute("data-watched", "false")
+    expect(page.locator("#model-activation")).to_have_value(leaky["config"]["model"]["activation"])
+    assert "model.activation=leaky_relu" in page.url and "lesson=dead-relu" in page.url
+    page.screenshot(path=str(artifacts / "lessons-loaded.png"))
+
+    page.get_by_test_id("tab-lessons").click()
+    relu = lesson["arms"][0]
+    before = run_id(page)
+    page.get_by_test_id(f"lesson-play-{relu['name']}").click()
+    expect(page.get_by_test_id("pathology-panel")).to_have_attribute("data-watched", "true")
+    page.wait_for_function(
+        "(before) => { const id = document.querySelector('[data-testid=status]').dataset.runId;"
+        " return id && id !== before; }",
+        arg=before,
+        timeout=30_000,
+    )
+    stored = httpx.get(f"{server_url}/api/runs/{run_id(page)}").json()["config"]
+    for key in ("dataset", "model", "optimizer"):
+        assert stored[key] == relu["config"][key], key
+    page.screenshot(path=str(artifacts / "lessons-playing.png"))
+    stop_run(page)
+
+
+def test_a_lesson_link_opens_it_in_both_languages(page, server_url, artifacts):
+    lesson = next(lesson for lesson in lessons(server_url) if lesson["id"] == "dead-relu")
+    page.goto(f"{server_url}/?tab=lessons&lesson=dead-relu")
+    expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
+    expect(page.get_by_test_id("lesson-item-dead-relu")).to_have_attribute("aria-current", "true")
+    # the first arm is loaded into the draft: the URL carries its settings, the playground shows them
+    first = lesson["arms"][0]["config"]
+    expect(page).to_have_url(re.compile(r"model\.init\.bias_value=-2\b"))
+    page.get_by_test_id("language").select_option("zh")
+    expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["zh"])
+    expect(page.get_by_test_id("lesson-item-dead-relu")).to_contain_text(lesson["title"]["zh"])
+    page.get_by_test_id("lesson-explain").click()
+    expect(page.get_by_test_id("lesson-explanation")).to_contain_text(lesson["explanation"]["zh"][:20])
+    page.screenshot(path=str(artifacts / "lessons-zh.png"), full_page=True)
+    # the right pick is called right, in Chinese
+    page.get_by_test_id(f"lesson-pick-{lesson['answer']}").check()
+    page.get_by_test_id("lesson-check").click()
+    expect(page.get_by_test_id("lesson-badge")).to_have_text("通过", timeout=CHECK_TIMEOUT)
+    expect(page.get_by_test_id("lesson-pick-result")).to_have_attribute("data-right", "true")
+    expect(page.get_by_test_id("lesson-summary")).to_have_text(re.compile("[\u4e00-\u9fff]"))
+    page.screenshot(path=str(artifacts / "lessons-zh-checked.png"), full_page=True)
+    page.get_by_test_id("tab-playground").click()
+    expect(page.locator("#model-activation")).to_have_value(first["model"]["activation"])
+    expect(page.get_by_test_id("pathology-panel")).to_have_attribute("data-watched", "true")
+
+
+def test_the_list_is_keyboard_operable(page, server_url):
+    ordered = sorted(lessons(server_url), key=lambda lesson: lesson["order"])
+    open_tab(page, server_url)
+    first = page.get_by_test_id(f"lesson-item-{ordered[0]['id']}")
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    second = page.get_by_test_id(f"lesson-item-{ordered[1]['id']}")
+    expect(second).to_have_attribute("aria-current", "true")
+    expect(second).to_be_focused()
+    expect(page.get_by_test_id("lesson-question")).to_have_text(ordered[1]["question"]["en"])
+    # a prediction by keyboard: Space on a radio, then Enter on the check button
+    page.get_by_test_id("lesson-pick-0").focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("lesson-pick-0")).to_be_checked()
+    page.get_by_test_id("lesson-check").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("lesson-verdict")).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)

@@ -1,0 +1,79 @@
+"""The optimizer lab: pick a surface and optimizers, click a start point, watch the paths race to the end;
+on an ill-conditioned bowl plain SGD zig-zags across the valley."""
+
+import json
+
+import pytest
+from playwright.sync_api import Page
+
+pytestmark = pytest.mark.e2e
+
+LAB = "[data-testid=optimizer-lab] .lab"
+
+
+def lab(page: Page, name: str) -> str:
+    return page.locator(LAB).get_attribute(f"data-{name}") or ""
+
+
+def wait_for_paths(page: Page, count: int) -> None:
+    """Wait until `count` paths for the inputs shown (surface, k, start) have been computed and their animation
+    has reached the last step."""
+    page.wait_for_function(
+        """([sel, count]) => { const e = document.querySelector(sel);
+             return e && +e.dataset.paths === count && e.dataset.running === 'false'
+               && e.dataset.result === `${e.dataset.surface}:${e.dataset.k}:${e.dataset.start}`
+               && +e.dataset.steps > 0 && e.dataset.step === e.dataset.steps; }""",
+        arg=[LAB, count],
+        timeout=60_000,
+    )
+
+
+def test_three_optimizers_race_on_rosenbrock_then_sgd_zig_zags_in_a_narrow_bowl(page, server_url, artifacts):
+    page.goto(f"{server_url}/?lang=en")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)  # SGD and Adam are ticked at first
+    page.get_by_test_id("lab-surface").select_option("rosenbrock")
+    for name in ("sgd", "momentum", "adam"):
+        page.get_by_test_id(f"lab-opt-{name}").check()
+    wait_for_paths(page, 3)
+
+    # a click on the plot moves the start point to where the click was
+    before = lab(page, "start")
+    canvas = page.get_by_test_id("lab-contour")
+    left, top = float(canvas.get_attribute("data-plot-left")), float(canvas.get_attribute("data-plot-top"))
+    width, height = float(canvas.get_attribute("data-plot-width")), float(canvas.get_attribute("data-plot-height"))
+    canvas.click(position={"x": left + width * 0.25, "y": top + height * 0.25})  # x = -1, y = 2 on [-2,2]x[-1,3]
+    page.wait_for_function(f"(b) => document.querySelector('{LAB}').dataset.start !== b", arg=before)
+    x, y = (float(v) for v in lab(page, "start").split(","))
+    assert x == pytest.approx(-1.0, abs=0.05) and y == pytest.approx(2.0, abs=0.05)
+    page.get_by_test_id("lab-play").click()  # replay animates from step 0 to the end
+    wait_for_paths(page, 3)
+    assert int(lab(page, "step")) == int(page.get_by_test_id("lab-steps").input_value())
+    legend = page.get_by_test_id("lab-legend").locator("li")
+    assert [legend.nth(i).get_attribute("data-optimizer") for i in range(3)] == ["sgd", "momentum", "adam"]
+    finals = json.loads(lab(page, "final-losses"))
+    start_loss = (1 - x) ** 2 + 100 * (y - x**2) ** 2
+    assert all(0 <= f < start_loss for f in finals)
+    for i in range(3):
+        assert "final" in legend.nth(i).inner_text()
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-rosenbrock.png"))
+
+    # the quadratic at its default k = 10: SGD slides down without crossing the valley floor
+    page.get_by_test_id("lab-surface").select_option("quadratic")
+    wait_for_paths(page, 3)
+    assert lab(page, "result").startswith("quadratic:10:")
+    assert json.loads(lab(page, "sign-changes"))["sgd"] == 0
+    # raise k to ~190: lr * k = 1.9 > 1, so each SGD step overshoots the floor and y flips sign
+    page.get_by_test_id("lab-k").fill("2.28")
+    page.wait_for_function(f"() => +document.querySelector('{LAB}').dataset.k > 150")
+    wait_for_paths(page, 3)
+    changes = json.loads(lab(page, "sign-changes"))
+    assert changes["sgd"] > 50, changes
+    assert changes["adam"] < changes["sgd"]
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-quadratic-zigzag.png"))
+
+    page.goto(f"{server_url}/?lang=zh")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)
+    assert "优化器实验室" in page.get_by_test_id("optimizer-lab").inner_text()
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-zh.png"))
