@@ -275,7 +275,11 @@ def _show_check(result: dict[str, Any], title: str, lang: str) -> bool:
     print("  " + verdict["summary"][lang])
     print("  " + "  ".join(f"{name}={_number(value)}" for name, value in verdict["figures"].items()))
     for run in result["runs"]:
-        final = run["final"]
+        final = run.get("final")
+        if final is None:  # an optimizer-lab arm: where each optimizer's path ended
+            ends = ", ".join(f"{p['optimizer']} {_number(p['final_loss'])}" for p in run.get("paths") or [])
+            print(f"    {run['arm']}: final loss {ends}, {run['seconds']:.1f} s")
+            continue
         print(
             f"    {run['arm']}: train loss {_number(final['train_loss'])}, test loss {_number(final['test_loss'])}, "
             f"test accuracy {_percent(final['test_acc'])}, {run['seconds']:.1f} s"

@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from glassnet.api.app import create_app
+from glassnet.api.lab_schemas import LabRun
 from glassnet.api.routes.lessons import MAX_CHECKS
 from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
@@ -20,8 +21,14 @@ def test_the_list_has_every_lesson_in_order_with_full_configs(client):
         assert set(lesson) >= {"title", "question", "predictions", "answer", "arms", "steps", "watch", "explanation"}
         assert set(lesson["title"]) == {"en", "zh"}
         for arm in lesson["arms"]:
+            if lesson["kind"] == "lab":  # an optimizer-lab setup, as POST /api/lab/run takes it
+                assert arm["config"] is None
+                LabRun.model_validate(arm["lab"])
+                continue
+            assert arm["lab"] is None
             config = ExperimentConfig.model_validate(arm["config"])  # a full config, loadable with one click
             assert config.steps == lesson["steps"]
+    assert {"network", "lab"} <= {lesson["kind"] for lesson in lessons}
 
 
 def test_one_lesson_and_an_unknown_one(client):
@@ -48,6 +55,24 @@ def test_running_a_lesson_checks_its_claim(client):
         assert run["seconds"] > 0 and run["config"]["steps"] == LESSONS["dead-relu"].steps
         assert set(run["final"]) == {"train_loss", "test_loss", "train_acc", "test_acc"}
         assert run["final"]["train_loss"] is not None
+
+
+def test_a_lab_lessons_arms_run_in_the_lab_and_its_check_reports_each_path(client):
+    lesson = client.get("/api/lessons/saddle-points").json()
+    assert lesson["kind"] == "lab" and lesson["watch"] == "optimizer-lab"
+    saddle = lesson["arms"][0]["lab"]
+    # the arm, sent to the lab as it is, gives the paths the check judges
+    paths = client.post("/api/lab/run", json=saddle).json()["paths"]
+    assert [p["optimizer"]["name"] for p in paths] == ["sgd", "momentum", "adam"]
+    result = client.post("/api/lessons/saddle-points/run").json()
+    assert result["verdict"]["passed"], result["verdict"]
+    run = result["runs"][0]
+    assert run["arm"] == "saddle" and run["config"] is None and run["final"] is None
+    assert run["lab"]["surface"] == "saddle"
+    assert [p["optimizer"] for p in run["paths"]] == ["sgd", "momentum", "adam"]
+    assert [p["final_loss"] for p in run["paths"]] == [p["final_loss"] for p in paths]
+    escape = next(i for i, y in enumerate(paths[0]["y"]) if abs(y) > 1)  # SGD leaves the saddle
+    assert result["verdict"]["figures"]["sgd_steps_to_escape"] == escape
 
 
 def test_running_an_unknown_lesson_is_404(client):

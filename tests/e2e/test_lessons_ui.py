@@ -142,3 +142,47 @@ def test_the_list_is_keyboard_operable(page, server_url):
     page.get_by_test_id("lesson-check").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("lesson-verdict")).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
+
+
+def test_a_lab_lessons_setup_opens_in_the_optimizer_lab(page, server_url, artifacts):
+    lesson = next(lesson for lesson in lessons(server_url) if lesson["kind"] == "lab")
+    bowl = lesson["arms"][-1]["lab"]
+    open_tab(page, server_url)
+    page.get_by_test_id(f"lesson-item-{lesson['id']}").click()
+    expect(page.get_by_test_id(f"lesson-play-{lesson['arms'][0]['name']}")).to_have_count(0)  # one button: the lab
+    page.get_by_test_id("lesson-check").is_disabled()
+    page.get_by_test_id("lesson-pick-0").check()
+    page.get_by_test_id("lesson-check").click()
+    expect(page.get_by_test_id("lesson-verdict")).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
+    ends = page.get_by_test_id("lesson-runs").locator(f"tr[data-arm={lesson['arms'][-1]['name']}] [data-optimizer]")
+    expect(ends).to_have_count(len(bowl["optimizers"]))
+    page.screenshot(path=str(artifacts / "lessons-lab-verdict.png"), full_page=True)
+
+    page.get_by_test_id(f"lesson-load-{lesson['arms'][-1]['name']}").click()
+    expect(page.get_by_test_id("tab-lab")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_test_id("optimizer-lab")).to_have_attribute("data-watched", "true")
+    lab = page.locator("[data-testid=optimizer-lab] .lab")
+    expect(lab).to_have_attribute("data-surface", bowl["surface"])
+    expect(lab).to_have_attribute("data-k", f"{bowl['k']:g}")
+    expect(lab).to_have_attribute("data-start", ",".join(f"{v:g}" for v in bowl["start"]))
+    expect(lab).to_have_attribute("data-paths", str(len(bowl["optimizers"])), timeout=30_000)
+    names = [o["name"] for o in bowl["optimizers"]]
+    for name in ("sgd", "momentum", "adam"):
+        expect(page.get_by_test_id(f"lab-opt-{name}")).to_be_checked(checked=name in names)
+    expect(page.get_by_test_id("lab-steps")).to_have_value(str(bowl["steps"]))
+    # the lab draws the same paths the check judged: the same final losses
+    expected = httpx.post(f"{server_url}/api/lab/run", json=bowl).json()["paths"]
+    page.wait_for_function(
+        "(n) => { const e = document.querySelector('[data-testid=optimizer-lab] .lab');"
+        " return e.dataset.running === 'false' && JSON.parse(e.dataset.finalLosses).length === n; }",
+        arg=len(names),
+    )
+    shown = [float(v) for v in (lab.get_attribute("data-final-losses") or "").strip("[]").split(",")]
+    assert shown == pytest.approx([p["final_loss"] for p in expected], rel=1e-9)
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lessons-lab-opened.png"))
+
+    # the lesson's link opens the lab with its first setup
+    page.goto(f"{server_url}/?tab=lessons&lesson={lesson['id']}")
+    expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
+    page.get_by_test_id("tab-lab").click()
+    expect(lab).to_have_attribute("data-surface", lesson["arms"][0]["lab"]["surface"])

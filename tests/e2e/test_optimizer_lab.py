@@ -77,3 +77,33 @@ def test_three_optimizers_race_on_rosenbrock_then_sgd_zig_zags_in_a_narrow_bowl(
     wait_for_paths(page, 2)
     assert "优化器实验室" in page.get_by_test_id("optimizer-lab").inner_text()
     page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-zh.png"))
+
+
+def test_a_typed_start_on_the_saddles_ridge_never_leaves_it(page, server_url, artifacts):
+    page.goto(f"{server_url}/?lang=en")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)
+    page.get_by_test_id("lab-surface").select_option("saddle")
+    page.get_by_test_id("lab-opt-momentum").check()
+    wait_for_paths(page, 3)
+    page.get_by_test_id("lab-start-x").fill("1.5")
+    page.get_by_test_id("lab-start-x").press("Enter")
+    page.get_by_test_id("lab-start-y").fill("0")
+    page.get_by_test_id("lab-start-y").press("Enter")
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '1.5,0'")
+    wait_for_paths(page, 3)
+    # on y = 0 the gradient has no y part: every optimizer slides to the saddle (loss 0 from above) and stays
+    finals = json.loads(lab(page, "final-losses"))
+    assert all(0 <= f < 0.01 for f in finals), finals
+    # a thousandth off the ridge, every one of them slides off downhill (x^2 - y^2 goes far below 0)
+    page.get_by_test_id("lab-start-y").fill("0.001")
+    page.get_by_test_id("lab-start-y").press("Enter")
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '1.5,0.001'")
+    wait_for_paths(page, 3)
+    finals = json.loads(lab(page, "final-losses"))
+    assert all(f < -1 for f in finals), finals
+    # a start beyond the limit is kept within it
+    page.get_by_test_id("lab-start-x").fill("99")
+    page.get_by_test_id("lab-start-x").press("Enter")
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '10,0.001'")
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-saddle-typed.png"))

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from glassnet.api.lab_schemas import LabRun
 from glassnet.api.routes.runs import _check_size
 from glassnet.api.schemas import LessonOut
 from glassnet.config import ExperimentConfig
@@ -56,6 +57,12 @@ def test_every_arm_is_a_config_the_server_takes(lesson_id):
     lesson = LESSONS[lesson_id]
     as_json = json.loads(json.dumps(lesson.to_json()))  # what GET /api/lessons sends
     LessonOut.model_validate(as_json)
+    if lesson.kind == "lab":  # optimizer-lab setups, as POST /api/lab/run validates them
+        for arm, sent in zip(lesson.arms, as_json["arms"], strict=True):
+            request = LabRun.model_validate(lesson.arm_config(arm))
+            assert sent["lab"] == lesson.arm_config(arm) and sent.get("config") is None
+            assert len({o.lr for o in request.optimizers}) == 1, f"{arm.name}: the lab UI has one step size"
+        return
     for arm in lesson.arms:
         config = ExperimentConfig.model_validate(lesson.arm_config(arm))  # as POST /api/runs validates it
         _check_size(config)  # within the parameter limit

@@ -30,6 +30,9 @@ def test_verify_checks_a_lesson_here_and_prints_its_figures():
     assert "PASS  dead-relu" in result.stdout
     assert "relu_dead=" in result.stdout  # a figure the check used
     assert "1 of 1 lesson(s) passed" in result.stdout
+    lab = glassnet("lessons", "--verify", "saddle-points")  # a lesson whose arms are optimizer-lab setups
+    assert lab.returncode == 0, lab.stdout + lab.stderr
+    assert "sgd_steps_to_escape=73" in lab.stdout and "bowl-100: final loss sgd" in lab.stdout
     unknown = glassnet("lessons", "--verify", "nope")
     assert unknown.returncode == 2 and "nope" in unknown.stderr and "dead-relu" in unknown.stderr
 

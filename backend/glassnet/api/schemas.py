@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from glassnet.api.lab_schemas import LabRun
 from glassnet.config import LIMITS, ExperimentConfig
 from glassnet.registry import CHOICES
 
@@ -110,7 +111,10 @@ class TextOut(BaseModel):
 class LessonArmOut(BaseModel):
     name: str
     label: TextOut
-    config: ExperimentConfig = Field(description="The arm's full config, as POST /api/runs takes it.")
+    config: ExperimentConfig | None = Field(
+        None, description="A network lesson's arm: its full config, as POST /api/runs takes it."
+    )
+    lab: LabRun | None = Field(None, description="A lab lesson's arm: the request, as POST /api/lab/run takes it.")
 
 
 class LessonOut(BaseModel):
@@ -120,6 +124,9 @@ class LessonOut(BaseModel):
     question: TextOut
     predictions: list[TextOut] = Field(description="The choices to pick from before running.")
     answer: int = Field(description="The index of the right prediction.")
+    kind: Literal["network", "lab"] = Field(
+        description="network: the arms are runs for the playground; lab: they are optimizer-lab setups."
+    )
     arms: list[LessonArmOut] = Field(description="The one-click configs the lesson compares.")
     steps: int = Field(description="Steps each arm trains for the lesson's check.")
     watch: str = Field(description="The test id of the panel that shows the effect.")
@@ -139,11 +146,20 @@ class FinalFigures(BaseModel):
     test_acc: float | None
 
 
+class LabPathFinal(BaseModel):
+    optimizer: str
+    steps: int = Field(description="Updates made (fewer than asked when the path diverged).")
+    final_loss: float | None
+    stopped: str | None = Field(description="Why the path stopped early, else null.")
+
+
 class LessonArmRun(BaseModel):
     arm: str
-    config: ExperimentConfig
+    config: ExperimentConfig | None = Field(None, description="A network arm's config.")
+    lab: LabRun | None = Field(None, description="A lab arm's request.")
     seconds: float = Field(description="Seconds the arm trained for, on the server's CPU.")
-    final: FinalFigures = Field(description="The figures of the arm's last step.")
+    final: FinalFigures | None = Field(None, description="A network arm: the figures of its last step.")
+    paths: list[LabPathFinal] | None = Field(None, description="A lab arm: where each optimizer's path ended.")
 
 
 class LessonCheck(BaseModel):

@@ -1,10 +1,13 @@
 """What a lesson is: a question, predictions to pick from, one-click configs (arms), the panel to watch,
 a check of the claim against the arms' measured figures, and an explanation, all in English and
-Simplified Chinese. Each lesson lives in its own module of this package as `LESSON = Lesson(...)`."""
+Simplified Chinese. Each lesson lives in its own module of this package as `LESSON = Lesson(...)`.
+
+A lesson's arms are network runs (kind "network": configs as POST /api/runs takes them) or optimizer-lab
+setups (kind "lab": requests as POST /api/lab/run takes them)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 # the panels a lesson can point at (the UI highlights the one with this test id)
 PANELS = (
@@ -35,7 +38,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Arm:
-    """One one-click config of a lesson: `changes` merged into the lesson's base config."""
+    """One one-click config of a lesson: `changes` merged into the lesson's base config (or lab request)."""
 
     name: str
     label: Text
@@ -51,6 +54,18 @@ class Measured:
     last: dict[str, Any]  # the detail frame of the last step
     train_loss: list[float | None]  # mean training loss of each window of TRACE_EVERY steps
     seconds: float
+
+
+@dataclass
+class LabMeasured:
+    """What running one optimizer-lab arm measured: each optimizer's path (glassnet.lab.trajectory)."""
+
+    config: dict[str, Any]  # the lab request
+    paths: list[dict[str, Any]]  # one per optimizer, in the request's order, each with "optimizer" (its name)
+    seconds: float
+
+    def path(self, optimizer: str) -> dict[str, Any]:
+        return next(p for p in self.paths if p["optimizer"] == optimizer)
 
 
 @dataclass(frozen=True)
@@ -76,13 +91,18 @@ class Lesson:
     steps: int  # steps each arm trains for the check (a few seconds on a CPU)
     watch: str  # one of PANELS
     explanation: Text
-    verify: Callable[[dict[str, Measured]], Verdict] = field(repr=False)
+    # measured by arm name: Measured for network lessons, LabMeasured for lab lessons
+    verify: Callable[[dict[str, Any]], Verdict] = field(repr=False)
     seed: int = 0
+    kind: Literal["network", "lab"] = "network"
 
     def arm_config(self, arm: Arm) -> dict[str, Any]:
-        """The full config of `arm`, as POST /api/runs takes it (the UI loads it with one click)."""
+        """The full config of `arm` (the UI loads it with one click): for a network lesson as POST /api/runs
+        takes it; for a lab lesson the request of POST /api/lab/run (`steps` defaults to the lesson's)."""
         from glassnet.config import DEFAULT_CONFIG, merge_config
 
+        if self.kind == "lab":
+            return merge_config({"steps": self.steps, **self.base}, arm.changes)
         config = merge_config(merge_config(DEFAULT_CONFIG, self.base), arm.changes)
         return merge_config(config, {"seed": self.seed, "steps": self.steps})
 
@@ -94,7 +114,15 @@ class Lesson:
             "question": self.question.to_json(),
             "predictions": [p.to_json() for p in self.predictions],
             "answer": self.answer,
-            "arms": [{"name": a.name, "label": a.label.to_json(), "config": self.arm_config(a)} for a in self.arms],
+            "kind": self.kind,
+            "arms": [
+                {
+                    "name": a.name,
+                    "label": a.label.to_json(),
+                    ("lab" if self.kind == "lab" else "config"): self.arm_config(a),
+                }
+                for a in self.arms
+            ],
             "steps": self.steps,
             "watch": self.watch,
             "explanation": self.explanation.to_json(),

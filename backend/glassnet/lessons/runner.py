@@ -1,10 +1,11 @@
-"""Run a lesson's arms on the CPU and check its claim against what they measured."""
+"""Run a lesson's arms on the CPU (network runs, or optimizer-lab paths) and check its claim against what
+they measured."""
 
 import time
 from typing import Any
 
 from glassnet.config import ExperimentConfig
-from glassnet.lessons.base import Lesson, Measured, Verdict
+from glassnet.lessons.base import LabMeasured, Lesson, Measured, Verdict
 
 TRACE_EVERY = 25  # the training-loss trace has one point per this many steps
 
@@ -40,6 +41,22 @@ def measure_arm(config: dict[str, Any]) -> Measured:
     return Measured(config, first, last, trace, time.perf_counter() - start)
 
 
-def run_lesson(lesson: Lesson) -> tuple[dict[str, Measured], Verdict]:
-    measured = {arm.name: measure_arm(lesson.arm_config(arm)) for arm in lesson.arms}
+def measure_lab_arm(request: dict[str, Any]) -> LabMeasured:
+    """Every optimizer's path of a lab request (validated as POST /api/lab/run validates it)."""
+    from glassnet.api.lab_schemas import LabRun
+    from glassnet.lab import SURFACES, trajectory
+
+    start = time.perf_counter()
+    run = LabRun.model_validate(request)
+    surface = SURFACES[run.surface]
+    paths = [
+        {"optimizer": config.name, **trajectory(surface, config, run.start, run.steps, run.k)}
+        for config in run.optimizers
+    ]
+    return LabMeasured(request, paths, time.perf_counter() - start)
+
+
+def run_lesson(lesson: Lesson) -> tuple[dict[str, Measured | LabMeasured], Verdict]:
+    measure = measure_lab_arm if lesson.kind == "lab" else measure_arm
+    measured = {arm.name: measure(lesson.arm_config(arm)) for arm in lesson.arms}
     return measured, lesson.verify(measured)

@@ -5,6 +5,7 @@ import {
   armDifferences,
   figureLabel,
   formatFigure,
+  labSummary,
   lessonFromUrl,
   loadArm,
   pickIsRight,
@@ -102,7 +103,7 @@ describe('url and config', () => {
     const arm = { name: 'relu', config: { seed: 0, model: { activation: 'relu' } } } as unknown as LessonArm;
     loadArm(draft, arm);
     expect(draft).toEqual(arm.config);
-    expect(draft.model).not.toBe(arm.config.model);
+    expect(draft.model).not.toBe(arm.config?.model);
   });
 });
 
@@ -113,5 +114,25 @@ describe('arm differences', () => {
       { name: 'b', config: { seed: 0, model: { activation: 'tanh', hidden: [4, 4] } } },
     ] as unknown as LessonArm[];
     expect(armDifferences(arms)).toEqual([['model.activation=relu'], ['model.activation=tanh']]);
+  });
+
+  it('sums up a lab arm in one line, and a lab arm leaves the draft alone', () => {
+    const lab = {
+      surface: 'quadratic',
+      k: 100,
+      start: [-1.8, 0.6],
+      steps: 400,
+      optimizers: [
+        { name: 'sgd', lr: 0.0198 },
+        { name: 'momentum', lr: 0.0198, momentum: 0.9 },
+      ],
+    };
+    const arms = [{ name: 'bowl', config: null, lab }] as unknown as LessonArm[];
+    expect(armDifferences(arms)).toEqual([['quadratic k=100 · start (-1.8, 0.6) · 400 steps · step 0.0198 · sgd, momentum']]);
+    const saddle = { ...lab, surface: 'saddle', k: null };
+    expect(labSummary(saddle as never)).toBe('saddle · start (-1.8, 0.6) · 400 steps · step 0.0198 · sgd, momentum');
+    const draft = { seed: 1 } as unknown as ExperimentConfig;
+    loadArm(draft, arms[0]);
+    expect(draft).toEqual({ seed: 1 });
   });
 });

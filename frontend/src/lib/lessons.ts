@@ -2,6 +2,7 @@
 // the check's figures, and the `lesson` URL parameter.
 
 import type { ExperimentConfig, Lesson, LessonArm, LessonText } from './api';
+import type { LabRun } from './lab';
 import { formatSig } from './format';
 import type { Lang } from './i18n.svelte';
 
@@ -53,9 +54,23 @@ export function figureLabel(name: string): string {
 }
 
 /** Replace the draft's sections with a copy of the arm's full config (the draft keeps its identity: it is bound
- * state). A JSON copy, as the arm may be a reactive proxy, which structuredClone refuses. */
+ * state). A JSON copy, as the arm may be a reactive proxy, which structuredClone refuses. A lab arm has no
+ * config and leaves the draft alone. */
 export function loadArm(config: ExperimentConfig, arm: LessonArm): void {
-  Object.assign(config, JSON.parse(JSON.stringify(arm.config)) as ExperimentConfig);
+  if (arm.config) Object.assign(config, JSON.parse(JSON.stringify(arm.config)) as ExperimentConfig);
+}
+
+/** A lab arm in one line: `saddle k=100 · start (1.8, 0.001) · 150 steps · step 0.05 · sgd, momentum, adam`. */
+export function labSummary(run: LabRun): string {
+  const lr = (run.optimizers[0] as { lr?: number } | undefined)?.lr;
+  const parts = [
+    run.k !== null && run.k !== undefined ? `${run.surface} k=${run.k}` : run.surface,
+    `start (${run.start[0]}, ${run.start[1]})`,
+    `${run.steps ?? 200} steps`,
+    ...(lr !== undefined ? [`step ${lr}`] : []),
+    run.optimizers.map((o) => o.name).join(', '),
+  ];
+  return parts.join(' · ');
 }
 
 /** The `lesson` URL parameter. */
@@ -80,8 +95,10 @@ function leaves(value: Json, path: string, out: Map<string, string>): void {
   }
 }
 
-/** Per arm, the settings in which the arms differ (`model.activation=relu`): what the lesson compares. */
+/** Per arm, the settings in which the arms differ (`model.activation=relu`): what the lesson compares. A lab
+ * arm is a whole setup: its one-line summary. */
 export function armDifferences(arms: LessonArm[]): string[][] {
+  if (arms.some((a) => a.lab)) return arms.map((a) => (a.lab ? [labSummary(a.lab)] : []));
   const flat = arms.map((a) => {
     const out = new Map<string, string>();
     leaves(a.config as unknown as Json, '', out);

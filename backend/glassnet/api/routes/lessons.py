@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from glassnet.api.schemas import ErrorOut, LessonCheck, LessonOut
 from glassnet.lessons import LESSONS
-from glassnet.lessons.base import Lesson
+from glassnet.lessons.base import LabMeasured, Lesson, Measured
 
 MAX_CHECKS = 2  # lesson checks that may run at once (each trains its arms on one CPU thread)
 FINAL_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
@@ -53,16 +53,24 @@ def check(lesson: Lesson) -> dict[str, Any]:
     measured, verdict = run_lesson(lesson)
     result = verdict.to_json()
     result["figures"] = {name: _number(value) for name, value in verdict.figures.items()}
-    runs = [
-        {
-            "arm": name,
-            "config": m.config,
-            "seconds": m.seconds,
-            "final": {key: _number(m.last.get(key)) for key in FINAL_KEYS},
-        }
-        for name, m in measured.items()
-    ]
+    runs = [_arm_run(name, m) for name, m in measured.items()]
     return {"lesson": lesson.id, "verdict": result, "runs": runs}
+
+
+def _arm_run(name: str, m: Measured | LabMeasured) -> dict[str, Any]:
+    if isinstance(m, LabMeasured):
+        paths = [
+            {
+                "optimizer": p["optimizer"],
+                "steps": p["steps"],
+                "final_loss": _number(p["final_loss"]),
+                "stopped": p["stopped"],
+            }
+            for p in m.paths
+        ]
+        return {"arm": name, "lab": m.config, "seconds": m.seconds, "paths": paths}
+    final = {key: _number(m.last.get(key)) for key in FINAL_KEYS}
+    return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final}
 
 
 @router.post(
