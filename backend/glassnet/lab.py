@@ -187,12 +187,13 @@ def trajectory(
     """`steps` updates of `config`'s optimizer from `start`. Index i of every list is the state after i updates:
     position, loss and gradient there, the momentum vector (SGD's momentum_buffer, Adam's exp_avg; else None)
     and the second-moment scale (sqrt of Adam's exp_avg_sq, RMSprop's square_avg, AdaGrad's sum; else None).
-    The path stops early at a non-finite value or a coordinate beyond BLOWUP (`stopped` says why)."""
+    The path stops early at a non-finite value or a coordinate beyond BLOWUP: `stopped` says why in words,
+    `stop_reason` ("not_finite" or "too_far") and `stopped_at` (the step) for a UI to say it in its language."""
     kk = k_of(surface, k)
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = make_optimizer([p], config)
     out: dict[str, Any] = {key: [] for key in ("x", "y", "loss", "gx", "gy", "momentum", "scale")}
-    stopped = None
+    stopped = stop_reason = stopped_at = None
     for i in range(steps + 1):
         opt.zero_grad()
         loss = surface.fn(p[0], p[1], kk)
@@ -201,7 +202,7 @@ def trajectory(
         g = p.grad.detach().tolist()
         value = float(loss.detach())
         if not all(math.isfinite(v) for v in (x, y, value, *g)):
-            stopped = f"diverged at step {i}: a non-finite value"
+            stopped, stop_reason, stopped_at = f"diverged at step {i}: a non-finite value", "not_finite", i
             break
         state = opt.state.get(p, {})
         out["x"].append(x)
@@ -212,13 +213,15 @@ def trajectory(
         out["momentum"].append(_vector(state, ("momentum_buffer", "exp_avg")))
         out["scale"].append(_vector(state, ("exp_avg_sq", "square_avg", "sum"), sqrt=True))
         if max(abs(x), abs(y)) > BLOWUP:
-            stopped = f"diverged at step {i}: |position| > {BLOWUP:g}"
+            stopped, stop_reason, stopped_at = f"diverged at step {i}: |position| > {BLOWUP:g}", "too_far", i
             break
         if i < steps:
             opt.step()
     losses = out["loss"]
     out["steps"] = len(losses) - 1
     out["stopped"] = stopped
+    out["stop_reason"] = stop_reason
+    out["stopped_at"] = stopped_at
     out["final_loss"] = _finite(losses[-1]) if losses else None
     out["min_loss"] = _finite(min(losses)) if losses else None
     out["y_sign_changes"] = sign_changes(out["y"])

@@ -102,6 +102,11 @@ def test_a_typed_start_on_the_saddles_ridge_never_leaves_it(page, server_url, ar
     wait_for_paths(page, 3)
     finals = json.loads(lab(page, "final-losses"))
     assert all(f < -1 for f in finals), finals
+    # far below 0 the loss chart switches to a signed log axis; a path that ran off says where, in words
+    assert page.get_by_test_id("lab-loss").get_attribute("data-scale") == "symlog"
+    stopped = page.get_by_test_id("lab-legend").locator(".error")
+    assert stopped.count() >= 1 and "stopped at step" in stopped.first.inner_text()
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-saddle-off.png"))
     # a start beyond the limit is kept within it
     page.get_by_test_id("lab-start-x").fill("99")
     page.get_by_test_id("lab-start-x").press("Enter")

@@ -46,7 +46,7 @@ def test_adams_bias_corrected_first_step_has_length_lr_in_each_coordinate():
 @pytest.mark.parametrize("name", [c.name for c in OPTIMIZERS])
 def test_every_registry_optimizer_runs_and_records_every_step(name):
     path = run(name, steps=50, lr=0.01)
-    assert path["steps"] == 50 and path["stopped"] is None
+    assert path["steps"] == 50 and path["stopped"] is None and path["stop_reason"] is path["stopped_at"] is None
     assert all(len(path[key]) == 51 for key in ("x", "y", "loss", "gx", "gy", "momentum", "scale"))
     assert path["final_loss"] < path["loss"][0]
 
@@ -78,6 +78,7 @@ def test_ill_conditioning_makes_sgd_zig_zag_while_momentum_and_adam_go_further()
 def test_a_diverging_path_is_cut_and_says_so():
     path = run("sgd", start=(1.0, 1.0), steps=500, k=1000, lr=0.01)  # lr * k = 10: |y| grows 9x a step
     assert path["stopped"] and "diverged" in path["stopped"]
+    assert path["stop_reason"] == "too_far" and path["stopped_at"] == path["steps"]
     assert path["steps"] < 500 and all(math.isfinite(v) for v in path["loss"])
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from glassnet.config import OptimizerConfig
-from glassnet.lab import LAB_LIMITS, SURFACES
+from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
 
 SurfaceName = Literal[tuple(SURFACES)]  # type: ignore[valid-type]
 Coordinate = Annotated[float, Field(ge=-LAB_LIMITS["max_start"], le=LAB_LIMITS["max_start"])]
@@ -63,6 +63,10 @@ class Path(BaseModel):
     optimizer: OptimizerConfig
     steps: int = Field(description="Updates made (fewer than asked when the path was stopped).")
     stopped: str | None = Field(description="Why the path stopped early (diverged), else null.")
+    stop_reason: Literal["not_finite", "too_far"] | None = Field(
+        description=f"not_finite: a value became NaN or infinite; too_far: |x| or |y| passed {BLOWUP:g}; else null."
+    )
+    stopped_at: int | None = Field(description="The step at which the path stopped early, else null.")
     x: list[float]
     y: list[float]
     loss: list[float]

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Choice } from './api';
-import { BANDS, at, defaultSettings, heatmapPixels, lossScale, mapper, optimizerConfig, ticks, type LabPath } from './lab';
+import {
+  BANDS,
+  at,
+  defaultSettings,
+  heatmapPixels,
+  lossScale,
+  lossTransform,
+  mapper,
+  optimizerConfig,
+  symlogTicks,
+  ticks,
+  type LabPath,
+} from './lab';
 
 const adam = {
   name: 'adam',
@@ -46,7 +58,30 @@ describe('lab helpers', () => {
     const path = { x: [0, 1, 2], loss: [3, 2, 1] } as unknown as LabPath;
     expect(lossScale([path])).toBe('log');
     expect(lossScale([{ ...path, loss: [1, -1] }])).toBe('linear');
+    // a loss without a bottom (the saddle) falls to -1e12: a signed log axis keeps the start readable
+    expect(lossScale([{ ...path, loss: [3.2, -5, -1e12] }])).toBe('symlog');
     expect(at(path, 10)).toBe(2);
     expect(at(path, 1.7)).toBe(1);
+  });
+});
+
+describe('signed log axis', () => {
+  const f = lossTransform('symlog');
+  it('is odd, monotonic and log-like far from 0', () => {
+    expect(f(0)).toBe(0);
+    expect(f(-99)).toBeCloseTo(-2, 12);
+    expect(f(99)).toBeCloseTo(2, 12);
+    const xs = [-1e12, -1e3, -1, -0.5, 0, 0.5, 1, 1e3];
+    for (let i = 1; i < xs.length; i++) expect(f(xs[i])).toBeGreaterThan(f(xs[i - 1]));
+  });
+
+  it('ticks at 0 and powers of ten, thinned to a readable few on a wide range', () => {
+    const wide = symlogTicks(f(-1e12), f(3.24));
+    expect(wide).toContain(0);
+    expect(wide).toContain(-1e12);
+    expect(wide.length).toBeLessThanOrEqual(8);
+    expect(wide).not.toContain(-1); // it would crowd 0
+    for (const v of wide) if (v !== 0) expect(Number.isInteger(Math.log10(Math.abs(v)))).toBe(true);
+    expect(symlogTicks(f(-1000), f(3))).toEqual([-1000, -100, -10, -1, 0, 1]);
   });
 });

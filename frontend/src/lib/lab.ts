@@ -120,9 +120,38 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** The loss chart's y transform: log10 when every loss is positive, else linear. */
-export function lossScale(paths: LabPath[]): 'log' | 'linear' {
-  return paths.every((p) => p.loss.every((v) => v > 0)) ? 'log' : 'linear';
+export type LossScale = 'log' | 'linear' | 'symlog';
+
+/** The loss chart's y transform: log10 when every loss is positive; a signed log when some are negative and the
+ * values span more than 100 (a surface without a bottom, as the saddle: its loss falls to -1e12); else linear. */
+export function lossScale(paths: LabPath[]): LossScale {
+  if (paths.every((p) => p.loss.every((v) => v > 0))) return 'log';
+  const big = paths.some((p) => p.loss.some((v) => Math.abs(v) > 100));
+  return big ? 'symlog' : 'linear';
+}
+
+/** The y transform of a scale: log10, sign(v) log10(1 + |v|), or none. */
+export function lossTransform(scale: LossScale): (v: number) => number {
+  if (scale === 'log') return Math.log10;
+  if (scale === 'symlog') return (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
+  return (v) => v;
+}
+
+/** Tick values of a signed-log axis over transformed [lo, hi]: 0 and powers of ten of either sign, at most `count`
+ * of them (every other decade, or fewer, when there are too many). */
+export function symlogTicks(lo: number, hi: number, count = 7): number[] {
+  const f = lossTransform('symlog');
+  const top = Math.ceil(Math.max(Math.abs(lo), Math.abs(hi)));
+  const values = [0];
+  for (let k = 0; k <= top; k++) values.push(10 ** k, -(10 ** k));
+  const inside = values.filter((v) => f(v) >= lo - 1e-9 && f(v) <= hi + 1e-9).sort((a, b) => a - b);
+  const every = Math.max(1, Math.ceil(inside.length / count));
+  // thin by decade, keeping 0; when thinned, ±1 go too (they would crowd 0)
+  return inside.filter((v) => {
+    if (v === 0) return true;
+    const k = Math.round(Math.log10(Math.abs(v)));
+    return k % every === 0 && (every === 1 || k > 0);
+  });
 }
 
 /** Index into a path at animation step `step` (a stopped path rests at its last point). */
