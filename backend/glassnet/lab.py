@@ -1,7 +1,9 @@
 """The optimizer lab: 2-D test surfaces and the paths the registry's optimizers take on them.
 
 A path is a 2-element parameter tensor moved by the same torch optimizer the networks use
-(train.optim.make_optimizer), so what the lab shows is what training does, one weight pair at a time.
+(train.optim.make_optimizer), so what the lab shows is what training does, one weight pair at a time. Its
+gradient comes from each surface's hand-written `value_grad` (checked against autograd in the tests): a
+step then costs no autograd graph, about 3.5 times less time for a path.
 """
 
 import itertools
@@ -16,6 +18,9 @@ from glassnet.config import OptimizerConfig
 from glassnet.train.optim import make_optimizer
 
 Fn = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
+# the value and the gradient at one point, in plain floats: a path's step costs no autograd graph (a test checks
+# each against autograd on `fn`)
+ValueGrad = Callable[[float, float, float], tuple[float, float, float]]
 
 LAB_LIMITS: dict[str, float | int] = {
     "max_steps": 2000,
@@ -34,6 +39,7 @@ class Surface:
     label: tuple[str, str]  # (en, zh)
     description: tuple[str, str]
     fn: Fn
+    value_grad: ValueGrad
     extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
     start: tuple[float, float]
     log_scale: bool  # colour by log10(f - min) (valleys with a huge range of values)
@@ -46,20 +52,45 @@ def _rosenbrock(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
+def _rosenbrock_vg(x: float, y: float, k: float) -> tuple[float, float, float]:
+    r = y - x * x
+    return (1 - x) ** 2 + 100 * r * r, -2 * (1 - x) - 400 * x * r, 200 * r
+
+
 def _saddle(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
     return x**2 - y**2
+
+
+def _saddle_vg(x: float, y: float, k: float) -> tuple[float, float, float]:
+    return x * x - y * y, 2 * x, -2 * y
 
 
 def _quadratic(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
     return 0.5 * (x**2 + k * y**2)
 
 
+def _quadratic_vg(x: float, y: float, k: float) -> tuple[float, float, float]:
+    return 0.5 * (x * x + k * y * y), x, k * y
+
+
 def _beale(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
     return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
 
 
+def _beale_vg(x: float, y: float, k: float) -> tuple[float, float, float]:
+    a, b, c = 1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y**3
+    gx = 2 * a * (y - 1) + 2 * b * (y * y - 1) + 2 * c * (y**3 - 1)
+    gy = 2 * a * x + 4 * b * x * y + 6 * c * x * y * y
+    return a * a + b * b + c * c, gx, gy
+
+
 def _plateau(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
     return 1 - torch.exp(-(x**2 + y**2) / 2)
+
+
+def _plateau_vg(x: float, y: float, k: float) -> tuple[float, float, float]:
+    e = math.exp(-(x * x + y * y) / 2)
+    return 1 - e, x * e, y * e
 
 
 SURFACES: dict[str, Surface] = {
@@ -74,6 +105,7 @@ SURFACES: dict[str, Surface] = {
                 "(1 − x)² + 100 (y − x²)²：一条弯曲而狭窄的山谷；找到谷底容易，沿着山谷走到 (1, 1) 很难。",
             ),
             _rosenbrock,
+            _rosenbrock_vg,
             (-2.0, 2.0, -1.0, 3.0),
             (-1.2, 1.0),
             True,
@@ -89,6 +121,7 @@ SURFACES: dict[str, Surface] = {
                 "x² − y²：在 (0, 0) 处梯度为零，但那不是极小值；如果从 y = 0 出发，梯度下降永远离不开这条山脊。",
             ),
             _saddle,
+            _saddle_vg,
             (-2.0, 2.0, -2.0, 2.0),
             (1.8, 0.01),
             False,
@@ -104,6 +137,7 @@ SURFACES: dict[str, Surface] = {
                 "朴素 SGD 会在山谷两侧来回振荡。",
             ),
             _quadratic,
+            _quadratic_vg,
             (-2.0, 2.0, -1.0, 1.0),
             (-1.8, 0.6),
             True,
@@ -120,6 +154,7 @@ SURFACES: dict[str, Surface] = {
                 "三个平方项之和，最小值在 (3, 0.5)，位于平坦弯曲的盆地中，角落处的壁很陡。",
             ),
             _beale,
+            _beale_vg,
             (-4.5, 4.5, -4.5, 4.5),
             (1.0, 1.4),
             True,
@@ -136,6 +171,7 @@ SURFACES: dict[str, Surface] = {
                 "而自适应方法会放大微小的梯度，走进井中。",
             ),
             _plateau,
+            _plateau_vg,
             (-4.0, 4.0, -4.0, 4.0),
             (3.2, 2.4),
             False,
@@ -190,32 +226,32 @@ def trajectory(
     The path stops early at a non-finite value or a coordinate beyond BLOWUP: `stopped` says why in words,
     `stop_reason` ("not_finite" or "too_far") and `stopped_at` (the step) for a UI to say it in its language."""
     kk = k_of(surface, k)
-    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    p = torch.tensor(start, dtype=torch.float64)
     opt = make_optimizer([p], config)
     out: dict[str, Any] = {key: [] for key in ("x", "y", "loss", "gx", "gy", "momentum", "scale")}
     stopped = stop_reason = stopped_at = None
     for i in range(steps + 1):
-        opt.zero_grad()
-        loss = surface.fn(p[0], p[1], kk)
-        loss.backward()
-        x, y = p.detach().tolist()
-        g = p.grad.detach().tolist()
-        value = float(loss.detach())
-        if not all(math.isfinite(v) for v in (x, y, value, *g)):
+        x, y = p.tolist()
+        try:
+            value, gx, gy = surface.value_grad(x, y, kk)
+        except OverflowError:  # a float power beyond 1e308
+            value = gx = gy = math.inf
+        if not all(math.isfinite(v) for v in (x, y, value, gx, gy)):
             stopped, stop_reason, stopped_at = f"diverged at step {i}: a non-finite value", "not_finite", i
             break
         state = opt.state.get(p, {})
         out["x"].append(x)
         out["y"].append(y)
         out["loss"].append(value)
-        out["gx"].append(g[0])
-        out["gy"].append(g[1])
+        out["gx"].append(gx)
+        out["gy"].append(gy)
         out["momentum"].append(_vector(state, ("momentum_buffer", "exp_avg")))
         out["scale"].append(_vector(state, ("exp_avg_sq", "square_avg", "sum"), sqrt=True))
         if max(abs(x), abs(y)) > BLOWUP:
             stopped, stop_reason, stopped_at = f"diverged at step {i}: |position| > {BLOWUP:g}", "too_far", i
             break
         if i < steps:
+            p.grad = torch.tensor((gx, gy), dtype=torch.float64)
             opt.step()
     losses = out["loss"]
     out["steps"] = len(losses) - 1

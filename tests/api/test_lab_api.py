@@ -54,3 +54,16 @@ def test_out_of_range_is_a_422_that_names_the_field_and_the_limit(client, change
     error = response.json()
     assert field in [e["field"] for e in error["errors"]], error
     assert limit in error["detail"]
+
+
+def test_a_large_answer_travels_compressed(client):
+    """Eight optimizers for 2000 steps is about 2.5 MB of JSON; a browser asks for gzip and gets a few times less."""
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw"]
+    body = {"surface": "beale", "start": [1.0, 1.4], "steps": 2000, "optimizers": [{"name": n} for n in names]}
+    response = client.post("/api/lab/run", json=body, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    raw = int(response.headers["content-length"])
+    assert len(response.content) > 2 * raw  # httpx unzipped it: the JSON is more than twice what travelled
+    assert len(response.json()["paths"]) == 8
+    plain = client.post("/api/lab/run", json=body, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == response.json()

@@ -97,3 +97,28 @@ def test_every_surface_has_a_grid_a_start_and_both_languages():
 def test_sign_changes_ignores_rounding_noise_at_zero():
     assert sign_changes([1.0, -1.0, 2.0]) == 2
     assert sign_changes([1.0, 1e-17, -1e-17, 0.5]) == 0
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_each_surfaces_gradient_is_autograds(name):
+    """A path's steps use the surface's hand-written value and gradient; autograd on its torch formula agrees."""
+    import torch
+
+    surface = SURFACES[name]
+    gen = torch.Generator().manual_seed(0)
+    x0, x1, y0, y1 = surface.extent
+    for _ in range(25):
+        x = float(x0 + (x1 - x0) * torch.rand(1, generator=gen))
+        y = float(y0 + (y1 - y0) * torch.rand(1, generator=gen))
+        k = float(1 + 999 * torch.rand(1, generator=gen))
+        p = torch.tensor([x, y], dtype=torch.float64, requires_grad=True)
+        value = surface.fn(p[0], p[1], k)
+        value.backward()
+        assert surface.value_grad(x, y, k) == pytest.approx((value.detach().item(), *p.grad.tolist()), rel=1e-9, abs=1e-9)
+
+
+def test_a_path_that_overflows_stops_as_not_finite():
+    beale = SURFACES["beale"]  # y^3 of a far-flung y overflows a float
+    path = trajectory(beale, OptimizerConfig(name="sgd", lr=10.0), (4.0, 4.0), 50)
+    assert path["stop_reason"] in ("not_finite", "too_far") and path["steps"] < 50
+    assert all(math.isfinite(v) for v in path["loss"])

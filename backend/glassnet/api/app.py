@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -62,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
+    # large JSON (lab paths, metric series, exports) shrinks several times; clients that send no
+    # Accept-Encoding: gzip get it as it is
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_exception_handler(RequestValidationError, _validation_error)
     protected = [Depends(require_token)]
     for module in (health, options, runs, datasets, lessons, lab):
