@@ -1,8 +1,9 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from bench import overhead, stream, ui_fps
+from bench import lab, overhead, stream, ui_fps
 
 if __name__ == "__main__":
     overhead.main([])
+    lab.main([])
     stream.main([])
     ui_fps.main([])

@@ -26,3 +26,13 @@ def test_stream_benchmark_runs_and_reports_every_figure(capsys):
         "server RSS over a run",
     ):
         assert figure in out, figure
+
+
+def test_lab_benchmark_runs_and_both_ways_end_at_the_same_losses(capsys):
+    from bench import lab
+
+    lab.main(["--steps", "50", "--rounds", "1"])
+    out = capsys.readouterr().out
+    assert re.search(r"autograd / hand = \d+\.\d+", out), out
+    difference = float(re.search(r"final losses: (\S+)", out).group(1))
+    assert difference < 1e-6  # the same optimizer steps, so the same path up to rounding
