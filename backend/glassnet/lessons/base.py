@@ -50,7 +50,9 @@ class Measured:
     """What running one arm measured (lessons/runner.py)."""
 
     config: dict[str, Any]
-    first: dict[str, Any]  # the detail frame of the first step (the network at initialization)
+    # the detail frame of the first step: its weight and activation gradients are those at initialization (the
+    # step's own backward pass); activations, test loss and grad_time describe the net after that first update
+    first: dict[str, Any]
     last: dict[str, Any]  # the detail frame of the last step
     train_loss: list[float | None]  # mean training loss of each window of TRACE_EVERY steps
     seconds: float

@@ -16,10 +16,11 @@ tests/phenomena/test_rnn_memory.py). ||dL/dh_1|| / ||dL/dh_T||, measured on seed
   measured 0.15 .. 0.26x). The LSTM is still at the baseline at step 150 (0.154 .. 0.179; it leaves it after
   400-700 steps): not checked.
 - the IRNN after 150 steps (not checked): its initial outputs are huge (test MSE at step 1: 5.4 .. 418, the ReLU
-  state adds up 30 inputs), and Adam at lr 0.01 leaves it at or above the baseline, test MSE 0.17 .. 0.49, its
-  ratio 0 .. 0.20 (0 on three seeds: every unit dead at the first step). With gradient clipping at norm 1 it stays
-  alive (ratio 0.33 .. 0.70) but is still near the baseline (0.077 .. 0.186).
-Each seed took about 2.5 s here (four arms; the IRNN 0.5 s).
+  state adds up 30 inputs), and Adam at lr 0.01 leaves it at or above the baseline, test MSE 0.17 .. 0.49; its
+  gradient no longer reaches the start, ratio 0 .. 0.20 (exactly 0 over the first ~20 steps on three seeds: the
+  ReLUs there are off). With gradient clipping at norm 1 its ratio stays 0.33 .. 0.70, but its test MSE is still
+  near the baseline (0.077 .. 0.186).
+Each seed took 2.8 .. 3.0 s here (four arms, the IRNN 0.5 s of it) while another job shared the CPU.
 """
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
@@ -62,19 +63,24 @@ def verify(measured: dict[str, Measured]) -> Verdict:
     figures: dict[str, float | None] = {f"{k}_grad_ratio": v for k, v in carry.items()}
     irnn_loss = irnn.last["test_loss"]
     figures.update(
-        {"tanh_test_loss": tanh_loss, "lstm_test_loss": lstm_loss, "gru_test_loss": gru_loss, "irnn_test_loss": irnn_loss}
+        {
+            "tanh_test_loss": tanh_loss,
+            "lstm_test_loss": lstm_loss,
+            "gru_test_loss": gru_loss,
+            "irnn_test_loss": irnn_loss,
+        }
     )
     return Verdict(
         passed,
         figures,
         Text(
-            "At initialization the share of the gradient that reaches the first step is {ti:.1e} in the tanh RNN, "
+            "After the first update the gradient at the first step, relative to the last, is {ti:.1e} in the tanh RNN, "
             "{li:.1e} in the LSTM and {ii:.2g} in the IRNN. After training it is {gt:.2f} in the GRU, whose test "
             "MSE fell to {gl:.3f}, while the tanh RNN stayed at {tl:.3f} (guessing the mean sum gives about 0.167) "
             "and the IRNN ended at {il:.3f}.",
-            "初始化时，能传到第一个时间步的梯度比例：tanh RNN 为 {ti:.1e}，LSTM 为 {li:.1e}，IRNN 为 {ii:.2g}。训练后"
-            " GRU 的这一比例为 {gt:.2f}，其测试 MSE 降到 {gl:.3f}；而 tanh RNN 停留在 {tl:.3f}（总是猜平均和约为 "
-            "0.167），IRNN 最终为 {il:.3f}。",
+            "第一次更新后，能传到第一个时间步的梯度比例：tanh RNN 为 {ti:.1e}，LSTM 为 {li:.1e}，"
+            "IRNN 为 {ii:.2g}。训练后 GRU 的这一比例为 {gt:.2f}，其测试 MSE 降到 {gl:.3f}；"
+            "而 tanh RNN 停留在 {tl:.3f}（总是猜平均和约为 0.167），IRNN 最终为 {il:.3f}。",
         ).format(
             ti=carry["tanh_init"],
             li=carry["lstm_init"],
@@ -94,9 +100,11 @@ LESSON = Lesson(
     question=Text(
         "The adding problem: a sequence of 30 random values, two of them marked (one in the first half); the "
         "target is the sum of the two marked values. How much of the gradient at the last step reaches the first "
-        "step, in a tanh RNN, an LSTM and a GRU, and which of them learns the task?",
+        "step, in a tanh RNN, a ReLU RNN with identity recurrent weights (IRNN), an LSTM and a GRU, and which of them "
+        "learns the task?",
         "加法问题：一个由 30 个随机数组成的序列，其中两个被标记（一个在前半段），目标是这两个被标记的数之和。"
-        "在 tanh RNN、LSTM 和 GRU 中，最后一步的梯度有多少能传回第一步？哪个能学会这个任务？",
+        "在 tanh RNN、循环权重初始化为单位矩阵的 ReLU RNN（IRNN）、LSTM 和 GRU 中，最后一步的梯度有多少能传回第一步？"
+        "哪个能学会这个任务？",
     ),
     predictions=(
         Text(
@@ -105,9 +113,9 @@ LESSON = Lesson(
         ),
         Text(
             "In the tanh RNN the gradient shrinks at every step back and almost none reaches the start, so it never "
-            "learns the first marked value; the gated cells carry it, and the GRU learns the sum",
+            "learns the first marked value; the gated cells and the IRNN carry it, and the GRU learns the sum",
             "在 tanh RNN 中，梯度每往回一步就缩小一次，几乎传不到开头，所以它学不会第一个被标记的数；"
-            "门控单元能把梯度传回去，GRU 学会了求和",
+            "门控单元和 IRNN 能把梯度传回去，GRU 学会了求和",
         ),
         Text(
             "The tanh RNN learns fastest because it has the fewest parameters",
@@ -125,6 +133,11 @@ LESSON = Lesson(
         Arm("rnn_tanh", Text("Vanilla RNN (tanh)", "普通 RNN（tanh）"), {"model": {"cell": "rnn_tanh"}}),
         Arm("lstm", Text("LSTM", "LSTM"), {"model": {"cell": "lstm"}}),
         Arm("gru", Text("GRU", "GRU"), {"model": {"cell": "gru"}}),
+        Arm(
+            "irnn",
+            Text("ReLU RNN, identity init (IRNN)", "ReLU RNN，单位矩阵初始化（IRNN）"),
+            {"model": {"cell": "rnn_relu", "recurrent_init": {"name": "identity", "gain": 1.0}}},
+        ),
     ),
     steps=150,
     watch="sequences",
@@ -135,12 +148,18 @@ LESSON = Lesson(
         "additively, c_t = f c_(t-1) + i g, so the gradient flows back multiplied only by the forget gate f, which "
         "starts near sigmoid(1) ≈ 0.73 and can learn to stay near 1; a GRU's update gate mixes the old state in "
         "directly in the same way. The gates learn when to keep the memory, and the gradient through them stays "
-        "large enough to learn from. The LSTM needs a few hundred steps more than the GRU here: run it longer.",
+        "large enough to learn from. The LSTM needs a few hundred steps more than the GRU here: run it longer. The "
+        "IRNN, h_t = relu(W x_t + h_(t-1)) at the start, passes the gradient back unchanged through every active "
+        "unit, so it reaches the first step as well as the gated cells; but its state is unbounded (it adds up the "
+        "inputs), its first outputs are huge, and with the same Adam step it does not learn the sum here: carrying "
+        "the gradient is necessary, not sufficient.",
         "沿 h_t = tanh(W x_t + U h_(t-1)) 反向传播一步，梯度要乘以 U^T 和 tanh 的斜率（最大为 1）；当这个乘积使向量"
         "变短时，29 步下来梯度会缩小好几个数量级，第一个被标记的数对参数更新毫无影响。LSTM 的细胞状态以加法更新："
         "c_t = f c_(t-1) + i g，梯度往回传时只乘以遗忘门 f，它一开始约为 sigmoid(1) ≈ 0.73，并能学会保持在 1 附近；"
         "GRU 的更新门也以同样的方式直接混入旧状态。门控学会何时保留记忆，经过它们的梯度也足够大，能够用来学习。"
-        "在这里 LSTM 比 GRU 多需要几百步：让它多训练一会儿。",
+        "在这里 LSTM 比 GRU 多需要几百步：让它多训练一会儿。IRNN 一开始是 h_t = relu(W x_t + h_(t-1))，梯度经过每个"
+        "激活的单元时原样传回，所以它和门控单元一样能传到第一步；但它的状态没有上界（会把输入不断累加），最初的输出"
+        "非常大，用同样的 Adam 步长它在这里学不会求和：能传回梯度是必要条件，但不是充分条件。",
     ),
     verify=verify,
 )
