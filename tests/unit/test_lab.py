@@ -114,7 +114,8 @@ def test_each_surfaces_gradient_is_autograds(name):
         p = torch.tensor([x, y], dtype=torch.float64, requires_grad=True)
         value = surface.fn(p[0], p[1], k)
         value.backward()
-        assert surface.value_grad(x, y, k) == pytest.approx((value.detach().item(), *p.grad.tolist()), rel=1e-9, abs=1e-9)
+        expected = (value.detach().item(), *p.grad.tolist())
+        assert surface.value_grad(x, y, k) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 def test_a_path_that_overflows_stops_as_not_finite():
