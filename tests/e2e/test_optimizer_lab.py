@@ -4,7 +4,7 @@ on an ill-conditioned bowl plain SGD zig-zags across the valley."""
 import json
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -112,3 +112,35 @@ def test_a_typed_start_on_the_saddles_ridge_never_leaves_it(page, server_url, ar
     page.get_by_test_id("lab-start-x").press("Enter")
     page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '10,0.001'")
     page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-saddle-typed.png"))
+
+
+def test_side_by_side_draws_one_plot_per_optimizer_and_a_click_on_any_moves_the_start(page, server_url, artifacts):
+    page.goto(f"{server_url}/?lang=en")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)
+    for name in ("momentum", "rmsprop"):
+        page.get_by_test_id(f"lab-opt-{name}").check()
+    wait_for_paths(page, 4)
+    page.get_by_test_id("lab-view-apart").check()
+    plots = page.get_by_test_id("lab-multiples").locator("canvas")
+    assert [plots.nth(i).get_attribute("data-testid") for i in range(plots.count())] == [
+        f"lab-contour-{name}" for name in ("sgd", "momentum", "rmsprop", "adam")
+    ]
+    assert page.get_by_test_id("lab-contour").count() == 0
+    # each small plot shows only its own path: its pixels differ from its neighbour's
+    shots = [plots.nth(i).screenshot() for i in range(2)]
+    assert shots[0] != shots[1]
+    small = page.get_by_test_id("lab-contour-adam")
+    left, top = float(small.get_attribute("data-plot-left")), float(small.get_attribute("data-plot-top"))
+    width, height = float(small.get_attribute("data-plot-width")), float(small.get_attribute("data-plot-height"))
+    small.click(position={"x": left + width * 0.75, "y": top + height * 0.75})  # x = 1, y = 0 on [-2,2]x[-1,3]
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start !== '-1.2,1'")
+    x, y = (float(v) for v in lab(page, "start").split(","))
+    assert x == pytest.approx(1.0, abs=0.05) and y == pytest.approx(0.0, abs=0.05)
+    wait_for_paths(page, 4)
+    page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-side-by-side.png"))
+    # the choice is kept across tabs
+    page.get_by_test_id("tab-playground").click()
+    page.get_by_test_id("tab-lab").click()
+    expect(page.get_by_test_id("lab-view-apart")).to_be_checked()
+    expect(page.get_by_test_id("lab-multiples").locator("canvas")).to_have_count(4)

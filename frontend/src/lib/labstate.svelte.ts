@@ -15,6 +15,8 @@ export const labState = $state({
   ticked: { sgd: true, adam: true } as Record<string, boolean>,
   /** each optimizer's own parameters (its registry defaults until changed) */
   settings: {} as Record<string, Settings>,
+  /** all paths on one plot, or one plot per optimizer side by side */
+  view: 'overlay' as 'overlay' | 'apart',
 });
 
 /** Set the lab to a lab request (a lesson arm): its surface, k, start, steps, optimizers and their settings. The
