@@ -186,3 +186,13 @@ def test_a_lab_lessons_setup_opens_in_the_optimizer_lab(page, server_url, artifa
     expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
     page.get_by_test_id("tab-lab").click()
     expect(lab).to_have_attribute("data-surface", lesson["arms"][0]["lab"]["surface"])
+
+
+def test_each_arm_shows_what_it_changes(page, server_url):
+    open_tab(page, server_url, "?lang=en")
+    page.get_by_test_id("lesson-item-overfitting").click()
+    rows = page.get_by_test_id("lesson-detail").locator(".arms li")
+    expect(rows.first).to_contain_text("the baseline")  # no regularization: the others each change one thing
+    expect(rows.nth(1)).to_contain_text("optimizer.weight_decay=0.003")
+    assert "model.dropout" not in rows.nth(1).inner_text()  # what the weight-decay arm shares with most is left out
+    expect(rows.nth(2)).to_contain_text("model.dropout=0.5")

@@ -21,6 +21,8 @@ export default defineStrings(
     configsLabHelp:
       'Each button opens one setup in the optimizer lab (surface, start point, step size, optimizers), which draws the paths at once.',
     openLab: 'Open in the lab',
+    baseline: 'the baseline',
+    baselineTitle: 'The other configurations each change something in this one',
     openLabTitle: 'Set the optimizer lab to “{arm}” and go there',
     watch: 'Watch: {panel}',
     load: 'Load',
@@ -83,6 +85,8 @@ export default defineStrings(
     configsHelp: '每个按钮把一套完整配置载入实验场；本课比较的就是这些配置。',
     configsLabHelp: '每个按钮在优化器实验室中打开一套设置（曲面、起点、步长、优化器），实验室会立即画出路径。',
     openLab: '在实验室中打开',
+    baseline: '基准配置',
+    baselineTitle: '其他配置都是在这一套的基础上改动某些设置',
     openLabTitle: '把优化器实验室设为“{arm}”并转到那里',
     watch: '观察：{panel}',
     load: '载入',

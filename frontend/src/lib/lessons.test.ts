@@ -116,6 +116,21 @@ describe('arm differences', () => {
     expect(armDifferences(arms)).toEqual([['model.activation=relu'], ['model.activation=tanh']]);
   });
 
+  it('shows a setting most arms share only where an arm departs from it; the baseline lists nothing', () => {
+    const arm = (name: string, wd: number, dropout: number) => ({
+      name,
+      config: { seed: 0, optimizer: { weight_decay: wd }, model: { dropout } },
+    });
+    const arms = [arm('none', 0, 0), arm('l2', 0.003, 0), arm('dropout', 0, 0.5), arm('both', 0.003, 0.5)];
+    // weight decay: two arms each way, no majority: shown for every arm; dropout likewise
+    expect(armDifferences(arms as unknown as LessonArm[])[0]).toEqual(['optimizer.weight_decay=0', 'model.dropout=0']);
+    const three = [arm('none', 0, 0), arm('l2', 0.003, 0), arm('dropout', 0, 0.5)] as unknown as LessonArm[];
+    expect(armDifferences(three)).toEqual([[], ['optimizer.weight_decay=0.003'], ['model.dropout=0.5']]);
+    // a later arm that matches every majority is not called the baseline: it lists what it has
+    const later = [arm('l2', 0.003, 0), arm('none', 0, 0), arm('dropout', 0, 0.5)] as unknown as LessonArm[];
+    expect(armDifferences(later)[1]).toEqual(['optimizer.weight_decay=0', 'model.dropout=0']);
+  });
+
   it('sums up a lab arm in one line, and a lab arm leaves the draft alone', () => {
     const lab = {
       surface: 'quadratic',

@@ -95,8 +95,10 @@ function leaves(value: Json, path: string, out: Map<string, string>): void {
   }
 }
 
-/** Per arm, the settings in which the arms differ (`model.activation=relu`): what the lesson compares. A lab
- * arm is a whole setup: its one-line summary. */
+/** Per arm, the settings in which it departs from the other arms (`model.activation=relu`): what the lesson
+ * compares. A setting most arms share (0 weight decay in five of six arms) is shown only where an arm differs from
+ * it; a setting with no majority (every arm its own activation) is shown for every arm. The first arm may list
+ * nothing: it is the baseline (a later arm that would list nothing lists every differing setting). A lab arm is a whole setup: its one-line summary. */
 export function armDifferences(arms: LessonArm[]): string[][] {
   if (arms.some((a) => a.lab)) return arms.map((a) => (a.lab ? [labSummary(a.lab)] : []));
   const flat = arms.map((a) => {
@@ -106,5 +108,18 @@ export function armDifferences(arms: LessonArm[]): string[][] {
   });
   const paths = new Set(flat.flatMap((m) => [...m.keys()]));
   const differing = [...paths].filter((p) => new Set(flat.map((m) => m.get(p))).size > 1);
-  return flat.map((m) => differing.map((p) => `${p}=${m.get(p) ?? '–'}`));
+  const common = new Map<string, string | undefined>();
+  for (const p of differing) {
+    const counts = new Map<string | undefined, number>();
+    for (const m of flat) counts.set(m.get(p), (counts.get(m.get(p)) ?? 0) + 1);
+    const [value, n] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    const tie = [...counts.values()].filter((c) => c === n).length > 1;
+    if (n > 1 && !tie) common.set(p, value);
+  }
+  const show = (m: Map<string, string>, keys: string[]) => keys.map((p) => `${p}=${m.get(p) ?? '–'}`);
+  return flat.map((m, i) => {
+    const own = differing.filter((p) => !common.has(p) || m.get(p) !== common.get(p));
+    // the first arm is the baseline by convention; a later arm that matches every majority gets its full list
+    return own.length || i === 0 ? show(m, own) : show(m, differing);
+  });
 }
