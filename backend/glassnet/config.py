@@ -191,6 +191,17 @@ class ModelConfig(_Strict):
 
 class OptimizerConfig(_Strict):
     name: OptimizerName = Field(description="Which optimizer updates the weights.")  # type: ignore[valid-type]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _choice_defaults(cls, data: Any) -> Any:
+        """A parameter left out takes the chosen optimizer's own default where it has one (RMSprop: momentum 0)."""
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            choice = next((c for c in reg.OPTIMIZERS if c.name == data["name"]), None)
+            if choice is not None and choice.defaults:
+                data = {**choice.defaults, **data}
+        return data
+
     lr: float = param("lr")
     momentum: float = param("momentum")
     beta1: float = param("beta1")
@@ -315,12 +326,27 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
+# sections whose choice has defaults of its own (registry Choice.defaults)
+_CHOICE_SECTIONS = {"optimizer": reg.OPTIMIZERS}
+
+
+def _switch_choice(section: str, base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` without the parameters whose default depends on the choice, when `changes` switches the choice and
+    does not set them: RMSprop after Momentum starts from its own momentum 0, not Momentum's 0.9."""
+    choices = _CHOICE_SECTIONS.get(section)
+    if not choices or "name" not in changes or changes["name"] == base.get("name"):
+        return base
+    own = {p for c in choices if c.name in (base.get("name"), changes["name"]) for p in c.defaults}
+    return {k: v for k, v in base.items() if k not in own or k in changes}
+
+
 def merge_config(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """`base` with `changes` merged in, nested sections key by key (neither is modified)."""
+    """`base` with `changes` merged in, nested sections key by key (neither is modified). A section whose choice
+    changes drops the parameters whose default depends on the choice (unless `changes` sets them)."""
     out = copy.deepcopy(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge_config(out[key], value)
+            out[key] = merge_config(_switch_choice(key, out[key], value), value)
         else:
             out[key] = copy.deepcopy(value)
     return out

@@ -2,9 +2,10 @@
 
 A Choice has a name (what configs and URLs use), a label, a one-line description (the UI's tooltip) and
 the names of the parameters it reads. Every parameter is defined once in PARAMS, with its range and
-default; config.py builds its pydantic fields from PARAMS and its enums from the choice lists, and
-/api/options serves both. Adding an entry here adds it to the API, the UI and the docs at once; its
-Simplified Chinese label and description go in registry_zh.py (a test fails for an entry without them).
+default (a choice may have its own default for one: RMSprop's momentum is 0); config.py builds its
+pydantic fields from PARAMS and its enums from the choice lists, and /api/options serves both. Adding an
+entry here adds it to the API, the UI and the docs at once; its Simplified Chinese label and description
+go in registry_zh.py (a test fails for an entry without them).
 """
 
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,8 @@ class Choice:
     description: str
     params: tuple[str, ...] = ()
     tags: dict[str, Any] = field(default_factory=dict)  # facts others read (an activation's bounds, a task)
+    # this choice's own defaults for some of its parameters (RMSprop's momentum is 0, the Momentum optimizer's 0.9)
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self, group: str) -> dict[str, Any]:
         """As /api/options serves it; `group` is the name of its list in CHOICES (for the translation)."""
@@ -50,9 +53,12 @@ class Choice:
             "description": self.description,
             "label_zh": label_zh,
             "description_zh": description_zh,
-            "params": [PARAMS[p].to_json() for p in self.params],
+            "params": [{**PARAMS[p].to_json(), **self._default_of(p)} for p in self.params],
             "tags": self.tags,
         }
+
+    def _default_of(self, param: str) -> dict[str, Any]:
+        return {"default": self.defaults[param]} if param in self.defaults else {}
 
 
 def _p(*args: Any, **kwargs: Any) -> tuple[str, Param]:
@@ -270,6 +276,7 @@ OPTIMIZERS: tuple[Choice, ...] = (
         "RMSprop",
         "Divides by a running root-mean-square of recent gradients.",
         ("lr", "rho", "momentum", "eps", "weight_decay"),
+        defaults={"momentum": 0.0},  # plain RMSprop, as torch and Keras default to; momentum is an option
     ),
     Choice(
         "adadelta",

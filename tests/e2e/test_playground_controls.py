@@ -81,6 +81,24 @@ def test_a_choice_shows_exactly_its_parameters(page, server_url):
     assert len(titles) == len(options["activations"]) and all(titles)
 
 
+def test_switching_optimizer_takes_its_own_defaults_and_keeps_the_rest(page, server_url):
+    page.goto(server_url)
+    momentum = page.locator("#optimizer-momentum")
+    page.locator("#optimizer-name").select_option("momentum")
+    page.locator("#optimizer-weight_decay").fill("0.01")
+    page.locator("#optimizer-weight_decay").press("Enter")
+    expect(momentum).to_have_value("0.9")
+    page.locator("#optimizer-name").select_option("rmsprop")  # plain RMSprop: its own momentum default is 0
+    expect(momentum).to_have_value("0")
+    expect(page.locator("#optimizer-weight_decay")).to_have_value("0.01")  # a tuned setting stays
+    page.locator("#optimizer-name").select_option("nesterov")
+    expect(momentum).to_have_value("0.9")
+    # a link that names RMSprop alone gets the same
+    page.goto(f"{server_url}/?optimizer.name=rmsprop")
+    expect(page.locator("#optimizer-name")).to_have_value("rmsprop")
+    expect(momentum).to_have_value("0")
+
+
 def test_a_shared_url_reproduces_the_config_and_the_run(page, browser, server_url, artifacts):
     page.goto(server_url)
     page.locator("#model-activation").select_option("relu")

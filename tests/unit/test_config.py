@@ -34,3 +34,31 @@ def test_limits_are_enforced_where_they_are_advertised():
     ExperimentConfig.model_validate(ok)
     with pytest.raises(ValidationError):
         ExperimentConfig.model_validate({**base, "frame_hz": LIMITS["max_frame_hz"] + 1})
+
+
+def test_rmsprop_is_plain_unless_asked_and_a_switch_of_optimizer_takes_the_new_ones_defaults():
+    from glassnet.config import OptimizerConfig, merge_config
+    from glassnet.registry import OPTIMIZERS
+
+    # torch and Keras default RMSprop to no momentum; the Momentum optimizer's default stays 0.9
+    assert OptimizerConfig(name="rmsprop").momentum == 0.0
+    assert OptimizerConfig(name="momentum").momentum == 0.9
+    assert OptimizerConfig(name="rmsprop", momentum=0.5).momentum == 0.5
+    # /api/options shows each choice's own default
+    params = {c.name: {p["name"]: p["default"] for p in c.to_json("optimizers")["params"]} for c in OPTIMIZERS}
+    assert params["rmsprop"]["momentum"] == 0.0 and params["momentum"]["momentum"] == 0.9
+    # a fork or an arm that switches the optimizer does not carry the old one's momentum over ...
+    switched = merge_config(
+        {"optimizer": {"name": "momentum", "momentum": 0.9, "lr": 0.1}}, {"optimizer": {"name": "rmsprop"}}
+    )
+    assert OptimizerConfig.model_validate(switched["optimizer"]).momentum == 0.0
+    assert switched["optimizer"]["lr"] == 0.1  # what does not depend on the choice is kept
+    back = merge_config({"optimizer": {"name": "rmsprop", "momentum": 0.0}}, {"optimizer": {"name": "nesterov"}})
+    assert OptimizerConfig.model_validate(back["optimizer"]).momentum == 0.9
+    # ... unless it says so, and a change that keeps the optimizer keeps its settings
+    kept = merge_config(
+        {"optimizer": {"name": "momentum", "momentum": 0.5}}, {"optimizer": {"name": "rmsprop", "momentum": 0.5}}
+    )
+    assert kept["optimizer"]["momentum"] == 0.5
+    same = merge_config({"optimizer": {"name": "rmsprop", "momentum": 0.3}}, {"optimizer": {"lr": 0.5}})
+    assert same["optimizer"] == {"name": "rmsprop", "momentum": 0.3, "lr": 0.5}

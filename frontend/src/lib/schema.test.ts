@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Choice, Options } from './api';
 import { DEFAULTS } from './fixtures';
-import { choicesFor, fieldInfo, getPath, paramPaths, setPath } from './schema';
+import { choicesFor, fieldInfo, getPath, paramPaths, setPath, switchedDefaults } from './schema';
 
 describe('fieldInfo', () => {
   it('reads ranges, kinds and descriptions from the server schema', () => {
@@ -44,5 +44,23 @@ describe('choices', () => {
     setPath(c, 'model.init.gain', 2);
     expect(getPath(c, 'model.init.gain')).toBe(2);
     expect(getPath(c, 'model.x.y')).toBeUndefined();
+  });
+});
+
+describe('switching a choice', () => {
+  const param = (name: string, value: number) => ({ name, default: value }) as unknown as Choice['params'][number];
+  const choice = (name: string, params: [string, number][]) =>
+    ({ name, params: params.map(([n, v]) => param(n, v)) }) as unknown as Choice;
+  const momentum = choice('momentum', [['lr', 0.01], ['momentum', 0.9], ['weight_decay', 0]]);
+  const rmsprop = choice('rmsprop', [['lr', 0.01], ['rho', 0.9], ['momentum', 0], ['weight_decay', 0]]);
+  const adam = choice('adam', [['lr', 0.01], ['beta1', 0.9], ['weight_decay', 0]]);
+  const generic = (name: string) => ({ lr: 0.01, momentum: 0.9, rho: 0.9, weight_decay: 0, beta1: 0.9 })[name];
+
+  it('resets only what the new choice defaults differently', () => {
+    expect(switchedDefaults(momentum, rmsprop, generic)).toEqual([['momentum', 0]]);
+    expect(switchedDefaults(rmsprop, momentum, generic)).toEqual([['momentum', 0.9]]);
+    // from a choice without momentum: the schema's generic 0.9 is what the config holds
+    expect(switchedDefaults(adam, rmsprop, generic)).toEqual([['momentum', 0]]);
+    expect(switchedDefaults(adam, momentum, generic)).toEqual([]);
   });
 });

@@ -145,6 +145,40 @@ export function paramPaths(choicePath: string, choice: Choice | undefined): stri
 
 type Param = Choice['params'][number];
 
+/** What switching a choice field from `from` to `to` resets: each parameter of `to` whose default differs between
+ * the two (RMSprop's momentum is 0, the Momentum optimizer's 0.9), to `to`'s default, as [name, value]. A parameter
+ * `from` does not read has the schema's default (`generic`). Settings whose default does not depend on the choice
+ * (a tuned weight decay) are kept. */
+export function switchedDefaults(
+  from: Choice | undefined,
+  to: Choice,
+  generic: (name: string) => unknown,
+): [string, unknown][] {
+  const before = (name: string) => {
+    const p = from?.params.find((q) => q.name === name);
+    return p ? p.default : generic(name);
+  };
+  return to.params.filter((p) => p.default !== before(p.name)).map((p) => [p.name, p.default]);
+}
+
+/** The settings to reset when the choice at `namePath` (`optimizer.name`) switches from `from` to `to`, as
+ * [path, value]: switchedDefaults for that field's choice list; `defaults` (the server's default config) gives the
+ * generic defaults. Used by the form and by links that set a choice without its parameters. */
+export function choiceResets(options: Options, defaults: unknown) {
+  return (namePath: string, from: string, to: string): [string, unknown][] => {
+    const info = fieldInfo(namePath);
+    const list = info?.values ? choicesFor(options, info.values) : null;
+    const next = list?.find((c) => c.name === to);
+    if (!list || !next) return [];
+    const parent = namePath.split('.').slice(0, -1).join('.');
+    const at = (p: string) => (parent ? `${parent}.${p}` : p);
+    const before = list.find((c) => c.name === from);
+    return switchedDefaults(before, next, (n) => getPath(defaults, at(n)))
+      .map(([p, v]) => [at(p), v] as [string, unknown])
+      .filter(([p, v]) => v !== undefined && fieldInfo(p) !== null);
+  };
+}
+
 /** A registry parameter's metadata (label, log scale, zh label ...) by name, from any choice that reads it. */
 export function paramMeta(options: Options, name: string): Param | null {
   for (const list of Object.values(options)) {

@@ -64,3 +64,20 @@ describe('URL state', () => {
     ]);
   });
 });
+
+describe('a link that switches a choice', () => {
+  const resets = (namePath: string, from: string, to: string): [string, unknown][] =>
+    namePath === 'optimizer.name' && to === 'rmsprop' && from !== 'rmsprop' ? [['optimizer.momentum', 0]] : [];
+
+  it("takes the new choice's own defaults unless the link sets them", () => {
+    const plain = decodeConfig(new URLSearchParams('optimizer.name=rmsprop'), DEFAULTS, resets).config;
+    expect(plain.optimizer.name).toBe('rmsprop');
+    expect(plain.optimizer.momentum).toBe(0);
+    const withMomentum = decodeConfig(new URLSearchParams('optimizer.momentum=0.5&optimizer.name=rmsprop'), DEFAULTS, resets);
+    expect(withMomentum.config.optimizer.momentum).toBe(0.5);
+    // without resets (or a choice without defaults of its own) the link's keys are all there is
+    expect(decodeConfig(new URLSearchParams('optimizer.name=rmsprop'), DEFAULTS).config.optimizer.momentum).toBe(
+      DEFAULTS.optimizer.momentum,
+    );
+  });
+});

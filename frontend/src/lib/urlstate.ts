@@ -83,7 +83,11 @@ export interface DecodedConfig {
 }
 
 /** `defaults` with the URL's config parameters applied; non-config keys are ignored. */
-export function decodeConfig(params: URLSearchParams, defaults: ExperimentConfig): DecodedConfig {
+export function decodeConfig(
+  params: URLSearchParams,
+  defaults: ExperimentConfig,
+  resets?: (namePath: string, from: string, to: string) => [string, unknown][],
+): DecodedConfig {
   const config = structuredClone(defaults) as unknown as JsonObject;
   const applied: string[] = [];
   const errors: string[] = [];
@@ -104,13 +108,27 @@ export function decodeConfig(params: URLSearchParams, defaults: ExperimentConfig
       continue;
     }
     try {
-      node[last] = decodeValue(text, node[last]);
+      const before = node[last];
+      node[last] = decodeValue(text, before);
       applied.push(path);
+      // a link that switches a choice (optimizer.name=rmsprop) without its parameters gets the choice's defaults
+      if (last === 'name' && resets && before !== node[last]) {
+        for (const [p, v] of resets(path, String(before), String(node[last]))) {
+          if (!params.has(p)) setAt(config, p, v as Json);
+        }
+      }
     } catch (e) {
       errors.push(`${path}: ${(e as Error).message}`);
     }
   }
   return { config: config as unknown as ExperimentConfig, applied, errors };
+}
+
+function setAt(config: JsonObject, path: string, value: Json): void {
+  const keys = path.split('.');
+  let node = config;
+  for (const key of keys.slice(0, -1)) node = node[key] as JsonObject;
+  node[keys[keys.length - 1]] = value;
 }
 
 function isConfigKey(defaults: ExperimentConfig, key: string): boolean {
