@@ -31,18 +31,12 @@ HIDDEN = 4  # hidden layers
 VARIANTS = ("leaky_relu", "prelu", "elu")
 
 
-def _loss(m: Measured) -> float:
-    """Mean training loss of the last 50 steps (inf when not finite)."""
-    tail = [m.train_loss[-1] if m.train_loss else None, m.last["train_loss"]]
-    return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[misc]
-
-
 def _first_grad(m: Measured) -> float:
     return m.first["grad_norm"][0] or 0.0
 
 
 def verify(measured: dict[str, Measured]) -> Verdict:
-    loss = {name: _loss(m) for name, m in measured.items()}
+    loss = {name: m.late_train_loss() for name, m in measured.items()}
     relu_grad, sigmoid_grad = _first_grad(measured["relu"]), _first_grad(measured["sigmoid"])
     softplus_grad = _first_grad(measured["softplus"])
     grad_ratio = relu_grad / sigmoid_grad if sigmoid_grad > 0 else float("inf")

@@ -57,6 +57,11 @@ class Measured:
     train_loss: list[float | None]  # mean training loss of each window of TRACE_EVERY steps
     seconds: float
 
+    def late_train_loss(self) -> float:
+        """Mean training loss of the last two trace windows (the last 50 steps); inf when not finite."""
+        tail = [self.train_loss[-1] if self.train_loss else None, self.last["train_loss"]]
+        return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[arg-type]
+
 
 @dataclass
 class LabMeasured:

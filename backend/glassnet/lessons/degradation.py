@@ -23,14 +23,8 @@ from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
 SHALLOW, DEEP = 4, 20  # blocks
 
 
-def _loss(m: Measured) -> float:
-    """Mean training loss of the last 50 steps (inf when not finite)."""
-    tail = [m.train_loss[-1] if m.train_loss else None, m.last["train_loss"]]
-    return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[misc]
-
-
 def verify(measured: dict[str, Measured]) -> Verdict:
-    loss = {name: _loss(m) for name, m in measured.items()}
+    loss = {name: m.late_train_loss() for name, m in measured.items()}
     shallow, deep, residual = loss["shallow"], loss["deep"], loss["deep_residual"]
     passed = deep > shallow + 0.35 and residual < deep - 0.3 and residual < shallow + 0.15
     figures: dict[str, float | None] = {f"{name}_loss": value for name, value in loss.items()}

@@ -35,12 +35,6 @@ def _first_bad(m: Measured) -> int | None:
     return None if m.last["train_loss"] is not None else m.config["steps"]
 
 
-def _loss(m: Measured) -> float:
-    """Mean training loss of the last 50 steps (inf when not finite)."""
-    tail = [m.train_loss[-1] if m.train_loss else None, m.last["train_loss"]]
-    return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[misc]
-
-
 def _hidden_weight_norm(m: Measured) -> float:
     norms = m.last["weight_norm"][:HIDDEN]
     return sum(norms) / HIDDEN if all(n is not None for n in norms) else float("inf")
@@ -50,7 +44,7 @@ def verify(measured: dict[str, Measured]) -> Verdict:
     plain, clipped, decayed = measured["plain"], measured["clipped"], measured["clipped_decay"]
     start_grad = max(g or 0.0 for g in plain.first["grad_norm"])
     bad = _first_bad(plain)
-    loss = {name: _loss(m) for name, m in measured.items()}
+    loss = {name: m.late_train_loss() for name, m in measured.items()}
     norms = {name: _hidden_weight_norm(measured[name]) for name in ("clipped", "clipped_decay")}
     shrink = norms["clipped_decay"] / norms["clipped"]
     passed = (

@@ -25,12 +25,6 @@ from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
 DEPTH = 10  # hidden layers
 
 
-def _loss(m: Measured) -> float:
-    """Mean training loss of the last 50 steps (inf when not finite)."""
-    tail = [m.train_loss[-1] if m.train_loss else None, m.last["train_loss"]]
-    return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[misc]
-
-
 def _stds(m: Measured) -> list[float]:
     return [s or 0.0 for s in m.first["act_std"][:DEPTH]]
 
@@ -42,7 +36,7 @@ def _spread(m: Measured) -> float:
 
 
 def verify(measured: dict[str, Measured]) -> Verdict:
-    loss = {name: _loss(m) for name, m in measured.items()}
+    loss = {name: m.late_train_loss() for name, m in measured.items()}
     diversity = max(d or 0.0 for d in measured["zeros"].last["unit_diversity"][:DEPTH])
     small_stds = _stds(measured["small"])
     shrink = min(small_stds) / small_stds[0] if small_stds[0] > 0 else 0.0

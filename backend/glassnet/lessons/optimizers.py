@@ -37,16 +37,10 @@ def _loss(m: Measured) -> float:
     return loss if loss is not None else float("inf")
 
 
-def _late_train_loss(m: Measured) -> float:
-    """Mean training loss of the last 50 steps (inf when not finite)."""
-    tail = [m.train_loss[-1] if m.train_loss else None, m.last["train_loss"]]
-    return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[misc]
-
-
 def verify(measured: dict[str, Measured]) -> Verdict:
     loss = {name: _loss(measured[name]) for name in NAMES}
     sgd = loss["sgd"]
-    late = {name: _late_train_loss(measured[name]) for name in ("sgd_constant", "sgd_cosine")}
+    late = {name: measured[name].late_train_loss() for name in ("sgd_constant", "sgd_cosine")}
     noisy_test = {name: _loss(measured[name]) for name in ("sgd_constant", "sgd_cosine")}
     passed = (
         0.0 < sgd < float("inf")
