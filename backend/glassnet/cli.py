@@ -3,6 +3,7 @@
 
 import argparse
 import json
+import os
 import sys
 import time
 import unicodedata
@@ -17,6 +18,15 @@ PROGRESS_EVERY = 0.1  # seconds between progress updates (and measured frames, h
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader closed the pipe (`glassnet lessons | head`): stop quietly, as shell tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="glassnet", description="Glassnet: watch neural networks learn.")
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -259,12 +269,15 @@ def _lessons(args: argparse.Namespace) -> int:
                     failed += 1
                     continue
             failed += not _show_check(result, titles[lesson_id], args.lang)
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): main() ends quietly
     except (GlassnetError, OSError) as exc:
         return _fail(f"{args.server or 'lessons'}: {exc}")
     finally:
         if client is not None:
             client.close()
-    print(f"{len(chosen) - failed} of {len(chosen)} lesson(s) passed")
+    passed = len(chosen) - failed
+    print(f"{passed} / {len(chosen)} 节课通过" if args.lang == "zh" else f"{passed} of {len(chosen)} lesson(s) passed")
     return 1 if failed else 0
 
 

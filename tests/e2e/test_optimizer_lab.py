@@ -111,6 +111,7 @@ def test_a_typed_start_on_the_saddles_ridge_never_leaves_it(page, server_url, ar
     page.get_by_test_id("lab-start-x").fill("99")
     page.get_by_test_id("lab-start-x").press("Enter")
     page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '10,0.001'")
+    expect(page.get_by_test_id("lab-start-outside")).to_be_visible()  # the plot shows x in [-2, 2]: say so
     page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-saddle-typed.png"))
 
 
@@ -144,3 +145,10 @@ def test_side_by_side_draws_one_plot_per_optimizer_and_a_click_on_any_moves_the_
     page.get_by_test_id("tab-lab").click()
     expect(page.get_by_test_id("lab-view-apart")).to_be_checked()
     expect(page.get_by_test_id("lab-multiples").locator("canvas")).to_have_count(4)
+    # unticking every optimizer clears the paths, the legend and the plots instead of leaving stale ones
+    for name in ("sgd", "momentum", "rmsprop", "adam"):
+        page.get_by_test_id(f"lab-opt-{name}").uncheck()
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.paths === '0'")
+    expect(page.get_by_test_id("lab-legend").locator("li")).to_have_count(0)
+    expect(page.get_by_test_id("lab-multiples")).to_have_count(0)
+    expect(page.get_by_test_id("lab-contour")).to_have_count(0)

@@ -24,6 +24,16 @@ def test_the_list_names_every_lesson():
     assert chinese.returncode == 0 and LESSONS["dead-relu"].title.zh in chinese.stdout
 
 
+def test_a_reader_that_stops_early_gets_no_error():
+    """`glassnet lessons | head`: a pipe closed before the listing is written ends it quietly, exit code 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "glassnet.cli", "lessons"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.close()  # the reader is gone before the first line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0 and stderr == "", stderr
+
+
 def test_verify_checks_a_lesson_here_and_prints_its_figures():
     result = glassnet("lessons", "--verify", "dead-relu")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -45,6 +55,7 @@ def test_lessons_through_a_server():
         result = glassnet("lessons", "--verify", "dead-relu", "--lang", "zh", "--server", url, "--token", TOKEN)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "PASS  dead-relu" in result.stdout and "死亡" in result.stdout and "relu_dead=" in result.stdout
+        assert "1 / 1 节课通过" in result.stdout
         refused = glassnet("lessons", "--server", url)
         assert refused.returncode == 2 and "401" in refused.stderr
 

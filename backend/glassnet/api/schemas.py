@@ -151,6 +151,8 @@ class LabPathFinal(BaseModel):
     steps: int = Field(description="Updates made (fewer than asked when the path diverged).")
     final_loss: float | None
     stopped: str | None = Field(description="Why the path stopped early, else null.")
+    stop_reason: Literal["not_finite", "too_far"] | None = Field(None, description="As the lab's paths say it.")
+    stopped_at: int | None = Field(None, description="The step at which the path stopped early, else null.")
 
 
 class LessonArmRun(BaseModel):

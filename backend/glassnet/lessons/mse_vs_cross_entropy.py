@@ -72,13 +72,13 @@ def verify(measured: dict[str, Measured]) -> Verdict:
         figures,
         Text(
             "Sigmoid: at the first step the output gradient is {mg:.2g} with MSE and {cg:.2g} with cross-entropy "
-            "({r:.1g} times as large); after training, test accuracy is {ma:.0%} with MSE and {ca:.0%} with "
-            "cross-entropy. Softmax on the digits: {smg:.2g} against {scg:.2g} ({sr:.1g} times as large); test "
+            "(MSE's is {r:.1e} of it); after training, test accuracy is {ma:.0%} with MSE and {ca:.0%} with "
+            "cross-entropy. Softmax on the digits: {smg:.2g} against {scg:.2g} (MSE's is {sr:.1e} of it); test "
             "accuracy {sma:.0%} with MSE and {sca:.0%} with cross-entropy; MSE from an unsaturated start "
             "reaches {cal:.0%}.",
-            "Sigmoid：第一步时，输出层梯度在 MSE 下为 {mg:.2g}，在交叉熵下为 {cg:.2g}（只有后者的 {r:.1g} 倍）；"
+            "Sigmoid：第一步时，输出层梯度在 MSE 下为 {mg:.2g}，在交叉熵下为 {cg:.2g}（前者只是后者的 {r:.1e}）；"
             "训练结束后，测试准确率：MSE {ma:.0%}，交叉熵 {ca:.0%}。手写数字上的 softmax：梯度 {smg:.2g} 对 "
-            "{scg:.2g}（只有后者的 {sr:.1g} 倍）；测试准确率：MSE {sma:.0%}，交叉熵 {sca:.0%}；"
+            "{scg:.2g}（前者只是后者的 {sr:.1e}）；测试准确率：MSE {sma:.0%}，交叉熵 {sca:.0%}；"
             "MSE 从未饱和的初始状态出发则达到 {cal:.0%}。",
         ).format(
             mg=mse_grad,

@@ -75,14 +75,16 @@ def verify(measured: dict[str, Measured]) -> Verdict:
         figures,
         Text(
             "After the first update the gradient at the first step, relative to the last, is {ti:.1e} in the tanh RNN, "
-            "{li:.1e} in the LSTM and {ii:.2g} in the IRNN. After training it is {gt:.2f} in the GRU, whose test "
+            "{li:.1e} in the LSTM, {gi:.1e} in the GRU and {ii:.2g} in the IRNN. After training it is {gt:.2f} in the "
+            "GRU, whose test "
             "MSE fell to {gl:.3f}, while the tanh RNN stayed at {tl:.3f} (guessing the mean sum gives about 0.167) "
             "and the IRNN ended at {il:.3f}.",
-            "第一次更新后，能传到第一个时间步的梯度比例：tanh RNN 为 {ti:.1e}，LSTM 为 {li:.1e}，"
+            "第一次更新后，能传到第一个时间步的梯度比例：tanh RNN 为 {ti:.1e}，LSTM 为 {li:.1e}，GRU 为 {gi:.1e}，"
             "IRNN 为 {ii:.2g}。训练后 GRU 的这一比例为 {gt:.2f}，其测试 MSE 降到 {gl:.3f}；"
             "而 tanh RNN 停留在 {tl:.3f}（总是猜平均和约为 0.167），IRNN 最终为 {il:.3f}。",
         ).format(
             ti=carry["tanh_init"],
+            gi=carry["gru_init"],
             li=carry["lstm_init"],
             ii=carry["irnn_init"],
             gt=carry["gru_trained"],
@@ -113,9 +115,11 @@ LESSON = Lesson(
         ),
         Text(
             "In the tanh RNN the gradient shrinks at every step back and almost none reaches the start, so it never "
-            "learns the first marked value; the gated cells and the IRNN carry it, and the GRU learns the sum",
+            "learns the first marked value; the LSTM (its forget gate starts open) and the IRNN carry it from the "
+            "start, and the GRU, which starts like the tanh RNN, learns to carry it and learns the sum",
             "在 tanh RNN 中，梯度每往回一步就缩小一次，几乎传不到开头，所以它学不会第一个被标记的数；"
-            "门控单元和 IRNN 能把梯度传回去，GRU 学会了求和",
+            "LSTM（遗忘门一开始是打开的）和 IRNN 从一开始就能把梯度传回去；GRU 起初和 tanh RNN 一样，"
+            "但它学会了传递梯度，也学会了求和",
         ),
         Text(
             "The tanh RNN learns fastest because it has the fewest parameters",
@@ -147,7 +151,9 @@ LESSON = Lesson(
         "magnitude, so the first marked value has no influence on the update. An LSTM's cell state is updated "
         "additively, c_t = f c_(t-1) + i g, so the gradient flows back multiplied only by the forget gate f, which "
         "starts near sigmoid(1) ≈ 0.73 and can learn to stay near 1; a GRU's update gate mixes the old state in "
-        "directly in the same way. The gates learn when to keep the memory, and the gradient through them stays "
+        "directly in the same way, but it starts half closed, so at first its gradient fades as fast as the tanh "
+        "RNN's; within 150 steps it learns to keep the memory. The gates learn when to keep the memory, and the "
+        "gradient through them stays "
         "large enough to learn from. The LSTM needs a few hundred steps more than the GRU here: run it longer. The "
         "IRNN, h_t = relu(W x_t + h_(t-1)) at the start, passes the gradient back unchanged through every active "
         "unit, so it reaches the first step as well as the gated cells; but its state is unbounded (it adds up the "
@@ -156,7 +162,8 @@ LESSON = Lesson(
         "沿 h_t = tanh(W x_t + U h_(t-1)) 反向传播一步，梯度要乘以 U^T 和 tanh 的斜率（最大为 1）；当这个乘积使向量"
         "变短时，29 步下来梯度会缩小好几个数量级，第一个被标记的数对参数更新毫无影响。LSTM 的细胞状态以加法更新："
         "c_t = f c_(t-1) + i g，梯度往回传时只乘以遗忘门 f，它一开始约为 sigmoid(1) ≈ 0.73，并能学会保持在 1 附近；"
-        "GRU 的更新门也以同样的方式直接混入旧状态。门控学会何时保留记忆，经过它们的梯度也足够大，能够用来学习。"
+        "GRU 的更新门也以同样的方式直接混入旧状态，但它一开始半开半闭，所以起初梯度衰减得和 tanh RNN 一样快；"
+        "150 步之内它学会了保留记忆。门控学会何时保留记忆，经过它们的梯度也足够大，能够用来学习。"
         "在这里 LSTM 比 GRU 多需要几百步：让它多训练一会儿。IRNN 一开始是 h_t = relu(W x_t + h_(t-1))，梯度经过每个"
         "激活的单元时原样传回，所以它和门控单元一样能传到第一步；但它的状态没有上界（会把输入不断累加），最初的输出"
         "非常大，用同样的 Adam 步长它在这里学不会求和：能传回梯度是必要条件，但不是充分条件。",

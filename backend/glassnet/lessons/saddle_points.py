@@ -9,7 +9,7 @@ float rounding. Measured with glassnet.lab.trajectory (float64):
   directions shrink by (k - 1) / (k + 1) per step: steps until the loss is below 1e-4: SGD 26 at k = 10 and 302
   at k = 100 (11.6x; threshold: above 5x). SGD's y changes sign on all 302 of those steps at k = 100 (the
   zig-zag; threshold: on at least half). Momentum 0.9 needs 92 at k = 100 (0.30 of SGD; threshold: below 0.6)
-  and 75 at k = 10 (shown, not checked: on a round bowl its velocity overshoots).
+  and 75 at k = 10 (shown, not checked: on the milder bowl its velocity overshoots).
 Seconds for all three arms: about 0.5 (plus about 1 s for torch's first optimizer step in a fresh process).
 """
 
@@ -73,10 +73,11 @@ def verify(measured: dict[str, LabMeasured]) -> Verdict:
             "Near the saddle SGD's gradient fell to {stall:.1%} of its start, and it took {se:.0f} steps to get "
             "away (momentum {me:.0f}, Adam {ae:.0f}). With its best step size SGD needed {s10:.0f} steps in the "
             "bowl with k = 10 and {s100:.0f} with k = 100, zig-zagging across on {zz} of them; momentum needed "
-            "{m100:.0f} with k = 100.",
+            "{m100:.0f} with k = 100 (but {m10:.0f} with k = 10).",
             "在鞍点附近，SGD 的梯度降到起点时的 {stall:.1%}，用了 {se:.0f} 步才离开（动量 {me:.0f} 步，"
             "Adam {ae:.0f} 步）。用各自最佳的步长，SGD 在 k = 10 的碗中需要 {s10:.0f} 步，在 k = 100 的碗中需要 "
-            "{s100:.0f} 步，其中 {zz} 步在山谷两侧来回跳；k = 100 时动量法只需 {m100:.0f} 步。",
+            "{s100:.0f} 步，其中 {zz} 步在山谷两侧来回跳；k = 100 时动量法只需 {m100:.0f} 步"
+            "（但 k = 10 时需要 {m10:.0f} 步）。",
         ).format(
             stall=stall,
             se=escape["sgd"],
@@ -86,6 +87,7 @@ def verify(measured: dict[str, LabMeasured]) -> Verdict:
             s100=sgd100,
             zz=zigzag,
             m100=momentum100,
+            m10=momentum10,
         ),
     )
 
@@ -158,15 +160,18 @@ LESSON = Lesson(
         "set by the steep direction, and along the flat one the distance to the minimum shrinks only by about "
         "(1 - 2/k) per step: the "
         "steps needed grow in proportion to k, the condition number. Momentum adds up the consistent push along "
-        "the floor while the zig-zag across cancels, so it needs far fewer steps; on a round bowl, though, its "
-        "velocity overshoots and it is slower than SGD.",
+        "the floor, so it travels along the valley far faster, though it still swings across it (watch its "
+        "path). On the milder k = 10 bowl, where SGD's best step already gets there in a few dozen steps, "
+        "momentum 0.9 overshoots back and forth and is slower than SGD: momentum pays off when the valley is "
+        "narrow.",
         "鞍点处梯度为 0，但它不是极小值：曲面沿 x 向上弯，沿 y 向下弯。在它附近所有梯度都很小，朴素 SGD 寸步难行；"
         "只有当 y 方向的微小偏移以每步 (1 + 2 × 步长) 的倍数增长之后，它才会离开。动量法沿 y 方向不断积累速度，"
         "Adam 则把微小的梯度除以它自身的（同样很小的）滑动幅度，所以两者都早得多离开。（如果正好从山脊 y = 0 出发，"
         "任何梯度方法都永远离不开：把起点的 y 输入为 0 试试。）在一个横向比纵向陡 k 倍的碗中，步长一旦超过 2/k，"
         "陡峭方向就会发散，所以步长由陡峭方向决定；而沿平缓方向，到最小值的距离每步只缩小为原来的约 (1 − 2/k)："
-        "所需步数与条件数 k 成正比。动量法把沿谷底方向一致的推力累积起来，横向的振荡则相互抵消，"
-        "因此所需步数少得多；不过在接近圆形的碗里，它的速度会冲过头，反而比 SGD 慢。",
+        "所需步数与条件数 k 成正比。动量法把沿谷底方向一致的推力累积起来，"
+        "因此沿山谷前进得快得多，虽然它仍会在山谷两侧摆动（看它的路径）。在较温和的 k = 10 的碗里，SGD 用最佳步长"
+        "几十步就能到达，而动量 0.9 会来回冲过头，反而比 SGD 慢：山谷越狭窄，动量越有用。",
     ),
     verify=verify,
 )

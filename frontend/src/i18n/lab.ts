@@ -42,7 +42,8 @@ export default defineStrings(
     stepAxis: 'step',
     plotLabel: 'Contour plot of the surface with the optimizers paths; click to set the start point',
     momentumGlyph: 'arrow = momentum',
-    scaleGlyph: 'ring = second-moment scale',
+    scaleGlyph: 'ring = √(second moment) per axis: a wider ring divides the step more in that direction',
+    startOutside: 'The start is outside the plotted area: its path is drawn only where it enters the plot.',
     minimum: 'minimum',
   },
   {
@@ -86,7 +87,8 @@ export default defineStrings(
     stepAxis: '步',
     plotLabel: '曲面的等高线图及各优化器的路径；点击设置起点',
     momentumGlyph: '箭头 = 动量',
-    scaleGlyph: '圆环 = 二阶矩尺度',
+    scaleGlyph: '圆环 = 各轴二阶矩的平方根：圆环在哪个方向越宽，该方向的步长就被除得越多',
+    startOutside: '起点在绘图区域之外：只有路径进入图中的部分才会画出来。',
     minimum: '最小值',
   },
 );

@@ -4,7 +4,7 @@
 import type { ExperimentConfig, Lesson, LessonArm, LessonText } from './api';
 import type { LabRun } from './lab';
 import { formatSig } from './format';
-import type { Lang } from './i18n.svelte';
+import { fmt, type Lang } from './i18n.svelte';
 
 export type Tab = 'playground' | 'images' | 'sequences' | 'compare' | 'lessons' | 'lab';
 
@@ -60,17 +60,27 @@ export function loadArm(config: ExperimentConfig, arm: LessonArm): void {
   if (arm.config) Object.assign(config, JSON.parse(JSON.stringify(arm.config)) as ExperimentConfig);
 }
 
-/** A lab arm in one line: `saddle k=100 · start (1.8, 0.001) · 150 steps · step 0.05 · sgd, momentum, adam`. */
-export function labSummary(run: LabRun): string {
+/** A lab arm in one line: `saddle k=100 · start (1.8, 0.001) · 150 steps · step 0.05 · sgd, momentum, adam`;
+ * `words` puts it in the page's language (templates with {surface} {k} {x} {y} {steps} {lr} {optimizers}) and
+ * `name` names each optimizer. */
+export function labSummary(
+  run: LabRun,
+  words: { line: string; withK: string } = {
+    line: '{surface} · start ({x}, {y}) · {steps} steps · step {lr} · {optimizers}',
+    withK: '{surface} k={k}',
+  },
+  name: (optimizer: string) => string = (o) => o,
+): string {
   const lr = (run.optimizers[0] as { lr?: number } | undefined)?.lr;
-  const parts = [
-    run.k !== null && run.k !== undefined ? `${run.surface} k=${run.k}` : run.surface,
-    `start (${run.start[0]}, ${run.start[1]})`,
-    `${run.steps ?? 200} steps`,
-    ...(lr !== undefined ? [`step ${lr}`] : []),
-    run.optimizers.map((o) => o.name).join(', '),
-  ];
-  return parts.join(' · ');
+  const surface = run.k !== null && run.k !== undefined ? fmt(words.withK, { surface: run.surface, k: run.k }) : run.surface;
+  return fmt(words.line, {
+    surface,
+    x: run.start[0],
+    y: run.start[1],
+    steps: run.steps ?? 200,
+    lr: lr ?? '–',
+    optimizers: run.optimizers.map((o) => name(o.name)).join(', '),
+  });
 }
 
 /** The `lesson` URL parameter. */
@@ -98,9 +108,10 @@ function leaves(value: Json, path: string, out: Map<string, string>): void {
 /** Per arm, the settings in which it departs from the other arms (`model.activation=relu`): what the lesson
  * compares. A setting most arms share (0 weight decay in five of six arms) is shown only where an arm differs from
  * it; a setting with no majority (every arm its own activation) is shown for every arm. The first arm may list
- * nothing: it is the baseline (a later arm that would list nothing lists every differing setting). A lab arm is a whole setup: its one-line summary. */
-export function armDifferences(arms: LessonArm[]): string[][] {
-  if (arms.some((a) => a.lab)) return arms.map((a) => (a.lab ? [labSummary(a.lab)] : []));
+ * nothing: it is the baseline (a later arm that would list nothing lists every differing setting). A lab arm is a
+ * whole setup: its one-line summary (`labLine`). */
+export function armDifferences(arms: LessonArm[], labLine: (run: LabRun) => string = (run) => labSummary(run)): string[][] {
+  if (arms.some((a) => a.lab)) return arms.map((a) => (a.lab ? [labLine(a.lab)] : []));
   const flat = arms.map((a) => {
     const out = new Map<string, string>();
     leaves(a.config as unknown as Json, '', out);

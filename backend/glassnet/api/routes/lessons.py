@@ -59,15 +59,8 @@ def check(lesson: Lesson) -> dict[str, Any]:
 
 def _arm_run(name: str, m: Measured | LabMeasured) -> dict[str, Any]:
     if isinstance(m, LabMeasured):
-        paths = [
-            {
-                "optimizer": p["optimizer"],
-                "steps": p["steps"],
-                "final_loss": _number(p["final_loss"]),
-                "stopped": p["stopped"],
-            }
-            for p in m.paths
-        ]
+        keys = ("optimizer", "steps", "stopped", "stop_reason", "stopped_at")
+        paths = [{**{k: p[k] for k in keys}, "final_loss": _number(p["final_loss"])} for p in m.paths]
         return {"arm": name, "lab": m.config, "seconds": m.seconds, "paths": paths}
     final = {key: _number(m.last.get(key)) for key in FINAL_KEYS}
     return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final}
