@@ -2,6 +2,7 @@
 on an ill-conditioned bowl plain SGD zig-zags across the valley."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -152,3 +153,35 @@ def test_side_by_side_draws_one_plot_per_optimizer_and_a_click_on_any_moves_the_
     expect(page.get_by_test_id("lab-legend").locator("li")).to_have_count(0)
     expect(page.get_by_test_id("lab-multiples")).to_have_count(0)
     expect(page.get_by_test_id("lab-contour")).to_have_count(0)
+
+
+def test_a_lab_setup_travels_in_the_link(page, browser, server_url, artifacts):
+    page.goto(f"{server_url}/?lang=en")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)
+    page.get_by_test_id("lab-surface").select_option("quadratic")
+    page.get_by_test_id("lab-opt-momentum").check()
+    page.get_by_test_id("lab-momentum-momentum").fill("0")  # the range's end: an exact value
+    page.get_by_test_id("lab-start-y").fill("0.4")
+    page.get_by_test_id("lab-start-y").press("Enter")
+    page.get_by_test_id("lab-view-apart").check()
+    page.wait_for_function(f"() => document.querySelector('{LAB}').dataset.start === '-1.8,0.4'")
+    wait_for_paths(page, 3)
+    link = page.url
+    assert "lab.surface=quadratic" in link and "lab.momentum.momentum=0&" in link + "&" and "lab.view=apart" in link
+    finals = lab(page, "final-losses")
+
+    fresh = browser.new_context().new_page()  # another person opening the link
+    fresh.goto(link)
+    expect(fresh.get_by_test_id("tab-lab")).to_have_attribute("aria-selected", "true")
+    wait_for_paths(fresh, 3)
+    for key in ("surface", "start", "k"):
+        assert lab(fresh, key) == lab(page, key), key
+    assert lab(fresh, "final-losses") == finals  # the same paths
+    expect(fresh.get_by_test_id("lab-view-apart")).to_be_checked()
+    expect(fresh.get_by_test_id("lab-momentum-momentum")).to_have_value("0")
+    assert fresh.url == link
+    # the playground does not carry the lab's setup in its links
+    fresh.get_by_test_id("tab-playground").click()
+    expect(fresh).not_to_have_url(re.compile(r"lab\."))
+    fresh.context.close()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labState, openInLab } from './labstate.svelte';
+import { applyLabParams, labParams, labState, openInLab } from './labstate.svelte';
 
 describe('open a lab setup', () => {
   it('sets the surface, k, start, steps, the shared step size and exactly the given optimizers', () => {
@@ -32,5 +32,53 @@ describe('open a lab setup', () => {
     expect(labState.k).toBe(42);
     expect(labState.surface).toBe('saddle');
     expect(labState.start).toEqual([1.8, 0.001]);
+  });
+});
+
+describe('a lab link', () => {
+  const defaultsOf = (name: string): Record<string, number> => (name === 'momentum' ? { momentum: 0.9, weight_decay: 0 } : {});
+
+  it('round-trips the setup, writing only the settings that differ from the defaults', () => {
+    openInLab({
+      surface: 'quadratic',
+      k: 100,
+      start: [-1.8, 0.6],
+      steps: 400,
+      optimizers: [
+        { name: 'sgd', lr: 0.0198 },
+        { name: 'momentum', lr: 0.0198, momentum: 0.5, weight_decay: 0 },
+      ],
+    } as never);
+    labState.view = 'apart';
+    const params = new URLSearchParams(labParams(labState, defaultsOf));
+    expect(params.get('lab.surface')).toBe('quadratic');
+    expect(params.get('lab.k')).toBe('100');
+    expect(params.get('lab.start')).toBe('-1.8,0.6');
+    expect(params.get('lab.optimizers')).toBe('sgd,momentum');
+    expect(params.get('lab.momentum.momentum')).toBe('0.5');
+    expect(params.has('lab.momentum.weight_decay')).toBe(false); // at its default
+    expect(params.get('lab.view')).toBe('apart');
+
+    labState.surface = 'rosenbrock';
+    labState.ticked = { adam: true };
+    labState.settings = {};
+    labState.view = 'overlay';
+    expect(applyLabParams(params)).toBe(true);
+    expect(labState.surface).toBe('quadratic');
+    expect(labState.k).toBe(100);
+    expect(labState.start).toEqual([-1.8, 0.6]);
+    expect(labState.lr).toBe(0.0198);
+    expect(labState.steps).toBe(400);
+    expect(labState.ticked).toEqual({ sgd: true, momentum: true });
+    expect(labState.settings).toEqual({ momentum: { momentum: 0.5 } });
+    expect(labState.view).toBe('apart');
+  });
+
+  it('ignores a link without a lab setup, and skips values that are not numbers', () => {
+    labState.lr = 0.01;
+    expect(applyLabParams(new URLSearchParams('tab=lab&seed=3'))).toBe(false);
+    expect(applyLabParams(new URLSearchParams('lab.surface=saddle&lab.lr=abc&lab.start=1,x'))).toBe(true);
+    expect(labState.lr).toBe(0.01);
+    expect(labState.surface).toBe('saddle');
   });
 });

@@ -92,6 +92,7 @@ export function decodeConfig(
   const applied: string[] = [];
   const errors: string[] = [];
   for (const [path, text] of params) {
+    if (path.startsWith('lab.')) continue; // the optimizer lab's own parameters (labstate.svelte.ts)
     const keys = path.split('.');
     let node: Json = config;
     let ok = true;
