@@ -4,7 +4,9 @@ import {
   BANDS,
   at,
   defaultSettings,
+  haloFor,
   heatmapPixels,
+  LAB_COLORS,
   lossScale,
   lossTransform,
   mapper,
@@ -83,5 +85,13 @@ describe('signed log axis', () => {
     expect(wide).not.toContain(-1); // it would crowd 0
     for (const v of wide) if (v !== 0) expect(Number.isInteger(Math.log10(Math.abs(v)))).toBe(true);
     expect(symlogTicks(f(-1000), f(3))).toEqual([-1000, -100, -10, -1, 0, 1]);
+  });
+});
+
+describe('line halos', () => {
+  it('outlines light colours in dark and dark ones in light, so white and black read everywhere', () => {
+    expect(haloFor('#ffffff')).toContain('0, 0, 0');
+    expect(haloFor('#000000')).toContain('255, 255, 255');
+    for (const c of LAB_COLORS) expect(haloFor(c)).toMatch(/^rgba\(/);
   });
 });

@@ -33,8 +33,28 @@ export const labApi = {
   run: (body: LabRun) => call<LabResult>('POST', '/api/lab/run', body),
 };
 
-/** Optimizer colours: distinct, readable on the viridis heatmap (no greens or yellows). */
+/** Optimizer colours: distinct, readable on the viridis heatmap (no greens or yellows); each line is drawn over a
+ * halo (strokeWithHalo), so white and black read on any background too. */
 export const LAB_COLORS = ['#ff3b30', '#ffffff', '#ff9f0a', '#00e5ff', '#ff2d95', '#000000', '#bf5af2', '#8e8e93'];
+
+/** The outline drawn under a line of `color` so it stands out on any background (the heatmap's dark purples and
+ * light yellows, the loss chart's white): dark for light colours, light for dark ones. */
+export function haloFor(color: string): string {
+  const n = parseInt(color.slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  const luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+  return luminance > 0.5 ? 'rgba(0, 0, 0, 0.6)' : 'rgba(255, 255, 255, 0.75)';
+}
+
+/** Stroke the current path twice: a wider halo (haloFor), then the colour on top. */
+export function strokeWithHalo(ctx: CanvasRenderingContext2D, color: string, width: number): void {
+  ctx.strokeStyle = haloFor(color);
+  ctx.lineWidth = width + 2;
+  ctx.stroke();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  ctx.stroke();
+}
 
 export type Extent = [number, number, number, number];
 
