@@ -46,6 +46,8 @@ class Surface:
     lr: float  # a step size that shows the surface's lesson with the registry's other defaults
     minimum: tuple[float, float] | None = None
     params: dict[str, dict[str, float]] = field(default_factory=dict)
+    # y = 0 is a valley floor or ridge that paths cross: the count of y's sign changes (a zig-zag) means something
+    y_floor: bool = False
 
 
 def _rosenbrock(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
@@ -126,6 +128,7 @@ SURFACES: dict[str, Surface] = {
             (1.8, 0.01),
             False,
             0.05,
+            y_floor=True,
         ),
         Surface(
             "quadratic",
@@ -144,6 +147,7 @@ SURFACES: dict[str, Surface] = {
             0.01,
             (0.0, 0.0),
             {"k": {"default": 10.0, "min": LAB_LIMITS["min_k"], "max": LAB_LIMITS["max_k"]}},
+            y_floor=True,
         ),
         Surface(
             "beale",
@@ -281,5 +285,6 @@ def surface_json(surface: Surface) -> dict[str, Any]:
         "lr": surface.lr,
         "minimum": list(surface.minimum) if surface.minimum else None,
         "params": [{"name": name, **spec} for name, spec in surface.params.items()],
+        "y_floor": surface.y_floor,
         "grid": grid(surface),
     }

@@ -15,6 +15,8 @@ def test_surfaces_come_with_grids_starts_and_limits(client):
         assert len(surface["grid"]["display"]) == surface["grid"]["size"] ** 2
     quad = next(s for s in body["surfaces"] if s["name"] == "quadratic")
     assert quad["params"] == [{"name": "k", "default": 10.0, "min": 1.0, "max": 1000.0}]
+    # where y = 0 is a floor or ridge the paths cross, the UI counts y's sign changes
+    assert {s["name"] for s in body["surfaces"] if s["y_floor"]} == {"quadratic", "saddle"}
 
 
 def test_a_run_returns_one_path_per_optimizer(client):

@@ -39,6 +39,7 @@ class SurfaceOut(BaseModel):
     lr: float = Field(description="A step size that suits the surface.")
     minimum: list[float] | None = Field(description="Where the global minimum is, if there is one.")
     params: list[SurfaceParam] = Field(description="The surface's own parameters (the quadratic's condition number k).")
+    y_floor: bool = Field(description="y = 0 is a floor or ridge the paths cross: y's sign changes count a zig-zag.")
     grid: Grid
 
 

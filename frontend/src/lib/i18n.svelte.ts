@@ -76,6 +76,12 @@ export function choiceLabel(c: Localized, lang: Lang = locale.lang): string {
   return (lang === 'zh' && c.label_zh) || c.label;
 }
 
+/** The label of the choice called `name` in `list`, in `lang`; the name itself when the list has no such choice. */
+export function labelIn(list: readonly (Localized & { name: string })[], name: unknown, lang: Lang = locale.lang): string {
+  const c = list.find((x) => x.name === name);
+  return c ? choiceLabel(c, lang) : String(name);
+}
+
 export function choiceDescription(c: Localized, lang: Lang = locale.lang): string {
   return (lang === 'zh' && c.description_zh) || c.description;
 }

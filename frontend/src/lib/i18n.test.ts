@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choiceLabel, fmt, initialLang, placeholders, type Strings } from './i18n.svelte';
+import { choiceLabel, fmt, initialLang, labelIn, placeholders, type Strings } from './i18n.svelte';
 
 const tables = import.meta.glob<{ default: Strings<Record<string, string>> }>('../i18n/*.ts', { eager: true });
 
@@ -43,5 +43,14 @@ describe('language', () => {
     expect(choiceLabel(c, 'zh')).toBe('学习率');
     expect(choiceLabel(c, 'en')).toBe('Learning rate');
     expect(choiceLabel({ label: 'X', description: '' }, 'zh')).toBe('X');
+  });
+});
+
+describe('labelIn', () => {
+  it("names a choice in the page's language, and falls back to the name", () => {
+    const list = [{ name: 'rmsprop', label: 'RMSprop', description: '', label_zh: 'RMSprop（中）' }];
+    expect(labelIn(list, 'rmsprop', 'en')).toBe('RMSprop');
+    expect(labelIn(list, 'rmsprop', 'zh')).toBe('RMSprop（中）');
+    expect(labelIn(list, 'nope', 'zh')).toBe('nope');
   });
 });

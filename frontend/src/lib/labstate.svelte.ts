@@ -47,8 +47,8 @@ export function labParams(state: typeof labState, defaultsOf: (optimizer: string
     ['lab.start', `${state.start[0]},${state.start[1]}`],
     ['lab.lr', String(state.lr)],
     ['lab.steps', String(state.steps)],
+    ['lab.k', String(state.k)], // surfaces without a k ignore it
   ];
-  if (state.surface === 'quadratic') out.push(['lab.k', String(state.k)]);
   const names = Object.keys(state.ticked).filter((n) => state.ticked[n]);
   out.push(['lab.optimizers', names.join(',')]);
   for (const name of names) {
