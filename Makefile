@@ -31,6 +31,7 @@ run: venv ui ## serve Glassnet at http://$(HOST):$(PORT)
 test: venv ui browser ## lint, then every test: Python (unit, API, WebSocket, phenomena, browser, packaging) and vitest
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/mypy
 	cd frontend && npm test
 	$(BIN)/pytest
 
@@ -66,6 +67,7 @@ browser: venv
 lint: venv
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/mypy
 	cd frontend && npm run check
 
 format: venv

@@ -121,63 +121,70 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     import torch
 
     from glassnet.data import tabular
-    from glassnet.runs.history import History, frame_values, metrics_csv
-    from glassnet.train.insights import Insights
+    from glassnet.runs.history import History, metrics_csv
+    from glassnet.train.driver import ByClock, Callbacks, drive
     from glassnet.train.loop import Trainer
+    from glassnet.train.probe import Reading
 
     settings = Settings()
     torch.set_num_threads(settings.torch_threads)  # as in the server's workers: small nets run best on one
     tabular.set_uploads_dir(settings.data_dir / "datasets")  # a config may name a dataset uploaded there
     trainer = Trainer(config)
     history = History()
-    insights = Insights([layer.name for layer in trainer.layers])
-    status, reason, frame, last = "finished", None, None, -1.0
     progress = Progress(config.steps)
-    while trainer.step_count < config.steps:
-        due = time.monotonic() - last >= PROGRESS_EVERY or trainer.step_count + 1 == config.steps
-        measured = trainer.step(measure=due)
-        if measured is not None:
-            frame, last = measured, time.monotonic()
-            history.add(frame["step"], frame_values(frame))
-            progress.show(frame)
-            for event in insights.observe(frame) if frame["detail_step"] == frame["step"] else []:
-                progress.note(f"step {event['step']}: {event['message']}")
-            if frame["first_bad_step"] is not None or frame["train_loss"] is None:
-                status, reason = "diverged", f"the loss became non-finite at step {frame['first_bad_step']}"
-                break
-        if trainer.stop_reason:
-            reason = trainer.stop_reason
-            break
+
+    def on_reading(reading: Reading) -> None:
+        history.add(reading.step, reading.values)
+        progress.show(reading.step, _latest(history))
+
+    callbacks = Callbacks(
+        on_reading=on_reading, on_event=lambda event: progress.note(f"step {event['step']}: {event['message']}")
+    )
+    ending = drive(trainer, config.steps, ByClock(1 / PROGRESS_EVERY), callbacks)
     progress.done()
     if out is not None:
-        metrics = history.series()
         if out.suffix == ".csv":
-            out.write_text(metrics_csv(metrics))
+            out.write_text(metrics_csv(history))
         else:
             layers = [vars(layer) for layer in trainer.layers]
-            out.write_text(json.dumps({"config": config.model_dump(mode="json"), "layers": layers, "metrics": metrics}))
+            body = {"config": config.model_dump(mode="json"), "layers": layers, "history": history.to_wire()}
+            out.write_text(json.dumps({**body, "metrics": history.series()}))
     return {
         "run": "headless",
-        "status": status,
-        "reason": reason,
+        "status": ending.status,
+        "reason": ending.reason,
         "step": trainer.step_count,
         "device": trainer.device.type,
-        **_figures(frame),
+        "figures": _latest(history),
     }
+
+
+def _latest(history: Any) -> dict[str, tuple[float | None, int]]:
+    """The headline figures as last measured: {name: (value, step)}."""
+    from glassnet.train.metrics import SUMMARY
+    from glassnet.train.pack import finite_or_none
+
+    figures = {}
+    for name in SUMMARY:
+        latest = history.latest(name)
+        if latest is not None:
+            figures[name] = (finite_or_none(latest[1]), latest[0])
+    return figures
 
 
 def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dict[str, Any] | None:
     from glassnet.client import Client, GlassnetError
+    from glassnet.train.metrics import SUMMARY
 
     with Client(args.server, token=args.token) as client:
         try:
             run = client.create_run(raw)
             progress = Progress(steps)
-            frame = None
+            figures: dict[str, tuple[float | None, int]] = {}
             for message in client.stream(run["id"]):
                 if message["type"] == "frame":
-                    frame = message
-                    progress.show(frame)
+                    figures.update((k, (message[k], message["step"])) for k in SUMMARY if k in message)
+                    progress.show(message["step"], figures)
                 elif message["type"] == "event":
                     progress.note(f"step {message['step']}: {message['message']}")
             progress.done()
@@ -194,13 +201,8 @@ def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dic
         "reason": final["error"],
         "step": final["step"],
         "device": final["device"],
-        **_figures(frame or final["summary"]),
+        "figures": {name: (f["value"], f["step"]) for name, f in final["summary"].items()},
     }
-
-
-def _figures(frame: dict[str, Any] | None) -> dict[str, Any]:
-    frame = frame or {}
-    return {k: frame.get(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc", "time")}
 
 
 def _runs(args: argparse.Namespace) -> int:
@@ -223,7 +225,7 @@ def _runs(args: argparse.Namespace) -> int:
                 c["dataset"]["name"],
                 model,
                 f"{c['optimizer']['name']} {c['optimizer']['lr']:g}",
-                _number(run["summary"].get("test_loss")),
+                _number((run["summary"].get("test_loss") or {}).get("value")),
                 run["created_at"][:19].replace("T", " "),
             ]
         )
@@ -259,8 +261,8 @@ def _lessons(args: argparse.Namespace) -> int:
             if client is not None:
                 result = client.run_lesson(lesson_id)
             else:
-                from glassnet.api.routes.lessons import check
                 from glassnet.lessons import LESSONS
+                from glassnet.lessons.runner import check
 
                 try:
                     result = check(LESSONS[lesson_id])
@@ -319,16 +321,16 @@ class Progress:
         self.tty = sys.stderr.isatty()
         self.last_line = 0.0
 
-    def show(self, frame: dict[str, Any]) -> None:
-        share = min(1.0, frame["step"] / self.total)
+    def show(self, step: int, figures: dict[str, tuple[float | None, int]]) -> None:
+        share = min(1.0, step / self.total)
         bar = "#" * round(share * self.width)
+        train, test = figures.get("train_loss", (None, 0))[0], figures.get("test_loss", (None, 0))[0]
         line = (
-            f"[{bar:<{self.width}}] {share:4.0%} step {frame['step']}/{self.total}  "
-            f"train {_number(frame.get('train_loss'))}  test {_number(frame.get('test_loss'))}"
+            f"[{bar:<{self.width}}] {share:4.0%} step {step}/{self.total}  train {_number(train)}  test {_number(test)}"
         )
         if self.tty:
             print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif time.monotonic() - self.last_line > 2 or frame["step"] >= self.total:
+        elif time.monotonic() - self.last_line > 2 or step >= self.total:
             print(line, file=sys.stderr, flush=True)
             self.last_line = time.monotonic()
 
@@ -341,17 +343,20 @@ class Progress:
 
 
 def _table(summary: dict[str, Any]) -> None:
+    """The run's outcome; a figure measured before the last step says at which step."""
+    from glassnet.train.metrics import BY_NAME, SUMMARY
+
     rows = [
         ["run", summary["run"]],
         ["status", summary["status"]],
         ["steps", str(summary["step"])],
         ["device", str(summary["device"])],
-        ["train loss", _number(summary["train_loss"])],
-        ["test loss", _number(summary["test_loss"])],
-        ["train accuracy", _percent(summary["train_acc"])],
-        ["test accuracy", _percent(summary["test_acc"])],
-        ["seconds", _number(summary["time"])],
     ]
+    for name in SUMMARY:
+        value, step = summary["figures"].get(name, (None, summary["step"]))
+        shown = _percent(value) if BY_NAME[name].unit == "share" else _number(value)
+        at = f" (at step {step})" if step != summary["step"] and value is not None else ""
+        rows.append([BY_NAME[name].label, shown + at])
     if summary.get("reason"):
         rows.append(["note", summary["reason"]])
     _print_rows(rows)

@@ -22,7 +22,17 @@ from urllib.parse import urlencode
 
 import httpx
 
-TERMINAL = {"finished", "stopped", "failed", "diverged", "interrupted"}
+from glassnet.runs.status import TERMINAL
+
+
+def history_frames(history: dict[str, Any]) -> list[dict[str, Any]]:
+    """A hello's history as frames, oldest first: at each step, the last value of every figure measured there
+    (a long run's history is decimated, so one frame stands for a range of steps)."""
+    by_step: dict[int, dict[str, Any]] = {}
+    for name, track in history["tracks"].items():
+        for step, value in zip(track["step"], track["last"], strict=True):
+            by_step.setdefault(step, {"type": "frame", "step": step})[name] = value
+    return [by_step[step] for step in sorted(by_step)]
 
 
 class GlassnetError(RuntimeError):
@@ -166,10 +176,11 @@ class Client:
                 return
 
     def frames(self, run_id: str) -> Iterator[dict[str, Any]]:
-        """The run's frames: those so far (from hello), then live ones until the run ends."""
+        """The run's frames: those so far (rebuilt from the hello's history), then live ones until the run ends.
+        A frame holds what was measured at its step: detail figures (test loss, ...) only where measured."""
         for message in self.stream(run_id):
             if message["type"] == "hello":
-                yield from message["frames"]
+                yield from history_frames(message["history"])
             elif message["type"] == "frame":
                 yield message
 

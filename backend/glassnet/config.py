@@ -6,7 +6,7 @@ the server's validation never disagree.
 """
 
 import copy
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,8 +30,46 @@ Feature = enum_of("Feature", reg.FEATURES)
 DatasetName = enum_of("DatasetName", reg.DATASETS)
 DeviceName = enum_of("DeviceName", reg.DEVICES)
 FanMode = enum_of("FanMode", tuple(reg.Choice(o, o, o) for o in PARAMS["mode"].options))
+# These enums are built at run time from the registry, so a type checker cannot use them as types: the fields
+# annotated with them carry `# type: ignore[valid-type]` (pydantic still validates against the real enum).
 
-LIMITS: dict[str, float | int] = {
+
+class Limits(TypedDict):
+    """Limits that are not a registry parameter's range; integer limits are ints, so they can size lists."""
+
+    min_samples: int
+    max_samples: int
+    max_noise: float
+    min_train_fraction: float
+    max_train_fraction: float
+    min_seq_len: int
+    max_seq_len: int
+    max_hidden_layers: int
+    max_width: int
+    max_parameters: int
+    max_conv_blocks: int
+    max_channels: int
+    max_kernel_size: int
+    max_rnn_hidden: int
+    max_rnn_layers: int
+    max_dropout: float
+    max_l1: float
+    max_label_smoothing: float
+    max_input_noise: float
+    max_early_stopping: int
+    max_eval_every: int
+    max_batch_size: int
+    max_steps: int
+    max_seed: int
+    max_frame_hz: int
+    min_lr: float
+    max_lr: float
+
+
+_LR = PARAMS["lr"]
+assert _LR.min is not None and _LR.max is not None, "the registry gives the learning rate a range"
+
+LIMITS: Limits = {
     "min_samples": 20,
     "max_samples": 20_000,
     "max_noise": 2.0,
@@ -57,8 +95,8 @@ LIMITS: dict[str, float | int] = {
     "max_steps": 1_000_000,
     "max_seed": 2**31 - 1,
     "max_frame_hz": 30,
-    "min_lr": PARAMS["lr"].min,
-    "max_lr": PARAMS["lr"].max,
+    "min_lr": _LR.min,
+    "max_lr": _LR.max,
 }
 
 
@@ -66,6 +104,25 @@ def param(name: str) -> Any:
     """A pydantic Field for a registry parameter: its default, range and description."""
     p = PARAMS[name]
     return Field(p.default, ge=p.min, le=p.max, description=f"{p.label}: {p.description}")
+
+
+# fields that the dataset preview (api/routes/datasets.py) shares with a run's config
+Noise = Annotated[
+    float,
+    Field(
+        ge=0.0,
+        le=LIMITS["max_noise"],
+        description=(
+            "Std of Gaussian noise: on the inputs for classification, on the target for regression, "
+            "on the values of the adding problem; ignored by copy and parity."
+        ),
+    ),
+]
+UploadId = Annotated[
+    str | None,
+    Field(pattern=r"^[0-9a-f]{12}$", description="The id of an uploaded dataset (POST /api/datasets), for 'upload'."),
+]
+Seed = Annotated[int, Field(ge=0, le=LIMITS["max_seed"], description="Seeds the data, the init and the batch order.")]
 
 
 class _Strict(BaseModel):
@@ -82,15 +139,7 @@ class DatasetConfig(_Strict):
         le=LIMITS["max_samples"],
         description="Examples in all (sequences for sequence tasks; digits has 1797).",
     )
-    noise: float = Field(
-        0.1,
-        ge=0.0,
-        le=LIMITS["max_noise"],
-        description=(
-            "Std of Gaussian noise: on the inputs for classification, on the target for regression, "
-            "on the values of the adding problem; ignored by copy and parity."
-        ),
-    )
+    noise: Noise = 0.1
     train_fraction: float = Field(
         0.5,
         ge=LIMITS["min_train_fraction"],
@@ -107,9 +156,7 @@ class DatasetConfig(_Strict):
         20, ge=LIMITS["min_seq_len"], le=LIMITS["max_seq_len"], description="Sequence length T (sequence tasks)."
     )
     preprocessing: Preprocessing = Field("none", description="How the inputs are scaled before training.")  # type: ignore[valid-type]
-    upload: str | None = Field(
-        None, pattern=r"^[0-9a-f]{12}$", description="The id of an uploaded dataset (POST /api/datasets), for 'upload'."
-    )
+    upload: UploadId = None
 
     @model_validator(mode="after")
     def _check(self) -> "DatasetConfig":
@@ -261,7 +308,7 @@ class ExperimentConfig(_Strict):
         le=LIMITS["max_eval_every"],
         description="Evaluate the test set every this many steps (for early stopping and plateau decay).",
     )
-    seed: int = Field(0, ge=0, le=LIMITS["max_seed"], description="Seeds the data, the init and the batch order.")
+    seed: Seed = 0
     frame_hz: float = Field(
         20, gt=0, le=LIMITS["max_frame_hz"], description="Frames per second sent to clients (at most)."
     )

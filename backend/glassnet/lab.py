@@ -1,16 +1,17 @@
 """The optimizer lab: 2-D test surfaces and the paths the registry's optimizers take on them.
 
 A path is a 2-element parameter tensor moved by the same torch optimizer the networks use
-(train.optim.make_optimizer), so what the lab shows is what training does, one weight pair at a time. Its
-gradient comes from each surface's hand-written `value_grad` (checked against autograd in the tests): a
-step then costs no autograd graph, about 3.5 times less time for a path.
+(train.optim.make_optimizer), so what the lab shows is what training does, one weight pair at a time. The
+gradient comes from each surface's hand-written `value_grad` (checked against autograd in the tests): a step then
+costs no autograd graph, about 3.5 times less time for a path. Every optimizer of a request moves its own copy of
+the start point with its own settings, its learning rate included: the optimizers share no step size.
 """
 
 import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
 
@@ -22,11 +23,20 @@ Fn = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 # each against autograd on `fn`)
 ValueGrad = Callable[[float, float, float], tuple[float, float, float]]
 
-LAB_LIMITS: dict[str, float | int] = {
+
+class LabLimits(TypedDict):
+    max_steps: int
+    min_k: float
+    max_k: float
+    max_start: float  # |x| and |y| of the start point
+    max_optimizers: int
+
+
+LAB_LIMITS: LabLimits = {
     "max_steps": 2000,
     "min_k": 1.0,
     "max_k": 1000.0,
-    "max_start": 10.0,  # |x| and |y| of the start point
+    "max_start": 10.0,
     "max_optimizers": 8,
 }
 GRID = 60  # contour grid points per side
@@ -43,7 +53,7 @@ class Surface:
     extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
     start: tuple[float, float]
     log_scale: bool  # colour by log10(f - min) (valleys with a huge range of values)
-    lr: float  # a step size that shows the surface's lesson with the registry's other defaults
+    lr: float  # a learning rate that shows the surface's lesson with the registry's other defaults (the UI's default)
     minimum: tuple[float, float] | None = None
     params: dict[str, dict[str, float]] = field(default_factory=dict)
     # y = 0 is a valley floor or ridge that paths cross: the count of y's sign changes (a zig-zag) means something
@@ -230,7 +240,8 @@ def trajectory(
     The path stops early at a non-finite value or a coordinate beyond BLOWUP: `stopped` says why in words,
     `stop_reason` ("not_finite" or "too_far") and `stopped_at` (the step) for a UI to say it in its language."""
     kk = k_of(surface, k)
-    p = torch.tensor(start, dtype=torch.float64)
+    # a Parameter, as make_optimizer takes; it needs no autograd (its gradient is set by hand below)
+    p = torch.nn.Parameter(torch.tensor(start, dtype=torch.float64), requires_grad=False)
     opt = make_optimizer([p], config)
     out: dict[str, Any] = {key: [] for key in ("x", "y", "loss", "gx", "gy", "momentum", "scale")}
     stopped = stop_reason = stopped_at = None

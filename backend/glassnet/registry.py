@@ -361,15 +361,29 @@ MODEL_KINDS: tuple[Choice, ...] = (
     Choice("rnn", "RNN", "A recurrent network over the sequence, its last state into a linear head."),
 )
 
+# tags: "activation" names the ACTIVATIONS entry of the cell's state (what the model reports and inits for)
 RNN_CELLS: tuple[Choice, ...] = (
-    Choice("rnn_tanh", "RNN (tanh)", "h_t = tanh(W x_t + U h_(t-1) + b): gradients through time vanish or explode."),
-    Choice("rnn_relu", "RNN (ReLU)", "A ReLU recurrence; with identity recurrent init (IRNN) it remembers longer."),
+    Choice(
+        "rnn_tanh",
+        "RNN (tanh)",
+        "h_t = tanh(W x_t + U h_(t-1) + b): gradients through time vanish or explode.",
+        tags={"activation": "tanh"},
+    ),
+    Choice(
+        "rnn_relu",
+        "RNN (ReLU)",
+        "A ReLU recurrence; with identity recurrent init (IRNN) it remembers longer.",
+        tags={"activation": "relu"},
+    ),
     Choice(
         "lstm",
         "LSTM",
         "Gates and an additive cell state carry gradients over many steps (the forget gate's bias starts at 1).",
+        tags={"activation": "tanh"},
     ),
-    Choice("gru", "GRU", "An update gate interpolates between the old state and a new one."),
+    Choice(
+        "gru", "GRU", "An update gate interpolates between the old state and a new one.", tags={"activation": "tanh"}
+    ),
 )
 
 POOLING: tuple[Choice, ...] = (
@@ -484,9 +498,17 @@ DEVICES: tuple[Choice, ...] = (
 )
 
 
+# the enum of each list of CHOICES, by the list's name (enum_of records them; /api/options names each list's enum)
+CHOICE_ENUMS: dict[str, type[StrEnum]] = {}
+
+
 def enum_of(name: str, choices: tuple[Choice, ...]) -> type[StrEnum]:
     """A str enum of the choices' names, so pydantic validates them and OpenAPI lists them."""
-    return StrEnum(name, {c.name: c.name for c in choices})  # type: ignore[return-value]
+    enum = StrEnum(name, {c.name: c.name for c in choices})  # type: ignore[misc]
+    for group, listed in CHOICES.items():
+        if listed is choices:
+            CHOICE_ENUMS[group] = enum
+    return enum
 
 
 def find(choices: tuple[Choice, ...], name: str) -> Choice:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from glassnet.api.lab_schemas import LabRun
 from glassnet.lab import LAB_LIMITS, SURFACES
 from glassnet.registry import OPTIMIZERS
 
@@ -69,3 +70,53 @@ def test_a_large_answer_travels_compressed(client):
     assert len(response.json()["paths"]) == 8
     plain = client.post("/api/lab/run", json=body, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.json() == response.json()
+
+
+def _alone(client, body: dict, optimizer: dict) -> dict:
+    response = client.post("/api/lab/run", json={**body, "optimizers": [optimizer]})
+    assert response.status_code == 200, response.text
+    return response.json()["paths"][0]
+
+
+@pytest.mark.parametrize(
+    "optimizers",
+    [
+        [{"name": "sgd", "lr": 0.002}, {"name": "adam", "lr": 0.05}],
+        [{"name": "sgd", "lr": 0.001}, {"name": "sgd", "lr": 0.003}],  # the same optimizer at two step sizes
+    ],
+)
+def test_each_optimizer_takes_its_own_learning_rate(client, optimizers):
+    """The lab has no shared step size: every optimizer of a request runs at its own lr, and its path is exactly
+    the one it takes alone."""
+    body = {"surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 40}
+    response = client.post("/api/lab/run", json={**body, "optimizers": optimizers})
+    assert response.status_code == 200, response.text
+    paths = response.json()["paths"]
+    assert [p["optimizer"]["lr"] for p in paths] == [o["lr"] for o in optimizers]
+    assert paths[0]["x"][1:] != paths[1]["x"][1:]  # different step sizes, different paths
+    for path, optimizer in zip(paths, optimizers, strict=True):
+        alone = _alone(client, body, optimizer)
+        for key in ("x", "y", "loss", "momentum", "scale"):
+            assert path[key] == alone[key], (optimizer, key)
+    sgd = paths[0]  # SGD's first step is lr times the gradient: its own lr, not the other's
+    assert sgd["x"][1] == pytest.approx(-1.2 - optimizers[0]["lr"] * sgd["gx"][0])
+
+
+def test_the_lab_defaults_are_served_and_an_empty_request_runs_them(client):
+    """LabRun's defaults are the lab's opening setup: GET /api/lab/surfaces serves them (the UI starts from them)
+    and POST /api/lab/run with an empty body runs them."""
+    body = client.get("/api/lab/surfaces").json()
+    defaults = body["defaults"]
+    assert defaults == LabRun().model_dump(mode="json")
+    surface = next(s for s in body["surfaces"] if s["name"] == defaults["surface"])
+    assert defaults["start"] == surface["start"]  # a left-out start is the surface's own
+    assert [o["name"] for o in defaults["optimizers"]] == ["sgd", "adam"]
+    assert all(o["lr"] == surface["lr"] for o in defaults["optimizers"])
+    ran = client.post("/api/lab/run", json={}).json()
+    assert ran["surface"] == defaults["surface"] and ran["start"] == defaults["start"]
+    assert [p["steps"] for p in ran["paths"]] == [defaults["steps"]] * 2
+    # a start left out (or null) is the chosen surface's own
+    saddle = next(s for s in body["surfaces"] if s["name"] == "saddle")
+    for start in ({}, {"start": None}):
+        response = client.post("/api/lab/run", json={"surface": "saddle", "steps": 5, **start})
+        assert response.json()["start"] == saddle["start"]

@@ -39,7 +39,9 @@ def test_finished_runs_survive_a_restart_and_active_ones_come_back_interrupted(t
         assert client.get(f"/api/runs/{done['id']}/export?format=csv").status_code == 200
         with client.websocket_connect(f"/api/runs/{done['id']}/stream") as ws:
             hello = ws.receive_json()
-            assert [f["step"] for f in hello["frames"]] == metrics["step"]
+            history = hello["history"]["tracks"]  # the same history as /metrics, before and after the restart
+            assert history["train_loss"]["step"] == metrics["series"]["train_loss"]["step"]
+            assert history["test_loss"]["last"] == metrics["series"]["test_loss"]["last"]
             assert hello["data"] == data  # the data description is stored with the run
             assert read_until_closed(ws) == []
         assert client.app.state.manager.store.integrity() == "ok"
@@ -49,12 +51,12 @@ def test_metrics_choose_series_range_and_points(client, small_config):
     run = finished_run(client, small_config)
     everything = client.get(f"/api/runs/{run['id']}/metrics").json()
     assert {"train_loss", "test_loss", "grad_norm/0", "grad_norm/2"} <= set(everything["series"])
-    assert everything["step"][-1] == small_config["steps"]
+    assert everything["series"]["train_loss"]["step"][-1] == small_config["steps"]
     chosen = client.get(f"/api/runs/{run['id']}/metrics", params={"series": "train_loss", "max_points": 5}).json()
-    assert list(chosen["series"]) == ["train_loss"] and len(chosen["step"]) <= 5
+    assert list(chosen["series"]) == ["train_loss"] and len(chosen["series"]["train_loss"]["step"]) <= 5
     assert min(chosen["series"]["train_loss"]["min"]) == min(everything["series"]["train_loss"]["min"])
     part = client.get(f"/api/runs/{run['id']}/metrics", params={"first": 200, "last": 400}).json()
-    assert all(150 <= s <= 450 for s in part["step"])
+    assert all(150 <= s <= 450 for column in part["series"].values() for s in column["step"])
     bad = client.get(f"/api/runs/{run['id']}/metrics", params={"series": "nonsense"})
     assert bad.status_code == 422 and "nonsense" in bad.json()["detail"]
 
@@ -86,12 +88,13 @@ def test_a_fork_without_changes_continues_exactly_like_its_parent(client, small_
     fork = client.post(f"/api/runs/{parent['id']}/fork", json={"step": 300}).json()
     assert fork["parent"] == parent["id"]
     fork = wait_for_status(client, fork["id"], "finished", timeout=60)
-    ours = client.get(f"/api/runs/{fork['id']}/metrics", params={"series": "test_loss"}).json()
+    ours = client.get(f"/api/runs/{fork['id']}/metrics", params={"series": "test_loss"}).json()["series"]
     theirs = client.get(f"/api/runs/{parent['id']}/metrics", params={"series": "test_loss", "first": 300}).json()
+    theirs = theirs["series"]
     # evaluated at the same final step, from the same state: the same test loss
-    assert ours["step"][-1] == theirs["step"][-1] == small_config["steps"]
-    assert ours["series"]["test_loss"]["last"][-1] == pytest.approx(theirs["series"]["test_loss"]["last"][-1], abs=0)
-    assert min(ours["step"]) > 300
+    assert ours["test_loss"]["step"][-1] == theirs["test_loss"]["step"][-1] == small_config["steps"]
+    assert ours["test_loss"]["last"][-1] == pytest.approx(theirs["test_loss"]["last"][-1], abs=0)
+    assert min(ours["test_loss"]["step"]) > 300
 
 
 def test_a_fork_with_a_change_uses_it_and_bad_forks_are_refused(client, small_config):
@@ -141,4 +144,4 @@ def test_live_lr_changes_are_replayed_by_a_fork(client, small_config):
     fork = client.post(f"/api/runs/{run_id}/fork", json={"step": 550}).json()
     assert fork["config"]["optimizer"]["lr"] == 0.001
     fork = wait_for_status(client, fork["id"], "finished", timeout=60)
-    assert fork["summary"]["test_loss"] == pytest.approx(parent["summary"]["test_loss"], abs=0)
+    assert fork["summary"]["test_loss"] == parent["summary"]["test_loss"]  # value and step

@@ -7,12 +7,12 @@ import re
 import pytest
 
 from glassnet.api.lab_schemas import LabRun
-from glassnet.api.routes.runs import _check_size
 from glassnet.api.schemas import LessonOut
 from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
 from glassnet.lessons.base import Lesson, Text
 from glassnet.lessons.runner import run_lesson
+from glassnet.runs.rules import check_config
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 MAX_SECONDS = 40.0  # a lesson's arms together (budget: about 8 s on an idle core; generous for a busy machine)
@@ -65,7 +65,7 @@ def test_every_arm_is_a_config_the_server_takes(lesson_id):
         return
     for arm in lesson.arms:
         config = ExperimentConfig.model_validate(lesson.arm_config(arm))  # as POST /api/runs validates it
-        _check_size(config)  # within the parameter limit
+        check_config(config)  # within the parameter limit, on this device
         assert config.steps == lesson.steps and config.seed == lesson.seed
 
 

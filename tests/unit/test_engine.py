@@ -214,32 +214,36 @@ def test_a_layer_with_non_finite_outputs_has_no_dead_or_saturated_share(activati
     """NaN is not 0 and not near a bound: such a layer's dead fraction and saturation are null, not 0."""
     import torch
 
-    from glassnet.train.pack import Pack
-
     trainer = Trainer(config(model={"activation": activation}))
     with torch.no_grad():
         trainer.model.blocks[1].layer.weight.fill_(float("nan"))
-    pack = Pack()
-    trainer.probe._detail(pack)  # measure as a detail frame does, without a step that spreads the NaN
-    values = pack.fetch()["dead_fraction" if activation == "relu" else "saturation"]
+    reading = trainer.read(detail=True)  # measure as a detail frame does, without a step that spreads the NaN
+    values = reading.values["dead_fraction" if activation == "relu" else "saturation"]
     assert values[0] == values[0]  # the first layer is still finite: a real share
     assert values[1] != values[1]  # NaN (null on the wire), not 0
 
 
-def test_detail_frames_are_rationed_by_their_cost():
-    """Detail frames come at most DETAIL_HZ a second, and less often when one costs more than
-    DETAIL_BUDGET of the time between them; the frames in between repeat the last detail figures."""
-    from glassnet.train.loop import DETAIL_BUDGET
+def test_detail_frames_are_rationed_by_their_cost_and_light_frames_carry_no_detail_figure():
+    """Detail readings come at most DETAIL_HZ a second, and less often when one costs more than DETAIL_BUDGET
+    of the time between them; the frames in between carry only what they measured (no stale test loss)."""
+    from glassnet.train.driver import DETAIL_BUDGET, ByClock, Callbacks, drive
 
-    trainer = Trainer(config())
-    first = trainer.step(measure=True)  # the first frame always has every figure
-    assert first["detail_step"] == first["step"]
-    trainer.detail_cost = 0.5  # as if a detail frame took half a second: allow one every 0.5 / budget seconds
-    light = [trainer.step(measure=True) for _ in range(5)]
-    assert all(f["detail_step"] == first["step"] for f in light)  # carried over, not measured again
-    assert all(f["test_loss"] == first["test_loss"] for f in light)
-    trainer.last_detail_time -= 0.5 / DETAIL_BUDGET  # that long ago
-    assert trainer.step(measure=True)["detail_step"] == trainer.step_count
+    readings = []
+    pacing = ByClock(frame_hz=1000)
+    trainer = Trainer(config(steps=40))
+    original_done = pacing.done
+
+    def costly(reading, seconds):  # as if every detail reading took half a second
+        original_done(reading, 0.5 if reading.detail else seconds)
+
+    pacing.done = costly  # type: ignore[method-assign]
+    drive(trainer, 40, pacing, Callbacks(on_reading=readings.append))
+    assert readings[0].detail and readings[-1].detail  # the first and the last are read in full
+    middle = readings[1:-1]
+    assert middle and not any(r.detail for r in middle)  # 0.5 s / budget between detail readings: none here
+    assert all("test_loss" not in r.values and "act_mean" not in r.values for r in middle)
+    assert all("train_loss" in r.values and "grad_norm" in r.values for r in middle)
+    assert 0.5 / DETAIL_BUDGET > 1.0
 
 
 @pytest.mark.parametrize("dataset", GENERATED, ids=ids(GENERATED))

@@ -2,7 +2,8 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from glassnet.runs.hub import HISTORY_LIMIT, Hub
+from glassnet.protocol import Status
+from glassnet.runs.hub import Hub
 
 
 def run_async(coroutine):
@@ -11,8 +12,8 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def frame(seq: int) -> dict:
-    return {"type": "frame", "seq": seq, "step": seq * 10}
+def frame(seq: int, dense: int = 0) -> str:
+    return json.dumps({"type": "frame", "seq": seq, "step": seq * 10, "dense": "x" * dense})
 
 
 def test_a_slow_subscriber_gets_the_newest_frame_not_a_backlog():
@@ -21,9 +22,9 @@ def test_a_slow_subscriber_gets_the_newest_frame_not_a_backlog():
         hub.open("r")
         _, subscriber = hub.subscribe("r")
         for seq in range(100):
-            hub.publish("r", frame(seq))
-        hub.publish("r", {"type": "status", "status": "paused", "step": 990, "error": None})
-        hub.publish("r", frame(100))
+            hub.publish_frame("r", frame(seq), detail=False)
+        hub.publish("r", Status(status="paused", step=990, error=None))
+        hub.publish_frame("r", frame(100), detail=False)
         return await subscriber.take()
 
     items = run_async(scenario())
@@ -32,19 +33,19 @@ def test_a_slow_subscriber_gets_the_newest_frame_not_a_backlog():
     assert json.loads(items[1][1])["seq"] == 100
 
 
-def test_history_stays_bounded_and_keeps_the_newest_frames():
+def test_what_a_channel_holds_stays_bounded_in_bytes():
+    """Frames are not kept (the run's history is); only the newest detail frame, however long the run."""
     hub = Hub()
     channel = hub.open("r")
-    for seq in range(10 * HISTORY_LIMIT):
-        hub.publish("r", frame(seq))
-    assert len(channel.history) <= HISTORY_LIMIT
-    seqs = [f["seq"] for f in channel.history]
-    assert seqs == sorted(seqs)
-    assert seqs[-1] == 10 * HISTORY_LIMIT - 1 and seqs[0] == 0
-    assert seqs[-100:] == list(range(10 * HISTORY_LIMIT - 100, 10 * HISTORY_LIMIT))
+    for seq in range(10_000):
+        hub.publish_frame("r", frame(seq, dense=2000), detail=seq % 7 == 0)
+    newest_detail = 9996
+    assert json.loads(channel.latest_detail)["seq"] == newest_detail
+    assert channel.held_bytes() == len(frame(newest_detail, dense=2000))
 
 
 def test_publishing_to_a_closed_run_is_ignored():
     hub = Hub()
-    hub.publish("gone", frame(0))
+    hub.publish_frame("gone", frame(0), detail=True)
+    hub.publish("gone", Status(status="finished", step=1, error=None))
     assert hub.channels == {}

@@ -63,3 +63,19 @@ def test_an_lstm_starts_with_its_forget_gate_open():
     bias = model.blocks[0].rnn.bias_ih_l0.detach()
     assert bias[h : 2 * h].eq(1.0).all()  # gates in PyTorch's order: input, forget, cell, output
     assert bias[:h].eq(0.0).all() and bias[2 * h :].eq(0.0).all()
+
+
+@pytest.mark.parametrize(
+    ("cell", "activation"), [("rnn_tanh", "tanh"), ("rnn_relu", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
+)
+def test_a_recurrent_layer_reports_the_activation_its_cell_is_tagged_with(cell, activation):
+    from glassnet import registry
+
+    choice = registry.find(registry.RNN_CELLS, cell)
+    assert choice.tags["activation"] == activation
+    registry.find(registry.ACTIVATIONS, activation)  # the tag names a registered activation
+    config = ModelConfig.model_validate(
+        {"kind": "rnn", "cell": cell, "rnn_layers": 2, "hidden": [4], "activation": "sigmoid"}
+    )
+    infos = build_model((20, 2), 1, config).layer_info()
+    assert [(i.kind, i.activation) for i in infos[:2]] == [(cell, activation)] * 2

@@ -1,4 +1,4 @@
-"""pack.py: the one host copy of a frame, dense 8-bit arrays and non-finite figures as null."""
+"""pack.py and probe.fetch: the one host copy of a reading, dense 8-bit arrays, non-finite figures as null."""
 
 import base64
 import json
@@ -8,19 +8,24 @@ import numpy as np
 import pytest
 import torch
 
-from glassnet.train.pack import Pack, dense, finite_or_none, floats, undense
+from glassnet.train.pack import dense, finite_or_none, to_json_value, undense
+from glassnet.train.probe import fetch
 
 
-def test_fetch_returns_every_tensor_with_its_shape():
-    pack = Pack()
-    pack.add("scalar", torch.tensor(2.5))
-    pack.add("matrix", torch.arange(6).reshape(2, 3))
-    pack.add("flag", torch.tensor([True, False]))
-    values = pack.fetch()
-    assert values["scalar"].shape == () and values["scalar"] == 2.5
-    np.testing.assert_array_equal(values["matrix"], np.arange(6, dtype=np.float32).reshape(2, 3))
-    np.testing.assert_array_equal(values["flag"], [1.0, 0.0])
-    assert Pack().fetch() == {}
+def test_fetch_returns_every_tensor_with_its_shape_in_one_host_copy():
+    values, views = fetch(
+        {
+            "grad_norm": torch.arange(6).reshape(2, 3),
+            "lr": 0.5,  # measured on the host already
+            "grid": torch.tensor([[True, False]]),  # a view
+            "unit_maps": {0: torch.zeros(2, 2), 3: torch.ones(1, 2)},  # a view per layer
+        }
+    )
+    np.testing.assert_array_equal(values["grad_norm"], np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert values["lr"] == 0.5 and values["lr"].dtype == np.float64
+    np.testing.assert_array_equal(views["grid"], [[1.0, 0.0]])
+    assert sorted(views["unit_maps"]) == [0, 3] and views["unit_maps"][3].shape == (1, 2)
+    assert fetch({}) == ({}, {})
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 4, 4)])
@@ -62,11 +67,11 @@ def test_finite_or_none():
         assert finite_or_none(value) is None
 
 
-def test_floats_turns_non_finite_entries_into_null_at_any_depth():
-    assert floats(np.array(2.0)) == 2.0
-    assert floats(np.array(np.nan)) is None
-    assert floats(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
-    nested = floats(np.array([[1.0, -np.inf], [np.nan, 4.0]], dtype=np.float32))
+def test_to_json_value_turns_non_finite_entries_into_null_at_any_depth():
+    assert to_json_value(np.array(2.0)) == 2.0
+    assert to_json_value(np.array(np.nan)) is None
+    assert to_json_value(np.array([1.0, np.nan, np.inf])) == [1.0, None, None]
+    nested = to_json_value(np.array([[1.0, -np.inf], [np.nan, 4.0]], dtype=np.float32))
     assert nested == [[1.0, None], [None, 4.0]]
     assert all(isinstance(v, float) for row in nested for v in row if v is not None)
     json.dumps(nested, allow_nan=False)

@@ -14,10 +14,10 @@ def make(config: dict) -> Trainer:
 
 def test_training_lowers_the_loss_on_a_fixed_seed(small_config):
     trainer = make(small_config)
-    first = trainer.step(measure=True)
+    first = trainer.step(measure=True, detail=True)
     for _ in range(400):
         trainer.step()
-    last = trainer.step(measure=True)
+    last = trainer.step(measure=True, detail=True)
     assert first["test_loss"] > 0.6  # an untrained net on balanced classes: about log 2
     assert last["test_loss"] < 0.5 * first["test_loss"]
     assert last["test_acc"] > 0.9
@@ -25,7 +25,7 @@ def test_training_lowers_the_loss_on_a_fixed_seed(small_config):
 
 def test_a_frame_carries_every_field_with_finite_numbers(small_config):
     trainer = make(small_config)
-    frame = trainer.step(measure=True)
+    frame = trainer.step(measure=True, detail=True)
     n_layers = len(small_config["model"]["hidden"]) + 1
     assert frame["step"] == 1 and frame["seq"] == 0
     for name in ("train_loss", "test_loss", "train_acc", "test_acc", "epoch", "time"):
@@ -54,7 +54,7 @@ def test_frame_figures_match_a_naive_recomputation(small_config):
     expected_grads = torch.autograd.grad(loss, [ws[0] for ws in trainer.model.layer_weights()])
     expected_grad_norms = [float(np.sqrt((g.numpy().astype(np.float64) ** 2).sum())) for g in expected_grads]
 
-    frame = trainer.step(measure=True)
+    frame = trainer.step(measure=True, detail=True)
     assert frame["grad_norm"] == pytest.approx(expected_grad_norms, rel=1e-5)
     assert not torch.equal(weights_before[0], trainer.model.layer_weights()[0][0])  # the step did happen
 

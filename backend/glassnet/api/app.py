@@ -1,8 +1,9 @@
 """The FastAPI application: REST routes and the stream under /api, the built UI at /."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,8 +17,10 @@ from glassnet.api.deps import require_token
 from glassnet.api.limits import BodyLimit
 from glassnet.api.routes import datasets, health, lab, lessons, options, runs
 from glassnet.api.schemas import ErrorOut
+from glassnet.protocol import STREAM_MESSAGES
 from glassnet.runs.hub import Hub
-from glassnet.runs.manager import RunManager
+from glassnet.runs.manager import InvalidChanges, RunManager
+from glassnet.runs.rules import InvalidRequest, InvalidTransition, RunLimitReached, RunNotFound
 from glassnet.settings import Settings
 
 UI_MISSING = """<!doctype html><title>Glassnet</title>
@@ -30,9 +33,9 @@ def _field(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+def _validation_answer(problems: Sequence[Any]) -> JSONResponse:
     errors = []
-    for err in exc.errors():
+    for err in problems:
         if err.get("type") == "json_invalid":
             message = f"invalid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
             errors.append({"field": "body", "message": message, "type": err["type"]})
@@ -40,6 +43,38 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
             errors.append({"field": _field(err["loc"]), "message": err["msg"], "type": err["type"]})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError | InvalidChanges)
+    return _validation_answer(exc.errors() if isinstance(exc, RequestValidationError) else exc.errors)
+
+
+# the run service's errors, each mapped to its HTTP status once
+DOMAIN_ERRORS: dict[type[Exception], int] = {
+    RunNotFound: 404,
+    InvalidTransition: 409,
+    InvalidRequest: 422,
+    RunLimitReached: 429,
+}
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=DOMAIN_ERRORS[type(exc)], content={"detail": str(exc)})
+
+
+def _openapi_with_stream(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the stream's messages (protocol.py) among its schemas: the UI's types are
+    generated from it like the REST ones."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        stream = STREAM_MESSAGES.json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in stream.pop("$defs", {}).items():
+            components.setdefault(name, definition)  # the REST routes' own schemas (RunInfo, ...) stay as they are
+        components["StreamMessage"] = stream
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Accept-Encoding: gzip get it as it is
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(InvalidChanges, _validation_error)
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, _domain_error)
+    app.openapi = lambda: _openapi_with_stream(app)  # type: ignore[method-assign]
     protected = [Depends(require_token)]
     for module in (health, options, runs, datasets, lessons, lab):
         app.include_router(

@@ -1,8 +1,12 @@
-"""Request and response models of the optimizer lab (/api/lab)."""
+"""Request and response models of the optimizer lab (/api/lab).
 
-from typing import Annotated, Literal
+`LabRun`'s defaults are the lab's opening setup: GET /api/lab/surfaces serves them as `defaults`, and the UI starts
+from there rather than restating them.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from glassnet.config import OptimizerConfig
 from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
@@ -36,28 +40,64 @@ class SurfaceOut(BaseModel):
     description: Localized
     extent: list[float] = Field(description="x_min, x_max, y_min, y_max of the plot.")
     start: list[float] = Field(description="The default start point (x, y).")
-    lr: float = Field(description="A step size that suits the surface.")
+    lr: float = Field(
+        description="A learning rate that suits the surface with the registry's other defaults: the UI gives it to "
+        "every optimizer when the surface is picked (each optimizer's own lr can then be changed)."
+    )
     minimum: list[float] | None = Field(description="Where the global minimum is, if there is one.")
     params: list[SurfaceParam] = Field(description="The surface's own parameters (the quadratic's condition number k).")
     y_floor: bool = Field(description="y = 0 is a floor or ridge the paths cross: y's sign changes count a zig-zag.")
     grid: Grid
 
 
-class LabRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_OPTIMIZERS = ("sgd", "adam")
 
-    surface: SurfaceName = Field(description="Which test surface (GET /api/lab/surfaces).")  # type: ignore[valid-type]
+
+def _default_optimizers() -> list[OptimizerConfig]:
+    """SGD and Adam, each at the default surface's learning rate (their other settings at the registry's)."""
+    lr = SURFACES[DEFAULT_SURFACE].lr
+    return [OptimizerConfig(name=name, lr=lr) for name in DEFAULT_OPTIMIZERS]
+
+
+class LabRun(BaseModel):
+    """A lab request. Every field has a default (an empty body runs the lab's opening setup); each optimizer runs
+    with its own settings, its learning rate `lr` included: optimizers in one request need not share a step size."""
+
+    # in responses (a lesson's arm, the served defaults) every field is present: the output schema requires them
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+    surface: SurfaceName = Field(DEFAULT_SURFACE, description="Which test surface (GET /api/lab/surfaces).")  # type: ignore[valid-type]
     k: float | None = Field(
         None,
         ge=LAB_LIMITS["min_k"],
         le=LAB_LIMITS["max_k"],
         description="Condition number of the quadratic (its default when omitted; other surfaces ignore it).",
     )
-    start: tuple[Coordinate, Coordinate] = Field(description="Start point (x, y), each within ±max_start.")
-    steps: int = Field(200, ge=1, le=LAB_LIMITS["max_steps"], description="Optimizer steps per path.")
-    optimizers: list[OptimizerConfig] = Field(
-        min_length=1, max_length=LAB_LIMITS["max_optimizers"], description="Each optimizer to run, with its settings."
+    start: tuple[Coordinate, Coordinate] = Field(
+        None,  # type: ignore[assignment]  # filled in from the surface before validation (_surface_start)
+        description="Start point (x, y), each within ±max_start; the surface's own start when omitted or null.",
     )
+    steps: int = Field(300, ge=1, le=LAB_LIMITS["max_steps"], description="Optimizer steps per path.")
+    optimizers: list[OptimizerConfig] = Field(
+        default_factory=_default_optimizers,
+        min_length=1,
+        max_length=LAB_LIMITS["max_optimizers"],
+        description="Each optimizer to run, with its own settings: its own `lr` (a left-out one is the registry's "
+        "default, not the surface's lr) and its other parameters. The same optimizer may appear twice, e.g. with "
+        "two learning rates.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _surface_start(cls, data: Any) -> Any:
+        """A left-out (or null) start is the surface's own; an unknown surface is left to the field's error."""
+        if isinstance(data, dict) and data.get("start") is None:
+            name = data.get("surface", DEFAULT_SURFACE)
+            surface = SURFACES.get(name) if isinstance(name, str) else None
+            if surface is not None:
+                data = {**data, "start": list(surface.start)}
+        return data
 
 
 class Path(BaseModel):
@@ -103,3 +143,6 @@ class LabLimits(BaseModel):
 class LabSurfaces(BaseModel):
     surfaces: list[SurfaceOut]
     limits: LabLimits
+    defaults: LabRun = Field(
+        description="The lab's opening setup: the request POST /api/lab/run makes of an empty body (LabRun's defaults)."
+    )

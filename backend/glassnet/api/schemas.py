@@ -6,9 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from glassnet.api.lab_schemas import LabRun
 from glassnet.config import LIMITS, ExperimentConfig
-from glassnet.registry import CHOICES
-
-RunStatus = Literal["pending", "running", "paused", "finished", "stopped", "failed", "diverged", "interrupted"]
+from glassnet.lessons.base import Panel
+from glassnet.registry import CHOICE_ENUMS, CHOICES
+from glassnet.runs.status import RunStatus
 
 
 class Health(BaseModel):
@@ -48,11 +48,20 @@ class ChoiceOut(BaseModel):
 Limits = create_model("Limits", **{name: (type(value), ...) for name, value in LIMITS.items()})  # type: ignore[call-overload]
 Options = create_model(
     "Options",
-    **{name: (list[ChoiceOut], ...) for name in CHOICES},  # type: ignore[call-overload]
+    # each list names the enum of the config fields that take its names (`"x-enum": "Activation"`), so a client
+    # finds a field's choices from the field's schema ($ref) rather than by comparing names
+    **{  # type: ignore[call-overload]
+        name: (list[ChoiceOut], Field(json_schema_extra={"x-enum": CHOICE_ENUMS[name].__name__})) for name in CHOICES
+    },
     limits=(Limits, ...),
     defaults=(ExperimentConfig, ...),
     forkable=(list[str], Field(description="Config sections a fork may change (data, model and seed cannot).")),
 )
+
+
+class Figure(BaseModel):
+    value: float | None = Field(description="null where it was not finite")
+    step: int = Field(description="The step it was measured at.")
 
 
 class RunInfo(BaseModel):
@@ -65,7 +74,9 @@ class RunInfo(BaseModel):
     device: str | None
     error: str | None
     parent: str | None = Field(description="The run this one was forked from.")
-    summary: dict[str, float | None] = Field(description="The latest train/test loss and accuracy, and seconds.")
+    summary: dict[str, Figure] = Field(
+        description="The headline figures (train/test loss and accuracy, seconds), each as last measured."
+    )
 
 
 class RunPage(BaseModel):
@@ -76,14 +87,24 @@ class RunPage(BaseModel):
 
 
 class SeriesOut(BaseModel):
+    step: list[int] = Field(description="The last step of each point (a point summarizes the measurements of a range).")
     min: list[float | None]
     max: list[float | None]
-    last: list[float | None]
+    last: list[float | None] = Field(description="The value measured at `step`.")
 
 
 class Metrics(BaseModel):
-    step: list[int] = Field(description="The last step of each point (each point summarizes a range of steps).")
-    series: dict[str, SeriesOut] = Field(description="Per series: min, max and last value in each point's range.")
+    series: dict[str, SeriesOut] = Field(
+        description="Per column (a metric, or `metric/i` for layer or time step i): its own steps, each figure at "
+        "the step it was measured, with the min, max and last value of each point's range."
+    )
+
+
+class RunChanges(BaseModel):
+    """Settings that can change while a run trains."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lr": 0.001}]})
+    lr: float = Field(ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate.")
 
 
 class ForkRequest(BaseModel):
@@ -129,7 +150,7 @@ class LessonOut(BaseModel):
     )
     arms: list[LessonArmOut] = Field(description="The one-click configs the lesson compares.")
     steps: int = Field(description="Steps each arm trains for the lesson's check.")
-    watch: str = Field(description="The test id of the panel that shows the effect.")
+    watch: Panel = Field(description="The panel that shows the effect (the UI names it, shows it, outlines it).")
     explanation: TextOut
 
 

@@ -1,8 +1,9 @@
-"""WS /api/runs/{id}/stream: `hello` with the history so far, then `frame` and `status` messages.
+"""WS /api/runs/{id}/stream: a `hello` (the run, its layers, its history so far, its newest detail frame),
+then `frame`, `event` and `status` messages (glassnet/protocol.py).
 
 Sending and receiving run side by side: the receive side notices a closed socket at once, and the send
 side only ever sends what the subscriber's outbox holds (the newest frame, never a backlog). After the
-run's final status the server closes the socket.
+run's final status the server closes the socket. A live run's hello and an ended run's have one shape.
 """
 
 import asyncio
@@ -11,12 +12,29 @@ import json
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from glassnet.api.deps import UNAUTHORIZED, websocket_token_ok
-from glassnet.runs.manager import TERMINAL, RunManager
+from glassnet.protocol import PROTOCOL_VERSION, ErrorMessage
+from glassnet.runs.manager import Run, RunManager
+from glassnet.runs.status import TERMINAL
 
-PROTOCOL_VERSION = 1
 HELLO_TIMEOUT = 60.0
 
 router = APIRouter()
+
+
+def hello(manager: RunManager, run: Run) -> str:
+    """The hello (protocol.Hello) as JSON text."""
+    message = {
+        "type": "hello",
+        "protocol": PROTOCOL_VERSION,
+        "run": run.info(),
+        "layers": run.layers,
+        "data": run.data,
+        "metrics": run.metrics,
+        "history": manager.history(run).to_wire(),
+        "latest": None if run.latest is None else json.loads(run.latest),
+        "events": run.events,
+    }
+    return json.dumps(message)
 
 
 @router.websocket("/runs/{run_id}/stream")
@@ -24,27 +42,17 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
     manager: RunManager = websocket.app.state.manager
     await websocket.accept()
     if not websocket_token_ok(websocket):
-        await websocket.send_json({"type": "error", "detail": UNAUTHORIZED})
+        await websocket.send_text(ErrorMessage(detail=UNAUTHORIZED).model_dump_json())
         await websocket.close(code=4401)
         return
     run = manager.runs.get(run_id)
     if run is None:
-        await websocket.send_json({"type": "error", "detail": f"run '{run_id}' not found"})
+        await websocket.send_text(ErrorMessage(detail=f"run '{run_id}' not found").model_dump_json())
         await websocket.close(code=4404)
         return
 
     if run.status in TERMINAL or run_id not in manager.hub.channels:
-        # an ended run: its stored history, then a normal close
-        hello = {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "run": run.info(),
-            "layers": run.layers,
-            "data": run.data,
-            "frames": manager.history(run).frames(len(run.layers)),
-            "events": run.events,
-        }
-        await websocket.send_text(json.dumps(hello))
+        await websocket.send_text(hello(manager, run))  # an ended run: its stored history, then a normal close
         await websocket.close()
         return
 
@@ -52,16 +60,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
     try:
         # a run's layers are known once its worker has built the model (a second or two at most)
         await asyncio.wait_for(channel.started.wait(), timeout=HELLO_TIMEOUT)
-        hello = {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "run": run.info(),
-            "layers": channel.layers,
-            "data": channel.data,
-            "frames": channel.history,
-            "events": channel.events,
-        }
-        await websocket.send_text(json.dumps(hello))
+        await websocket.send_text(hello(manager, run))
         if run.status in TERMINAL:
             await websocket.close()
             return

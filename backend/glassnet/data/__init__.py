@@ -21,13 +21,24 @@ from glassnet.data.sequences import STEP_FEATURE_NAMES
 
 # name -> (config, seed) -> raw (x, y): plane (n, 2), curve (n, 1), sequence (n, T, d), image (n, 1, 8, 8)
 Loader = Callable[[DatasetConfig, int], tuple[np.ndarray, np.ndarray]]
+
+
+def _toy2d(name: str) -> Loader:
+    return lambda c, s: toy2d.make_toy2d(name, c.n_samples, c.noise, s)
+
+
+def _curve(name: str) -> Loader:
+    return lambda c, s: curves1d.make_curve(name, c.n_samples, c.noise, s)
+
+
+def _sequence(name: str) -> Loader:
+    return lambda c, s: sequences.make_sequence(name, c.n_samples, c.seq_len, c.noise, s)
+
+
 LOADERS: dict[str, Loader] = {
-    **{name: (lambda c, s, name=name: toy2d.make_toy2d(name, c.n_samples, c.noise, s)) for name in toy2d.GENERATORS},
-    **{name: (lambda c, s, name=name: curves1d.make_curve(name, c.n_samples, c.noise, s)) for name in curves1d.CURVES},
-    **{
-        name: (lambda c, s, name=name: sequences.make_sequence(name, c.n_samples, c.seq_len, c.noise, s))
-        for name in sequences.GENERATORS
-    },
+    **{name: _toy2d(name) for name in toy2d.GENERATORS},
+    **{name: _curve(name) for name in curves1d.CURVES},
+    **{name: _sequence(name) for name in sequences.GENERATORS},
     "digits": lambda c, s: images.make_digits(c.n_samples, c.noise, s),
 }
 N_CLASSES: dict[str, int] = {"copy": sequences.COPY_SYMBOLS, "digits": images.N_CLASSES}  # multiclass sets

@@ -7,9 +7,15 @@ setups (kind "lab": requests as POST /api/lab/run takes them)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
 
-# the panels a lesson can point at (the UI highlights the one with this test id)
+if TYPE_CHECKING:
+    from glassnet.train.probe import Reading
+
+# the panels a lesson can point at: the one list of them. GET /api/lessons types `watch` with this enum, and the UI's
+# table of panels (frontend/src/lib/panels.ts: tab, test id, label) is keyed by it, so a panel missing there fails
+# the UI's type check
 PANELS = (
     "loss-chart",
     "boundary",
@@ -22,6 +28,7 @@ PANELS = (
     "sequences",
     "optimizer-lab",
 )
+Panel = StrEnum("Panel", {name: name for name in PANELS})  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -52,8 +59,8 @@ class Measured:
     config: dict[str, Any]
     # the detail frame of the first step: its weight and activation gradients are those at initialization (the
     # step's own backward pass); activations, test loss and grad_time describe the net after that first update
-    first: dict[str, Any]
-    last: dict[str, Any]  # the detail frame of the last step
+    first: "Reading"
+    last: "Reading"  # the full reading of the last step (of the first non-finite one, for a diverged arm)
     train_loss: list[float | None]  # mean training loss of each window of TRACE_EVERY steps
     seconds: float
 

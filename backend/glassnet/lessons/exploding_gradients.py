@@ -28,11 +28,8 @@ def _finite(m: Measured) -> bool:
 
 
 def _first_bad(m: Measured) -> int | None:
-    """The first trace point (in steps) whose training loss was not finite."""
-    for i, v in enumerate(m.train_loss):
-        if v is None:
-            return 25 * (i + 1)
-    return None if m.last["train_loss"] is not None else m.config["steps"]
+    """The first step whose training loss was not finite (the arm ends there)."""
+    return m.last["first_bad_step"]
 
 
 def _hidden_weight_norm(m: Measured) -> float:

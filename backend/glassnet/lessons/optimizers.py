@@ -50,7 +50,7 @@ def verify(measured: dict[str, Measured]) -> Verdict:
         and loss["adagrad"] > 5 * sgd
         and late["sgd_cosine"] < DECAY_SHARE * late["sgd_constant"]
     )
-    figures = {f"{name}_test_loss": value for name, value in loss.items()}
+    figures: dict[str, float | None] = {f"{name}_test_loss": value for name, value in loss.items()}
     for name in ("sgd_constant", "sgd_cosine"):
         figures[f"{name}_late_train_loss"] = late[name]  # mean of the last 50 steps: checked
         figures[f"{name}_test_loss"] = noisy_test[name]  # at the last step: shown, not checked

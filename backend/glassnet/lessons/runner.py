@@ -6,38 +6,31 @@ from typing import Any
 
 from glassnet.config import ExperimentConfig
 from glassnet.lessons.base import LabMeasured, Lesson, Measured, Verdict
+from glassnet.train.pack import finite_or_none
 
 TRACE_EVERY = 25  # the training-loss trace has one point per this many steps
 
 
 def measure_arm(config: dict[str, Any]) -> Measured:
-    """Train `config` for its `steps` on the CPU: detail frames of the first and the last step, and the
-    training-loss trace."""
+    """Train `config` for its `steps` on the CPU through the driver: full readings of the first and the last
+    step (a diverged arm ends at its first non-finite step), and the training-loss trace."""
     import torch
 
+    from glassnet.train.driver import BySteps, Callbacks, drive
     from glassnet.train.loop import Trainer
+    from glassnet.train.probe import Reading
 
     start = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny nets: one thread is fastest and steadiest
+    readings: list[Reading] = []
     try:
         trainer = Trainer(ExperimentConfig.model_validate({**config, "device": "cpu"}))
-        steps = trainer.config.steps
-        first = trainer.step(measure=True, detail=True)
-        trace: list[float | None] = []
-        last = first
-        for i in range(2, steps + 1):
-            if i == steps or trainer.stop_reason:  # the end, or early stopping ended it
-                last = trainer.step(measure=True, detail=True)
-                break
-            if i % TRACE_EVERY == 0:
-                frame = trainer.step(measure=True, detail=False)
-                trace.append(frame["train_loss"] if frame else None)
-            else:
-                trainer.step()
+        drive(trainer, trainer.config.steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
     finally:
         torch.set_num_threads(threads)
-    assert first is not None and last is not None
+    first, last = readings[0], readings[-1]
+    trace = [r["train_loss"] for r in readings[1:-1]]
     return Measured(config, first, last, trace, time.perf_counter() - start)
 
 
@@ -60,3 +53,25 @@ def run_lesson(lesson: Lesson) -> tuple[dict[str, Measured | LabMeasured], Verdi
     measure = measure_lab_arm if lesson.kind == "lab" else measure_arm
     measured = {arm.name: measure(lesson.arm_config(arm)) for arm in lesson.arms}
     return measured, lesson.verify(measured)
+
+
+FINAL = ("train_loss", "test_loss", "train_acc", "test_acc")
+
+
+def check(lesson: Lesson) -> dict[str, Any]:
+    """Train the lesson's arms and judge its claim: what POST /api/lessons/{id}/run answers and the CLI's
+    `glassnet lessons --verify` prints."""
+    measured, verdict = run_lesson(lesson)
+    result = verdict.to_json()
+    result["figures"] = {name: finite_or_none(value) for name, value in verdict.figures.items()}
+    runs = [_arm_run(name, m) for name, m in measured.items()]
+    return {"lesson": lesson.id, "verdict": result, "runs": runs}
+
+
+def _arm_run(name: str, m: Measured | LabMeasured) -> dict[str, Any]:
+    if isinstance(m, LabMeasured):
+        keys = ("optimizer", "steps", "stopped", "stop_reason", "stopped_at")
+        paths = [{**{k: p[k] for k in keys}, "final_loss": finite_or_none(p["final_loss"])} for p in m.paths]
+        return {"arm": name, "lab": m.config, "seconds": m.seconds, "paths": paths}
+    final = {key: m.last.get(key) for key in FINAL}
+    return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final}

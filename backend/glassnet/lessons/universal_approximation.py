@@ -27,7 +27,9 @@ def verify(measured: dict[str, Measured]) -> Verdict:
         and middle > THRESHOLDS["step_ratio"] * wide
         and wide < THRESHOLDS["widest"]
     )
-    figures = {f"width_{w}_test_loss": value for w, value in zip(WIDTHS, (narrow, middle, wide), strict=True)}
+    figures: dict[str, float | None] = {
+        f"width_{w}_test_loss": value for w, value in zip(WIDTHS, (narrow, middle, wide), strict=True)
+    }
     return Verdict(
         passed,
         figures,

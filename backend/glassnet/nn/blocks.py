@@ -15,7 +15,7 @@ class Block(nn.Module):
 
     def __init__(
         self,
-        layer: nn.Module,
+        layer: nn.Linear | nn.Conv2d,
         act: nn.Module,
         norm: nn.Module | None = None,
         norm_after: bool = False,
@@ -50,7 +50,7 @@ class Block(nn.Module):
         return h
 
     def weights(self) -> list[nn.Parameter]:
-        return [self.layer.weight]
+        return [self.layer.get_parameter("weight")]
 
 
 class RecurrentBlock(nn.Module):
@@ -74,4 +74,4 @@ class RecurrentBlock(nn.Module):
         return self.dropout(out) if self.dropout is not None else out
 
     def weights(self) -> list[nn.Parameter]:
-        return [self.rnn.weight_ih_l0, self.rnn.weight_hh_l0]
+        return [self.rnn.get_parameter("weight_ih_l0"), self.rnn.get_parameter("weight_hh_l0")]

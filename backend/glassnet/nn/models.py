@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from glassnet import registry
 from glassnet.config import LayerOverride, ModelConfig
 from glassnet.nn.activations import make_activation
 from glassnet.nn.blocks import Block, RecurrentBlock
@@ -46,7 +47,13 @@ class Net(nn.Module):
 
     def layer_weights(self) -> list[list[nn.Parameter]]:
         """The weight matrices of each layer (no biases, no norm parameters)."""
-        return [*(block.weights() for block in self.blocks), [self.head.weight]]
+        return [*(_weights(block) for block in self.blocks), [self.head.get_parameter("weight")]]
+
+
+def _weights(block: nn.Module) -> list[nn.Parameter]:
+    if not isinstance(block, Block | RecurrentBlock):
+        raise TypeError(f"a Net's blocks are Blocks or RecurrentBlocks, not {type(block).__name__}")
+    return block.weights()
 
 
 def _override(config: ModelConfig, index: int, key: str):
@@ -185,8 +192,9 @@ class RNN(Net):
     def __init__(self, input_shape: tuple[int, ...], n_outputs: int, config: ModelConfig) -> None:
         super().__init__()
         n_in, hidden = input_shape[-1], config.rnn_hidden
-        blocks, self.infos = [], []
-        activation = "relu" if config.cell == "rnn_relu" else "tanh"
+        blocks: list[RecurrentBlock] = []
+        self.infos = []
+        activation = registry.find(registry.RNN_CELLS, config.cell).tags["activation"]
         for i in range(config.rnn_layers):
             block = RecurrentBlock(config.cell, n_in, hidden, config.dropout)
             for name, weight in block.rnn.named_parameters():
@@ -208,7 +216,7 @@ class RNN(Net):
         self.n_recurrent = len(blocks)
         dense, infos = _dense_blocks(config, hidden, self.n_recurrent, _residual_scale(config, len(config.hidden)))
         self.infos += infos
-        self.blocks = nn.ModuleList(blocks + dense)
+        self.blocks = nn.ModuleList([*blocks, *dense])
         self.head = _head(config, config.hidden[-1] if config.hidden else hidden, n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,88 +1,169 @@
-"""Bounded metric history: every scalar series of a run in at most `capacity` buckets.
+"""The one history of a run: every series of the metric registry, decimated, each figure at its own step.
 
-Each bucket covers a range of steps and keeps, per series, the minimum, the maximum and the last value in
-it, so a spike or a dip survives any amount of decimation. When the buckets are full, neighbours merge in
-pairs (each bucket then covers twice the steps), so memory stays bounded however long the run.
+A Track holds one metric's points in at most `capacity` buckets. Each bucket covers a range of steps at
+which the metric was measured and keeps the minimum, the maximum and the last value in it (per layer or
+time step), so a spike or a dip survives any amount of decimation. When a track is full, neighbouring
+buckets merge in pairs and a bucket then takes twice the points, so memory stays bounded however long the
+run. A metric measured only on detail frames has points only at those steps: nothing is repeated between
+measurements, so no figure is ever shown or stored at a step it was not measured at.
+
+The same history feeds the live stream's hello, an ended run's replay, `/metrics`, the exports and the UI
+(which continues it with the frames that follow, by the same rules: frontend/src/lib/history.ts). For
+storage it hands out `segments`: the points added since the last hand-out, cut at bucket boundaries, so
+the store only ever appends (plus one row per track for the bucket still open) and replaying the segments
+rebuilds the same buckets.
 """
 
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-# per-layer series are stored as "<metric>/<layer index>"
-SCALARS = ("train_loss", "test_loss", "train_acc", "test_acc", "lr", "epoch", "time")
-LAYER_SERIES = (
-    "grad_norm",
-    "act_grad_norm",
-    "weight_norm",
-    "update_ratio",
-    "act_mean",
-    "act_std",
-    "dead_fraction",
-    "saturation",
-    "unit_diversity",
-)
+import numpy as np
+
+CAPACITY = 1024  # buckets per track
 
 
 @dataclass
-class Bucket:
-    first_step: int
-    last_step: int
-    values: dict[str, list[float]] = field(default_factory=dict)  # name -> [min, max, last]
+class Segment:
+    """Consecutive points of one track, summarized: what the store appends."""
 
-    def add(self, name: str, value: float) -> None:
-        current = self.values.get(name)
-        if current is None:
-            self.values[name] = [value, value, value]
-        else:
-            current[0], current[1], current[2] = min(current[0], value), max(current[1], value), value
+    track: str
+    first: int  # first and last step
+    last: int
+    count: int  # points
+    low: np.ndarray
+    high: np.ndarray
+    final: np.ndarray  # the last point's value
 
-    def merge(self, later: "Bucket") -> "Bucket":
-        merged = Bucket(self.first_step, later.last_step, {k: list(v) for k, v in self.values.items()})
-        for name, (low, high, last) in later.values.items():
-            current = merged.values.get(name)
-            merged.values[name] = (
-                [low, high, last] if current is None else [min(current[0], low), max(current[1], high), last]
-            )
-        return merged
+    @staticmethod
+    def of(track: str, step: int, value: np.ndarray) -> "Segment":
+        return Segment(track, step, step, 1, value.copy(), value.copy(), value.copy())
+
+    def extend(self, other: "Segment") -> None:
+        self.last, self.count, self.final = other.last, self.count + other.count, other.final
+        self.low, self.high = np.fmin(self.low, other.low), np.fmax(self.high, other.high)
 
 
-def frame_values(frame: dict[str, Any]) -> dict[str, float]:
-    """The finite scalar figures of a frame, by series name."""
-    values = {name: frame.get(name) for name in SCALARS}
-    for name in LAYER_SERIES:
-        for i, value in enumerate(frame.get(name) or []):
-            values[f"{name}/{i}"] = value
-    return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
+class Track:
+    """One metric's decimated points: arrays of buckets, each (first step, last step, count, min, max, last)."""
+
+    def __init__(self, shape: tuple[int, ...], capacity: int = CAPACITY) -> None:
+        self.shape, self.capacity = shape, capacity
+        self.per_bucket = 1  # points a bucket takes before the next one opens
+        self.n = 0
+        self.first = np.zeros(capacity + 1, dtype=np.int64)
+        self.last = np.zeros(capacity + 1, dtype=np.int64)
+        self.count = np.zeros(capacity + 1, dtype=np.int64)
+        self.low = np.zeros((capacity + 1, *shape))
+        self.high = np.zeros((capacity + 1, *shape))
+        self.final = np.zeros((capacity + 1, *shape))
+
+    def add(self, segment: Segment) -> bool:
+        """Take a segment's points (one new point, or a stored segment being replayed). Returns whether
+        they opened a new bucket."""
+        i = self.n - 1
+        if self.n and self.count[i] + segment.count <= self.per_bucket:
+            self.last[i], self.count[i], self.final[i] = segment.last, self.count[i] + segment.count, segment.final
+            self.low[i], self.high[i] = np.fmin(self.low[i], segment.low), np.fmax(self.high[i], segment.high)
+            return False
+        i = self.n
+        self.first[i], self.last[i], self.count[i] = segment.first, segment.last, segment.count
+        self.low[i], self.high[i], self.final[i] = segment.low, segment.high, segment.final
+        self.n += 1
+        if self.n > self.capacity:
+            self._halve()
+        return True
+
+    def _halve(self) -> None:
+        """Merge neighbours pairwise (an odd last bucket stays as it is); a bucket now takes twice the points."""
+        pairs, odd = self.n // 2, self.n % 2
+        a, b = slice(0, 2 * pairs, 2), slice(1, 2 * pairs, 2)
+        self.first[:pairs] = self.first[a]
+        self.last[:pairs] = self.last[b]
+        self.count[:pairs] = self.count[a] + self.count[b]
+        self.low[:pairs] = np.fmin(self.low[a], self.low[b])
+        self.high[:pairs] = np.fmax(self.high[a], self.high[b])
+        self.final[:pairs] = self.final[b]
+        if odd:
+            for column in (self.first, self.last, self.count, self.low, self.high, self.final):
+                column[pairs] = column[self.n - 1]
+        self.n = pairs + odd
+        self.per_bucket *= 2
+
+    def latest(self) -> tuple[int, np.ndarray] | None:
+        return None if self.n == 0 else (int(self.last[self.n - 1]), self.final[self.n - 1])
+
+    def to_wire(self) -> dict[str, Any]:
+        n = self.n
+        return {
+            "shape": list(self.shape),
+            "per_bucket": self.per_bucket,
+            "first": self.first[:n].tolist(),
+            "step": self.last[:n].tolist(),
+            "count": self.count[:n].tolist(),
+            "min": _json(self.low[:n]),
+            "max": _json(self.high[:n]),
+            "last": _json(self.final[:n]),
+        }
 
 
 class History:
-    def __init__(self, capacity: int = 1024, points_per_bucket: int = 1) -> None:
+    def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self.points_per_bucket = points_per_bucket  # frames a bucket takes before a new one opens
-        self.buckets: list[Bucket] = []
-        self.open_count = 0
+        self.tracks: dict[str, Track] = {}
+        self.pending: dict[str, Segment] = {}  # per track: points not yet handed out for storage
+        self.closed: list[Segment] = []  # segments of closed buckets, not yet handed out
 
-    def add(self, step: int, values: dict[str, float]) -> None:
-        if not self.buckets or self.open_count >= self.points_per_bucket:
-            self.buckets.append(Bucket(step, step))
-            self.open_count = 0
-            if len(self.buckets) > self.capacity:
-                self._halve()
-        bucket = self.buckets[-1]
-        bucket.last_step = step
+    def add(self, step: int, values: dict[str, np.ndarray]) -> None:
+        """The figures measured at `step` (NaN where not finite)."""
         for name, value in values.items():
-            bucket.add(name, value)
-        self.open_count += 1
+            self.add_segment(Segment.of(name, step, np.asarray(value, dtype=np.float64)))
 
-    def _halve(self) -> None:
-        pairs = [self.buckets[i].merge(self.buckets[i + 1]) for i in range(0, len(self.buckets) - 1, 2)]
-        if len(self.buckets) % 2:
-            pairs.append(self.buckets[-1])
-        self.buckets = pairs
-        self.points_per_bucket *= 2
+    def add_segment(self, segment: Segment) -> None:
+        track = self.tracks.get(segment.track)
+        if track is None:
+            track = self.tracks[segment.track] = Track(segment.low.shape, self.capacity)
+        if segment.low.shape != track.shape:  # a different width (cannot happen within one model)
+            return
+        opened = track.add(segment)
+        pending = self.pending.get(segment.track)
+        if opened and pending is not None:
+            self.closed.append(pending)  # its bucket is complete: stored as it is, never rewritten
+            pending = None
+        if pending is None:
+            self.pending[segment.track] = Segment(**vars(segment))
+        else:
+            pending.extend(segment)
+
+    def take_segments(self) -> tuple[list[Segment], list[Segment]]:
+        """For storage: (segments of closed buckets to append, each track's open part to upsert)."""
+        closed, self.closed = self.closed, []
+        return closed, list(self.pending.values())
+
+    @classmethod
+    def replay(cls, segments: list[Segment], capacity: int = CAPACITY) -> "History":
+        """A history rebuilt from stored segments (closed ones in order, then the open parts)."""
+        history = cls(capacity)
+        for segment in segments:
+            history.add_segment(segment)
+        history.closed = []
+        return history
+
+    def latest(self, name: str) -> tuple[int, np.ndarray] | None:
+        """The step and value of a metric's last measurement."""
+        track = self.tracks.get(name)
+        return None if track is None else track.latest()
+
+    def to_wire(self, names: list[str] | None = None) -> dict[str, Any]:
+        """The stream hello's and the JSON export's `history`: every track, as the UI's history takes it."""
+        chosen = self.tracks if names is None else {n: self.tracks[n] for n in names if n in self.tracks}
+        return {"capacity": self.capacity, "tracks": {name: track.to_wire() for name, track in chosen.items()}}
+
+    def columns(self) -> list[str]:
+        """Every column: a run metric's name, `metric/i` for layer or time step i, `metric/i/j` deeper."""
+        return [f"{name}{suffix}" for name, track in self.tracks.items() for suffix in _suffixes(track.shape)]
 
     def series(
         self,
@@ -91,67 +172,54 @@ class History:
         last: int | None = None,
         max_points: int | None = None,
     ) -> dict[str, Any]:
-        """Columns for the chosen series and step range: step, and per series min, max and last."""
-        buckets = [
-            b
-            for b in self.buckets
-            if (first is None or b.last_step >= first) and (last is None or b.first_step <= last)
-        ]
-        if max_points and len(buckets) > max_points:
-            size = math.ceil(len(buckets) / max_points)
-            grouped = []
-            for i in range(0, len(buckets), size):
-                merged = buckets[i]
-                for other in buckets[i + 1 : i + size]:
-                    merged = merged.merge(other)
-                grouped.append(merged)
-            buckets = grouped
-        wanted = names if names is not None else sorted({n for b in buckets for n in b.values})
-        out: dict[str, Any] = {"step": [b.last_step for b in buckets], "series": {}}
-        for name in wanted:
-            cells = [b.values.get(name) for b in buckets]
-            out["series"][name] = {
-                "min": [c[0] if c else None for c in cells],
-                "max": [c[1] if c else None for c in cells],
-                "last": [c[2] if c else None for c in cells],
-            }
-        return out
-
-    def frames(self, n_layers: int) -> list[dict[str, Any]]:
-        """The history as stream frames (each point's last values), for a client joining an ended run."""
-        frames = []
-        for seq, bucket in enumerate(self.buckets):
-            values = {name: cell[2] for name, cell in bucket.values.items()}
-            frame: dict[str, Any] = {"type": "frame", "seq": seq, "step": bucket.last_step}
-            frame.update({name: values.get(name) for name in SCALARS})
-            frame.update({name: [values.get(f"{name}/{i}") for i in range(n_layers)] for name in LAYER_SERIES})
-            frame["epoch"] = frame["epoch"] or 0.0
-            frame["time"] = frame["time"] or 0.0
-            frames.append(frame)
-        return frames
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "capacity": self.capacity,
-            "points_per_bucket": self.points_per_bucket,
-            "open_count": self.open_count,
-            "buckets": [[b.first_step, b.last_step, b.values] for b in self.buckets],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "History":
-        history = cls(data["capacity"], data["points_per_bucket"])
-        history.open_count = data["open_count"]
-        history.buckets = [Bucket(first, last, values) for first, last, values in data["buckets"]]
-        return history
+        """/metrics: for each chosen column, its own steps and min, max and last per point, within the step
+        range, merged down to at most `max_points` points."""
+        out: dict[str, Any] = {}
+        for column in names if names is not None else self.columns():
+            name, *index = column.split("/")
+            track = self.tracks[name]
+            n = track.n
+            keep = np.ones(n, dtype=bool)
+            if first is not None:
+                keep &= track.last[:n] >= first
+            if last is not None:
+                keep &= track.first[:n] <= last
+            at = (slice(None), *map(int, index))
+            low, high, final = track.low[:n][at][keep], track.high[:n][at][keep], track.final[:n][at][keep]
+            steps = track.last[:n][keep]
+            if max_points and len(steps) > max_points:
+                size = math.ceil(len(steps) / max_points)
+                starts = np.arange(0, len(steps), size)
+                ends = np.minimum(starts + size, len(steps)) - 1
+                low = np.fmin.reduceat(low, starts)
+                high = np.fmax.reduceat(high, starts)
+                steps, final = steps[ends], final[ends]
+            out[column] = {"step": steps.tolist(), "min": _json(low), "max": _json(high), "last": _json(final)}
+        return {"series": out}
 
 
-def metrics_csv(metrics: dict[str, Any]) -> str:
-    """A `History.series()` result as CSV: one row per point, the step and each series' last value."""
+def _suffixes(shape: tuple[int, ...]) -> list[str]:
+    if not shape:
+        return [""]
+    return [f"/{i}{rest}" for i in range(shape[0]) for rest in _suffixes(shape[1:])]
+
+
+def _json(array: np.ndarray) -> list:
+    """Floats for JSON, non-finite as None."""
+    return np.where(np.isfinite(array), array, None).tolist()
+
+
+def metrics_csv(history: History) -> str:
+    """The history as CSV: one row per step at which anything was measured, a column per series (its last
+    value at that step; empty where it was not measured there)."""
+    series = history.series()["series"]
+    rows: dict[int, dict[str, Any]] = {}
+    for column, points in series.items():
+        for step, value in zip(points["step"], points["last"], strict=True):
+            rows.setdefault(step, {})[column] = value
     out = io.StringIO()
     writer = csv.writer(out)
-    names = list(metrics["series"])
-    writer.writerow(["step", *names])
-    for i, step in enumerate(metrics["step"]):
-        writer.writerow([step, *("" if (v := metrics["series"][n]["last"][i]) is None else v for n in names)])
+    writer.writerow(["step", *series])
+    for step in sorted(rows):
+        writer.writerow([step, *("" if (v := rows[step].get(c)) is None else v for c in series)])
     return out.getvalue()

@@ -2,18 +2,21 @@
 
 Each subscriber has a small outbox: status and event messages queue in order, but at most one frame
 waits in it; a newer frame replaces the unsent one. A slow client therefore gets the newest frame, not a
-backlog, and neither training nor the server's memory waits on it. Messages are serialised once per run,
-not once per client.
+backlog, and neither training nor the server's memory waits on it. Frames arrive already serialised (by
+the worker); other messages are serialised once per run, not once per client.
+
+A channel keeps no frames but the newest detail frame (for a joiner's hello; the history lives in the run's
+History and the events with the run), so what the hub holds per run is bounded in bytes.
 """
 
 import asyncio
-import json
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
-HISTORY_LIMIT = 4000  # frames kept per run for late joiners; older ones are thinned out
-EVENT_LIMIT = 500  # events kept per run (detectors re-arm only after a condition clears, so few come)
+from pydantic import BaseModel
+
+from glassnet.protocol import DataInfo, Layer
+from glassnet.runs.status import ACTIVE
 
 
 class Subscriber:
@@ -40,23 +43,16 @@ class Subscriber:
 
 @dataclass
 class Channel:
-    layers: list[dict[str, Any]] = field(default_factory=list)
-    data: dict[str, Any] | None = None  # the hello's data description
-    history: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)
+    data: DataInfo | None = None
+    metrics: list[str] = field(default_factory=list)
+    latest_detail: str | None = None  # the newest detail frame's JSON, dense views and all
     subscribers: set[Subscriber] = field(default_factory=set)
     # set once the worker has described its layers, or the run ended before it could
     started: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def remember(self, frame: dict[str, Any]) -> None:
-        # dense arrays (histograms, grids, maps) only matter for the newest frame
-        if self.history and "dense" in self.history[-1]:
-            self.history[-1] = {k: v for k, v in self.history[-1].items() if k != "dense"}
-        self.history.append(frame)
-        if len(self.history) > HISTORY_LIMIT:
-            # keep every other old frame, and the newest half whole: a bounded, evenly thinned history
-            half = HISTORY_LIMIT // 2
-            self.history = self.history[:half:2] + self.history[half:]
+    def held_bytes(self) -> int:
+        return len(self.latest_detail or "")
 
 
 class Hub:
@@ -66,26 +62,32 @@ class Hub:
     def open(self, run_id: str) -> Channel:
         return self.channels.setdefault(run_id, Channel())
 
-    def describe(self, run_id: str, layers: list[dict[str, Any]], data: dict[str, Any] | None) -> None:
+    def describe(self, run_id: str, layers: list[Layer], data: DataInfo | None, metrics: list[str]) -> None:
         channel = self.open(run_id)
-        channel.layers, channel.data = layers, data
+        channel.layers, channel.data, channel.metrics = layers, data, metrics
         channel.started.set()
 
     def close(self, run_id: str) -> None:
         self.channels.pop(run_id, None)
 
-    def publish(self, run_id: str, message: dict[str, Any]) -> None:
+    def publish_frame(self, run_id: str, text: str, detail: bool) -> None:
         channel = self.channels.get(run_id)
         if channel is None:
             return
-        kind = message["type"]
-        if kind == "status" and message["status"] not in ("pending", "running", "paused"):
+        if detail:
+            channel.latest_detail = text
+        for subscriber in channel.subscribers:
+            subscriber.push("frame", text)
+
+    def publish(self, run_id: str, message: BaseModel) -> None:
+        """An event or a status."""
+        channel = self.channels.get(run_id)
+        if channel is None:
+            return
+        kind = message.type
+        if kind == "status" and message.status not in ACTIVE:
             channel.started.set()  # a run that ended before its worker described its layers
-        if kind == "frame":
-            channel.remember(message)
-        elif kind == "event" and len(channel.events) < EVENT_LIMIT:
-            channel.events.append(message)
-        text = json.dumps(message)
+        text = message.model_dump_json()
         for subscriber in channel.subscribers:
             subscriber.push(kind, text)
 

@@ -1,7 +1,7 @@
 """Run lifecycle: each run trains in its own worker process, taken from a pool of pre-warmed ones.
 
-A reader thread per run turns the worker's pipe into calls on the event loop, which update the run,
-record its history and events, persist it, and publish to the hub. A worker that dies without a last
+A reader thread per run turns the worker's pipe (runs/messages.py) into calls on the event loop, which
+update the run, add to its history, persist it, and publish to the hub. A worker that dies without a last
 word turns its run `failed` with the exit code. Runs survive restarts through the store; those that were
 active when the server stopped come back `interrupted`.
 """
@@ -22,36 +22,46 @@ from pydantic import ValidationError
 
 from glassnet.config import ExperimentConfig, merge_config
 from glassnet.data import tabular
-from glassnet.runs.history import History, frame_values
+from glassnet.protocol import Status
+from glassnet.runs import messages as m
+from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
 from glassnet.runs.pool import WorkerPool
-from glassnet.runs.store import Store
+from glassnet.runs.rules import (
+    InvalidRequest,
+    InvalidTransition,
+    RunLimitReached,
+    RunNotFound,
+    check_config,
+    check_fork_changes,
+)
+from glassnet.runs.status import ACTIVE, TERMINAL
+from glassnet.runs.store import Store, segment_row
 from glassnet.settings import Settings
+from glassnet.train.metrics import SUMMARY
+from glassnet.train.pack import finite_or_none
 
-ACTIVE = frozenset({"pending", "running", "paused"})
-TERMINAL = frozenset({"finished", "stopped", "failed", "diverged", "interrupted"})
 COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
 STOP_TIMEOUT = 1.0  # seconds a worker has to stop before it is terminated
 HISTORY_FLUSH = 10.0  # seconds between writes of a training run's history
 EVENT_LIMIT = 500
-SUMMARY_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
 log = logging.getLogger("glassnet")
 
 
-class RunNotFound(KeyError):
-    pass
+class InvalidChanges(ValueError):
+    """A fork's changes make a config that does not validate: pydantic's errors, located under `changes`."""
 
-
-class RunLimitReached(RuntimeError):
-    pass
-
-
-class InvalidTransition(RuntimeError):
-    pass
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+        self.errors = errors
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+STORED = ("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data")
+STORED += ("events", "lr_changes", "lineage", "summary", "metrics", "latest")
 
 
 @dataclass
@@ -67,12 +77,15 @@ class Run:
     parent: str | None = None
     layers: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] | None = None  # the stream hello's data description, once the worker has built the data
+    metrics: list[str] = field(default_factory=list)  # the registry metrics the run measures
     events: list[dict[str, Any]] = field(default_factory=list)
     # live learning-rate changes: {"step": the worker's step when applied, "lr": new, "from": old}
     lr_changes: list[dict[str, Any]] = field(default_factory=list)
     # how to rebuild the state this run started from: [{"config", "until", "lr_changes"}, ...] (forks)
     lineage: list[dict[str, Any]] = field(default_factory=list)
+    # the headline figures, each with the step it was measured at (kept for runs whose history is not loaded)
     summary: dict[str, Any] = field(default_factory=dict)
+    latest: str | None = None  # the newest detail frame (JSON): an ended run is shown as it finished
     history: History | None = field(default_factory=History)  # None: in the store, not loaded yet
     process: BaseProcess | None = None
     conn: Connection | None = None
@@ -86,6 +99,18 @@ class Run:
             config["optimizer"]["lr"] = self.lr_changes[0]["from"]
         return config
 
+    def current_summary(self) -> dict[str, Any]:
+        """Each headline figure's last measurement: {name: {"value", "step"}} (value null if not finite)."""
+        if self.history is None:
+            return self.summary
+        figures = {}
+        for name in SUMMARY:
+            latest = self.history.latest(name)
+            if latest is not None:
+                step, value = latest
+                figures[name] = {"value": finite_or_none(value), "step": step}
+        return figures
+
     def info(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -97,46 +122,18 @@ class Run:
             "device": self.device,
             "error": self.error,
             "parent": self.parent,
-            "summary": self.summary,
+            "summary": self.current_summary(),
         }
 
     def row(self) -> dict[str, Any]:
-        info = self.info()
-        return {
-            **{
-                k: info[k]
-                for k in ("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "summary")
-            },
-            "config": info["config"],
-            "layers": self.layers,
-            "data": self.data,
-            "events": self.events,
-            "lr_changes": self.lr_changes,
-            "lineage": self.lineage,
-        }
+        self.summary = self.current_summary()
+        row = {k: getattr(self, k) for k in STORED}
+        row["updated_at"] = self.updated_at or self.created_at
+        return {**row, "config": self.config.model_dump(mode="json")}
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Run":
-        fields = {
-            k: row[k]
-            for k in (
-                "id",
-                "created_at",
-                "updated_at",
-                "status",
-                "step",
-                "device",
-                "error",
-                "parent",
-                "layers",
-                "data",
-                "events",
-                "lr_changes",
-                "lineage",
-                "summary",
-            )
-        }
-        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **fields)
+        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **{k: row[k] for k in STORED})
 
 
 class RunManager:
@@ -187,12 +184,12 @@ class RunManager:
 
     def history(self, run: Run) -> History:
         if run.history is None:
-            data = self.store.load_history(run.id)
-            run.history = History.from_json(data) if data else History()
+            run.history = History.replay(self.store.load_history(run.id))
         return run.history
 
     # ---- lifecycle
     def create(self, config: ExperimentConfig, parent: Run | None = None, fork_step: int | None = None) -> Run:
+        check_config(config)
         if self.active_count() >= self.settings.max_runs:
             raise RunLimitReached(
                 f"too many active runs: the limit is {self.settings.max_runs} running or paused at once "
@@ -214,23 +211,30 @@ class RunManager:
         self.runs[run.id] = run
         self.hub.open(run.id)
         self.store.save_run(run.row())
-        run.conn.send({"config": config.model_dump(mode="json"), "replay": run.lineage, "uploads": str(self.uploads)})
+        replay = [m.ReplaySegment.model_validate(segment) for segment in run.lineage]
+        run.conn.send(m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads)))
         threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
         self.pool.fill()
         return run
 
     def fork(self, run_id: str, step: int | None, changes: dict[str, Any]) -> Run:
         """A new run that continues `run_id` from `step` (default: its current step) with `changes`."""
+        check_fork_changes(changes)
         parent = self.get(run_id)
         at = parent.step if step is None else step
         if not 0 <= at <= parent.step:
-            raise InvalidTransition(f"step: {at} is outside 0..{parent.step}, the steps run {parent.id} has trained")
+            raise InvalidRequest(f"step: {at} is outside 0..{parent.step}, the steps run {parent.id} has trained")
         merged = merge_config(parent.start_config(), changes)
         if parent.lr_changes and "lr" not in changes.get("optimizer", {}):
             applied = [c for c in parent.lr_changes if c["step"] < at]  # the lr in force at the fork
             if applied:
                 merged["optimizer"]["lr"] = applied[-1]["lr"]
-        config = ExperimentConfig.model_validate(merged)
+        try:
+            config = ExperimentConfig.model_validate(merged)
+        except ValidationError as exc:
+            raise InvalidChanges(
+                [{**e, "loc": ("changes", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
         return self.create(config, parent=parent, fork_step=at)
 
     async def command(self, run_id: str, command: str) -> Run:
@@ -249,7 +253,7 @@ class RunManager:
             "step": lambda: run.step > step or run.status != "paused",
             "stop": lambda: run.status not in ACTIVE,
         }[command]
-        self._send(run, command)
+        self._send(run, m.COMMANDS[command]())
         deadline = time.monotonic() + (STOP_TIMEOUT if command == "stop" else COMMAND_TIMEOUT)
         while not done() and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
@@ -263,7 +267,7 @@ class RunManager:
         if run.status not in ACTIVE:
             raise InvalidTransition(f"run {run.id} is {run.status}; the learning rate can change while it is active")
         changes = len(run.lr_changes)
-        self._send(run, ("set", {"lr": lr}))
+        self._send(run, m.SetLr(lr=lr))
         deadline = time.monotonic() + COMMAND_TIMEOUT
         while len(run.lr_changes) == changes and run.status in ACTIVE and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
@@ -279,7 +283,7 @@ class RunManager:
         request = uuid.uuid4().hex
         future = self.loop.create_future()
         run.weights_waiters[request] = future
-        self._send(run, ("weights", request))
+        self._send(run, m.GetWeights(request=request))
         try:
             return await asyncio.wait_for(future, timeout=10)
         except TimeoutError:
@@ -297,7 +301,7 @@ class RunManager:
         (self.weights_dir / f"{run_id}.safetensors").unlink(missing_ok=True)
 
     # ---- plumbing
-    def _send(self, run: Run, message: Any) -> None:
+    def _send(self, run: Run, message: m.Message) -> None:
         try:
             assert run.conn is not None
             run.conn.send(message)
@@ -321,48 +325,51 @@ class RunManager:
         run.process.join(timeout=5)
         self.loop.call_soon_threadsafe(self._on_exit, run, run.process.exitcode)
 
-    def _on_message(self, run: Run, message: tuple) -> None:
-        kind = message[0]
-        if kind == "frame":
-            self._on_frame(run, message[1])
-        elif kind == "event":
-            if len(run.events) < EVENT_LIMIT:
-                run.events.append(message[1])
-            self.hub.publish(run.id, message[1])
-        elif kind == "status":
-            _, status, step, error = message
-            self._set_status(run, status, run.step if step is None else step, error)
-        elif kind == "layers":
-            run.layers, run.device, run.data = message[1], message[2], message[3]
-            self.hub.describe(run.id, run.layers, run.data)
-            self.store.save_run(run.row())
-        elif kind == "lr_set":
-            _, step, lr, old = message
-            run.lr_changes.append({"step": step, "lr": lr, "from": old})
-            run.config = run.config.model_copy(update={"optimizer": run.config.optimizer.model_copy(update={"lr": lr})})
-            self.store.save_run(run.row())
-        elif kind == "weights":
-            _, request, data = message
-            if request is None:  # the final weights, as the run ends
-                self.weights_dir.mkdir(parents=True, exist_ok=True)
-                (self.weights_dir / f"{run.id}.safetensors").write_bytes(data)
-            elif request in run.weights_waiters and not run.weights_waiters[request].done():
-                run.weights_waiters[request].set_result(data)
+    def _on_message(self, run: Run, message: m.Report) -> None:
+        match message:
+            case m.Framed():
+                self._on_frame(run, message)
+            case m.Noticed(event=event):
+                if len(run.events) < EVENT_LIMIT:
+                    run.events.append(event.model_dump(mode="json"))
+                self.hub.publish(run.id, event)
+            case m.StatusChanged(status=status, step=step, error=error):
+                self._set_status(run, status, run.step if step is None else step, error)
+            case m.Started():
+                run.layers = [layer.model_dump(mode="json") for layer in message.layers]
+                run.device, run.data = message.device, message.data.model_dump(mode="json")
+                run.metrics = message.metrics
+                self.hub.describe(run.id, message.layers, message.data, message.metrics)
+                self.store.save_run(run.row())
+            case m.LrApplied(step=step, lr=lr, old=old):
+                run.lr_changes.append({"step": step, "lr": lr, "from": old})
+                optimizer = run.config.optimizer.model_copy(update={"lr": lr})
+                run.config = run.config.model_copy(update={"optimizer": optimizer})
+                self.store.save_run(run.row())
+            case m.Weights(request=request, data=data):
+                if request is None:  # the final weights, as the run ends
+                    self.weights_dir.mkdir(parents=True, exist_ok=True)
+                    (self.weights_dir / f"{run.id}.safetensors").write_bytes(data)
+                elif request in run.weights_waiters and not run.weights_waiters[request].done():
+                    run.weights_waiters[request].set_result(data)
 
-    def _on_frame(self, run: Run, frame: dict[str, Any]) -> None:
-        run.step = frame["step"]
-        run.summary = {k: frame.get(k) for k in SUMMARY_KEYS} | {"time": frame.get("time")}
-        self.history(run).add(frame["step"], frame_values(frame))
+    def _on_frame(self, run: Run, frame: m.Framed) -> None:
+        run.step = frame.step
+        self.history(run).add(frame.step, frame.values)
+        if frame.detail:
+            run.latest = frame.text
         if time.monotonic() - run.flushed_at > HISTORY_FLUSH:
             self._flush(run)
-        self.hub.publish(run.id, frame)
+        self.hub.publish_frame(run.id, frame.text, frame.detail)
 
     def _flush(self, run: Run) -> None:
+        """Queue the run's row and the history added since the last flush for the store's writer."""
         run.flushed_at = time.monotonic()
         run.updated_at = now_iso()
         self.store.save_run(run.row())
         if run.history is not None:
-            self.store.save_history(run.id, run.history.to_json())
+            closed, open_parts = run.history.take_segments()
+            self.store.append_history(run.id, [segment_row(s) for s in closed], [segment_row(s) for s in open_parts])
 
     def _on_exit(self, run: Run, exitcode: int | None) -> None:
         if run.status in ACTIVE:
@@ -377,6 +384,6 @@ class RunManager:
             return  # the first ending wins
         run.status, run.step, run.error = status, step, error
         self._flush(run)
-        self.hub.publish(run.id, {"type": "status", "status": status, "step": step, "error": error})
+        self.hub.publish(run.id, Status.model_validate({"status": status, "step": step, "error": error}))
         if status in TERMINAL:
-            self.hub.close(run.id)  # its raw frames go; clients joining later get the stored history
+            self.hub.close(run.id)  # clients joining later get the stored history

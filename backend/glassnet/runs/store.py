@@ -1,13 +1,23 @@
-"""SQLite persistence (WAL): every run's row (config, status, timestamps, layers, events, summary) and its
-decimated metric history. The server writes a run when its status changes and its history every
-HISTORY_FLUSH seconds while it trains and once when it ends, so a finished run survives any restart.
+"""SQLite persistence (WAL): every run's row (config, status, timestamps, layers, events, summary, its newest
+detail frame) and its history, written by one writer thread so the event loop never waits on the disk.
+
+A history is stored incrementally (runs/history.py): the segments of closed buckets are appended, never
+rewritten, and each track's open bucket is one row replaced on every flush; replaying them rebuilds the
+history. The server flushes a training run every HISTORY_FLUSH seconds and when its status changes, so a
+finished run survives any restart. Reads first wait for the writes queued before them.
 """
 
 import json
+import queue
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from glassnet.runs.history import Segment
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -25,17 +35,74 @@ CREATE TABLE IF NOT EXISTS runs (
     events      TEXT NOT NULL DEFAULT '[]',
     lr_changes  TEXT NOT NULL DEFAULT '[]',
     lineage     TEXT NOT NULL DEFAULT '[]',
-    summary     TEXT NOT NULL DEFAULT '{}'
+    summary     TEXT NOT NULL DEFAULT '{}',
+    metrics     TEXT NOT NULL DEFAULT '[]',
+    latest      TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at);
-CREATE TABLE IF NOT EXISTS histories (
-    run_id  TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
-    data    TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS segments (
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq     INTEGER NOT NULL,
+    track   TEXT NOT NULL,
+    shape   TEXT NOT NULL,
+    first   INTEGER NOT NULL,
+    last    INTEGER NOT NULL,
+    count   INTEGER NOT NULL,
+    low     BLOB NOT NULL,
+    high    BLOB NOT NULL,
+    final   BLOB NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS open_segments (
+    run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    track   TEXT NOT NULL,
+    shape   TEXT NOT NULL,
+    first   INTEGER NOT NULL,
+    last    INTEGER NOT NULL,
+    count   INTEGER NOT NULL,
+    low     BLOB NOT NULL,
+    high    BLOB NOT NULL,
+    final   BLOB NOT NULL,
+    PRIMARY KEY (run_id, track)
 );
 """
-JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary")
+JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics")
 # columns added since the first schema: a store written before them gets them on open
-ADDED_COLUMNS = {"data": "TEXT NOT NULL DEFAULT 'null'"}
+ADDED_COLUMNS = {"data": "TEXT NOT NULL DEFAULT 'null'", "metrics": "TEXT NOT NULL DEFAULT '[]'", "latest": "TEXT"}
+SEGMENT_COLUMNS = "track, shape, first, last, count, low, high, final"
+
+Row = tuple[str, str, int, int, int, bytes, bytes, bytes]
+
+
+def segment_row(segment: Segment) -> Row:
+    """A segment as a row (a copy: the history goes on changing its open segment)."""
+    return (
+        segment.track,
+        json.dumps(list(segment.low.shape)),
+        segment.first,
+        segment.last,
+        segment.count,
+        segment.low.astype(np.float64).tobytes(),
+        segment.high.astype(np.float64).tobytes(),
+        segment.final.astype(np.float64).tobytes(),
+    )
+
+
+def _segment(row: sqlite3.Row) -> Segment:
+    shape = tuple(json.loads(row["shape"]))
+
+    def array(blob: bytes) -> np.ndarray:
+        return np.frombuffer(blob, dtype=np.float64).reshape(shape).copy()
+
+    return Segment(
+        row["track"],
+        row["first"],
+        row["last"],
+        row["count"],
+        array(row["low"]),
+        array(row["high"]),
+        array(row["final"]),
+    )
 
 
 class Store:
@@ -53,38 +120,87 @@ class Store:
         for name, definition in ADDED_COLUMNS.items():
             if name not in present:
                 self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {definition}")
+        self.jobs: queue.Queue[Callable[[sqlite3.Connection], None] | None] = queue.Queue()
+        self.writer = threading.Thread(target=self._write, name="glassnet-store", daemon=True)
+        self.writer.start()
+
+    # ---- the writer thread
+    def _write(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                with self.lock:
+                    self.db.execute("BEGIN")
+                    try:
+                        job(self.db)
+                        self.db.execute("COMMIT")
+                    except Exception:
+                        self.db.execute("ROLLBACK")
+                        raise
+            finally:
+                self.jobs.task_done()
+
+    def flush(self) -> None:
+        """Wait until every write queued so far is on disk."""
+        self.jobs.join()
 
     def close(self) -> None:
+        self.jobs.put(None)
+        self.writer.join(timeout=30)
         with self.lock:
             self.db.close()
 
+    # ---- writes (queued)
     def save_run(self, row: dict[str, Any]) -> None:
         values = {k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in row.items()}
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
-        with self.lock:
-            self.db.execute(
-                f"INSERT INTO runs ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}", values
+        sql = f"INSERT INTO runs ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}"
+        self.jobs.put(lambda db: db.execute(sql, values))
+
+    def append_history(self, run_id: str, closed: list[Row], open_parts: list[Row]) -> None:
+        """Append the segments of closed buckets and replace the open ones (rows from `segment_row`)."""
+
+        def write(db: sqlite3.Connection) -> None:
+            (start,) = db.execute(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM segments WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            db.executemany(
+                f"INSERT INTO segments (run_id, seq, {SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, start + i, *row) for i, row in enumerate(closed)],
+            )
+            db.execute("DELETE FROM open_segments WHERE run_id = ?", (run_id,))
+            db.executemany(
+                f"INSERT INTO open_segments (run_id, {SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, *row) for row in open_parts],
             )
 
-    def save_history(self, run_id: str, history: dict[str, Any]) -> None:
-        with self.lock:
-            self.db.execute(
-                "INSERT INTO histories (run_id, data) VALUES (?, ?) "
-                "ON CONFLICT (run_id) DO UPDATE SET data = excluded.data",
-                (run_id, json.dumps(history, separators=(",", ":"))),
-            )
+        self.jobs.put(write)
 
+    def delete(self, run_id: str) -> None:
+        self.jobs.put(lambda db: db.execute("DELETE FROM runs WHERE id = ?", (run_id,)))
+
+    # ---- reads (after the writes queued before them)
     def load_runs(self) -> list[dict[str, Any]]:
+        self.flush()
         with self.lock:
             rows = self.db.execute("SELECT * FROM runs ORDER BY created_at").fetchall()
         return [{k: json.loads(v) if k in JSON_COLUMNS else v for k, v in dict(row).items()} for row in rows]
 
-    def load_history(self, run_id: str) -> dict[str, Any] | None:
+    def load_history(self, run_id: str) -> list[Segment]:
+        """The run's stored segments, in the order that rebuilds its history."""
+        self.flush()
         with self.lock:
-            row = self.db.execute("SELECT data FROM histories WHERE run_id = ?", (run_id,)).fetchone()
-        return None if row is None else json.loads(row["data"])
+            closed = self.db.execute(
+                f"SELECT {SEGMENT_COLUMNS} FROM segments WHERE run_id = ? ORDER BY seq", (run_id,)
+            ).fetchall()
+            open_parts = self.db.execute(
+                f"SELECT {SEGMENT_COLUMNS} FROM open_segments WHERE run_id = ?", (run_id,)
+            ).fetchall()
+        return [_segment(row) for row in [*closed, *open_parts]]
 
     def mark_interrupted(self, active: frozenset[str]) -> int:
         """Runs that were active when the server stopped: their worker died with it."""
@@ -97,10 +213,7 @@ class Store:
             )
         return cursor.rowcount
 
-    def delete(self, run_id: str) -> None:
-        with self.lock:
-            self.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-
     def integrity(self) -> str:
+        self.flush()
         with self.lock:
             return self.db.execute("PRAGMA integrity_check").fetchone()[0]

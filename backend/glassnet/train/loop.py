@@ -1,8 +1,9 @@
-"""The Trainer: owns data, model, optimizer and schedule; advances one step at a time and makes frames.
+"""The Trainer: owns data, model, optimizer and schedule; advances one step at a time and, when asked,
+reads the probe.
 
-It knows nothing of processes or sockets: runs/worker.py drives it and decides when a frame is due.
-Per-step work is only what training needs plus two device-side accumulators (the running train loss and
-the first non-finite step); everything else waits for a frame tick.
+It knows nothing of processes, sockets or clocks: train/driver.py decides when a reading is due, and
+train/wire.py turns a reading into the stream's frame. Per-step work is only what training needs, a device-side
+running train loss, and one cheap check that the loss is finite (so a divergence is caught at its very step).
 """
 
 import io
@@ -10,7 +11,6 @@ import math
 import time
 from typing import Any
 
-import numpy as np
 import torch
 
 from glassnet.config import ExperimentConfig
@@ -18,26 +18,7 @@ from glassnet.data import Dataset, load
 from glassnet.nn.models import LayerInfo, build_model, mlp_parameters
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule, clip_gradients, make_optimizer
-from glassnet.train.pack import Pack, dense, finite_or_none, floats
-from glassnet.train.probe import Probe
-
-# every frame measures these; the rest (DETAIL) at most DETAIL_HZ times a second, carried over in between
-EVERY_FRAME = ("grad_norm", "weight_norm", "update_ratio", "act_grad_norm")
-DETAIL = (
-    "act_mean",
-    "act_std",
-    "dead_fraction",
-    "saturation",
-    "unit_diversity",
-    "bn_batch_mean",
-    "bn_batch_var",
-    "bn_running_mean",
-    "bn_running_var",
-)
-# the probe's per-layer dense arrays: its name prefix (followed by the layer index) -> the key under `dense`
-PER_LAYER_DENSE = {"unit_map_": "unit_maps", "feature_map_": "feature_maps", "edge_weight_": "weights"}
-DETAIL_HZ = 10.0  # at most this many detail frames a second ...
-DETAIL_BUDGET = 0.03  # ... and no more than this share of the time spent on them (fewer for costly models)
+from glassnet.train.probe import Probe, Reading, Tick
 
 
 def resolve_device(name: str) -> torch.device:
@@ -70,12 +51,11 @@ class Trainer:
         self.frame_count = 0
         self.started = time.monotonic()
         self.current_lr = config.optimizer.lr
-        # the losses since the last frame, kept on the device (no host sync per step)
+        # the losses since the last reading, kept on the device (no host copy per step)
         self.recent_losses: list[torch.Tensor] = []
+        self.first_bad_step: int | None = None  # the first step whose loss was not finite
+        self.read_seconds = 0.0  # how long the last reading took
         self.model.train()
-        self.last_detail_time = -math.inf
-        self.detail_cost = 0.0  # seconds the last detail frame took
-        self.detail: dict[str, Any] = {}  # the latest detail figures, repeated in light frames
         # evaluation every eval_every steps, only when a decision depends on it (deterministic in steps)
         reg = config.regularization
         self.needs_eval = reg.early_stopping > 0 or config.schedule.name == "plateau"
@@ -115,9 +95,9 @@ class Trainer:
         self.schedule.base_lr = lr
 
     # ---- training
-    def step(self, measure: bool = False, detail: bool | None = None) -> dict[str, Any] | None:
-        """One optimizer step; with `measure`, also the frame describing it. `detail` (default: when
-        1/DETAIL_HZ has passed since the last detail frame) adds the probe's full measurement."""
+    def step(self, measure: bool = False, detail: bool = False) -> Reading | None:
+        """One optimizer step; with `measure`, also the reading that describes it (with `detail`, every
+        metric; else the per-frame ones). A step whose loss is not finite is always read in full."""
         lr = self.schedule.lr(self.step_count)
         if lr != self.current_lr:
             for group in self.optimizer.param_groups:
@@ -143,15 +123,37 @@ class Trainer:
         self.optimizer.step()
         self.step_count += 1
         self.recent_losses.append(loss.detach())
+        if self.first_bad_step is None and not bool(torch.isfinite(loss)):  # one tiny host read per step
+            self.first_bad_step = self.step_count
+            measure = detail = True
         if self.needs_eval and self.step_count % self.config.eval_every == 0:
             self._evaluate()
-        if grad_norms is None or before is None:
+        if not measure:
             return None
-        if detail is None:
-            interval = max(1 / DETAIL_HZ, self.detail_cost / DETAIL_BUDGET)
-            detail = time.monotonic() - self.last_detail_time >= interval
-        detail = detail or not self.detail  # the first frame has every figure, so every frame carries them
-        return self._frame(grad_norms, before, detail)
+        return self.read(detail, grad_norms, before)
+
+    def read(
+        self, detail: bool = True, grad_norms: torch.Tensor | None = None, before: list[torch.Tensor] | None = None
+    ) -> Reading:
+        """The probe's reading of the net as it is now. Without the step's `grad_norms` and weights `before`
+        its update (a reading between steps), the gradients are those left by the last backward pass and the
+        update ratio is unknown."""
+        started = time.monotonic()
+        losses = torch.stack(self.recent_losses) if self.recent_losses else torch.full((1,), math.nan)
+        tick = Tick(
+            losses=losses.to(self.device),
+            lr=float(self.current_lr),
+            epoch=self.epoch,
+            elapsed=time.monotonic() - self.started,
+            grad_norms=self.probe.weight_grad_norms() if grad_norms is None else grad_norms,
+            before=before,
+        )
+        values, views = self.probe.read(tick, detail)
+        reading = Reading(self.step_count, detail, self.first_bad_step, values, views, seq=self.frame_count)
+        self.frame_count += 1
+        self.recent_losses = []
+        self.read_seconds = time.monotonic() - started
+        return reading
 
     @torch.no_grad()
     def _evaluate(self) -> None:
@@ -171,76 +173,14 @@ class Trainer:
                     f"{self.best_test:.4g} for {patience} evaluations (every {self.config.eval_every} steps)"
                 )
 
-    def _frame(self, grad_norms: torch.Tensor, before: list[torch.Tensor], detail: bool) -> dict[str, Any]:
-        pack = Pack()
-        losses = torch.stack(self.recent_losses)
-        pack.add("train_loss", losses.mean())
-        # the first step since the last frame whose loss was not finite (-1: none)
-        bad = ~torch.isfinite(losses)
-        pack.add("first_bad", torch.where(bad.any(), bad.float().argmax(), -1))
-        started = time.monotonic()
-        self.probe.measure(pack, grad_norms, before, detail)
-        values = pack.fetch()  # the one host copy (on a GPU, where the queued work completes)
-        if detail:
-            self.last_detail_time = time.monotonic()
-            self.detail_cost = self.last_detail_time - started
-        frame = self._frame_message(values, first_step=self.step_count - len(losses) + 1)
-        self.frame_count += 1
-        self.recent_losses = []
-        return frame
-
-    def _frame_message(self, v: dict[str, np.ndarray], first_step: int) -> dict[str, Any]:
-        frame: dict[str, Any] = {
-            "type": "frame",
-            "seq": self.frame_count,
-            "step": self.step_count,
-            "epoch": self.epoch,
-            "time": time.monotonic() - self.started,
-            "wall": time.time(),  # when the frame was made (Unix seconds), for latency on the receiving side
-            "lr": self.current_lr,
-            "train_loss": finite_or_none(v["train_loss"]),
-            "first_bad_step": first_step + int(v["first_bad"]) if v["first_bad"] >= 0 else None,
-        }
-        for name in EVERY_FRAME:
-            frame[name] = floats(v[name])
-        if "test_loss" in v:
-            self.detail = self._detail_message(v)
-        frame.update(self.detail)
-        return frame
-
-    def _detail_message(self, v: dict[str, np.ndarray]) -> dict[str, Any]:
-        detail: dict[str, Any] = {
-            "detail_step": self.step_count,
-            "test_loss": finite_or_none(v["test_loss"]),
-            "train_acc": finite_or_none(v["train_acc"]),
-            "test_acc": finite_or_none(v["test_acc"]),
-            "percentiles": floats(v["percentiles"]),
-            "hist_range": floats(v["hist_range"]),
-        }
-        for name in DETAIL:
-            detail[name] = floats(v[name])
-        if "grad_time" in v:
-            detail["grad_time"] = floats(v["grad_time"])
-            detail["gates"] = [
-                dict(zip(names, floats(v[f"gates_{i}"]), strict=True)) if names else {}
-                for i, names in enumerate(self.probe.gate_names)
-            ]
-        dense_part: dict[str, Any] = {"hist": dense(v["hist"])}
-        for name in ("grid", "curve", "filters", "confusion"):
-            if name in v:
-                dense_part[name] = dense(v[name])
-        for prefix, key in PER_LAYER_DENSE.items():
-            maps = {k.removeprefix(prefix): dense(a) for k, a in v.items() if k.startswith(prefix)}
-            if maps:
-                dense_part[key] = maps
-        detail["dense"] = dense_part
-        return detail
-
-    def first_bad_layer(self, frame: dict[str, Any]) -> str | None:
-        """The first layer (input side) whose gradients, weights or activations are no longer finite."""
-        for i, info in enumerate(self.layers):
-            if any(frame[k][i] is None for k in ("grad_norm", "weight_norm")):
-                return info.name
+    def first_bad_layer(self, reading: Reading) -> str | None:
+        """The first layer (input side) whose weights, else whose gradients, else whose outputs are no longer
+        finite, in a reading of the diverged net."""
+        for name in ("weight_norm", "grad_norm", "act_mean"):
+            values = reading.values.get(name)
+            for info, value in zip(self.layers, values if values is not None else [], strict=False):
+                if not math.isfinite(float(value)):
+                    return info.name
         return None
 
     # ---- checkpoints and forks

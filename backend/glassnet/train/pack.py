@@ -1,48 +1,26 @@
-"""Collect a frame's tensors on the device, copy them to the host in one go, and encode dense arrays
-compactly for the wire (8-bit quantized, base64) instead of as thousands of JSON floats."""
+"""Figures for the wire: non-finite numbers as null (JSON has no NaN), and dense arrays 8-bit quantized and
+base64-encoded instead of thousands of JSON floats."""
 
 import base64
 import math
+from typing import Any
 
 import numpy as np
-import torch
 
 
-class Pack:
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.shapes: list[tuple[int, ...]] = []
-        self.parts: list[torch.Tensor] = []
-
-    def add(self, name: str, value: torch.Tensor) -> None:
-        self.names.append(name)
-        self.shapes.append(tuple(value.shape))
-        self.parts.append(value.detach().reshape(-1).float())
-
-    def fetch(self) -> dict[str, np.ndarray]:
-        """The one device-to-host copy of a frame."""
-        if not self.parts:
-            return {}
-        flat = torch.cat(self.parts).cpu().numpy()
-        out, offset = {}, 0
-        for name, shape in zip(self.names, self.shapes, strict=True):
-            size = math.prod(shape)
-            out[name] = flat[offset : offset + size].reshape(shape)
-            offset += size
-        return out
-
-
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN or infinity; a non-finite figure travels as null."""
+def finite_or_none(value: Any) -> float | None:
+    """A number for JSON: a non-finite one (or None) is null."""
+    if value is None:
+        return None
     value = float(value)
     return value if math.isfinite(value) else None
 
 
-def floats(array: np.ndarray) -> list:
-    """A small array as (nested) lists of floats, non-finite entries as null."""
+def to_json_value(array: np.ndarray) -> Any:
+    """A small array as (nested) lists of floats, non-finite entries as None."""
     if array.ndim == 0:
-        return finite_or_none(array)  # type: ignore[return-value]
-    return [floats(a) if a.ndim else finite_or_none(a) for a in array]
+        return finite_or_none(array)
+    return [to_json_value(a) for a in array]
 
 
 def dense(array: np.ndarray) -> dict:

@@ -1,14 +1,21 @@
 """Instrumentation: what happens inside every layer, measured on frame ticks only.
 
 On a tick the Trainer arms the probe before its forward pass (hooks that record each layer's output
-gradient and batch-norm batch statistics), then the probe measures the rest on fixed batches in eval
-mode: activation statistics on the probe batch, test figures, the 2-D output grid, RNN gradients through
-time. Everything goes into one Pack, copied to the host once. Hooks exist only while a tick is measured,
-so ordinary steps pay nothing. See DESIGN.md §3 for each metric's definition.
+gradient and batch-norm batch statistics), hands it the step's weight-gradient norms and a copy of the
+weights before the update, then asks for a reading: every metric of the registry (train/metrics.py) that
+applies to the model and is due, measured on fixed batches in eval mode and copied to the host in one go.
+The intermediates several metrics share (the probe batch's layer outputs, their sorted values, the
+unrolled recurrence) are computed once per tick. Hooks exist only while a tick is measured, so ordinary
+steps pay nothing. See DESIGN.md §3 for each metric's definition.
 """
 
+import math
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -18,10 +25,9 @@ from glassnet.data import Dataset
 from glassnet.nn.blocks import Block, RecurrentBlock
 from glassnet.nn.models import Net
 from glassnet.train.losses import Objective
-from glassnet.train.pack import Pack
+from glassnet.train.metrics import METRICS, Metric
+from glassnet.train.pack import to_json_value
 
-PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)
-HIST_BINS = 30
 PROBE_POINTS = 256  # the fixed training batch activation statistics and train accuracy are measured on
 EVAL_POINTS = 1024  # test loss and accuracy are measured on at most this many test points
 STAT_ELEMENTS = 1024  # percentiles and histograms use at most this many values per layer (a fixed random subset)
@@ -41,8 +47,85 @@ BOUNDED = {
 }
 
 
-def unit_dim(module: nn.Module) -> int:
-    return -1 if isinstance(module, RecurrentBlock) else 1
+@dataclass
+class Tick:
+    """What the training step hands the probe for one reading."""
+
+    losses: torch.Tensor  # the batch losses since the previous frame
+    lr: float
+    epoch: float
+    elapsed: float
+    grad_norms: torch.Tensor  # per layer, before clipping (NaN where unknown)
+    before: list[torch.Tensor] | None  # the weights before the step's update (None: the update is unknown)
+
+
+@dataclass
+class Reading:
+    """One measurement, on the host: raw values by metric name (NaN where not finite), views, and when."""
+
+    step: int
+    detail: bool
+    first_bad_step: int | None
+    values: dict[str, np.ndarray]
+    views: dict[str, np.ndarray | dict[int, np.ndarray]] = field(default_factory=dict)
+    seq: int = 0
+    wall: float = field(default_factory=time.time)  # when it was made (Unix seconds), for latency
+
+    def __getitem__(self, name: str) -> Any:
+        """A figure as JSON has it (non-finite: None), or a header field; KeyError if not measured."""
+        if name in ("step", "seq", "detail", "first_bad_step", "wall"):
+            return getattr(self, name)
+        return to_json_value(self.values[name])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    @property
+    def diverged(self) -> bool:
+        return self.first_bad_step is not None or not math.isfinite(float(self.values["train_loss"]))
+
+
+@dataclass
+class LayerGroup:
+    """Layers of one output shape and activation, measured together (one set of batched ops)."""
+
+    index: torch.Tensor  # the layers' indices
+    members: list[int]
+    activation: str | None
+    unit_dim: int
+    flat: torch.Tensor  # (layers, values): each layer's outputs on the probe batch
+    acts: torch.Tensor | None  # (layers, batch, ...): each block activation's own output, where there is one
+    _ordered: torch.Tensor | None = None
+
+    @property
+    def ordered(self) -> torch.Tensor:
+        """Each layer's values (a fixed subset of at most STAT_ELEMENTS), sorted."""
+        assert self._ordered is not None
+        return self._ordered
+
+    @property
+    def lo(self) -> torch.Tensor:
+        return self.ordered[:, 0]
+
+    @property
+    def hi(self) -> torch.Tensor:
+        lo, hi = self.ordered[:, 0], self.ordered[:, -1]
+        return torch.where(hi > lo, hi, lo + 1)
+
+
+def tick_cached(method: Callable) -> Callable:
+    """A probe intermediate computed at most once per reading."""
+
+    def cached(self: "Probe", *args: Any) -> Any:
+        key = (method.__name__, *args)
+        if key not in self.cache:
+            self.cache[key] = method(self, *args)
+        return self.cache[key]
+
+    return cached
 
 
 class Probe:
@@ -56,9 +139,11 @@ class Probe:
         self.group_of = torch.tensor([i for i, ws in enumerate(self.layer_weights) for _ in ws])
         self.probe_x, self.probe_y = data.x_train[:PROBE_POINTS], data.y_train[:PROBE_POINTS]
         self.test_x, self.test_y = data.x_test[:EVAL_POINTS], data.y_test[:EVAL_POINTS]
+        self.device = self.probe_x.device
         self.grid_x = data.plot_inputs(GRID) if data.input_kind == "plane" else None
         self.curve_x = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
         self.recurrent = [b for b in model.blocks if isinstance(b, RecurrentBlock)]
+        self.gate_names = [list(GATES.get(b.cell, ())) for b in self.recurrent]
         self.convs = [i for i, info in enumerate(self.infos) if info.kind == "conv"]
         # feature maps are of the first test image of each class (data.examples), in class order
         self.examples_x = data.x_test[torch.as_tensor(data.examples, device=data.x_test.device)]
@@ -74,11 +159,22 @@ class Probe:
             for i, b in enumerate(model.blocks)
             if isinstance(b, Block) and isinstance(b.norm, nn.modules.batchnorm._BatchNorm)
         }
+        # the registry's metrics this model has, by cadence
+        self.metrics = [m for m in METRICS if m.applies(self)]
         self.handles: list[torch.utils.hooks.RemovableHandle] = []
         self.act_grads: list[torch.Tensor | None] = []
         self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
-        self.gate_names: list[list[str]] = []
         self.subsets: dict[int, torch.Tensor] = {}
+        self.cache: dict[tuple, Any] = {}
+        self._tick: Tick | None = None
+
+    @property
+    def tick(self) -> Tick:
+        assert self._tick is not None, "a metric was measured outside a reading"
+        return self._tick
+
+    def due(self, detail: bool) -> list[Metric]:
+        return [m for m in self.metrics if detail or m.cadence == "frame"]
 
     # ---- on the measured training step
     def arm(self) -> None:
@@ -111,7 +207,7 @@ class Probe:
         self.handles = []
 
     def weight_grad_norms(self) -> torch.Tensor:
-        """L2 norm of each layer's weight gradient (all its weight matrices together), before clipping."""
+        """L2 norm of each layer's weight gradient (all its weight matrices together), as the grads are now."""
         grads = [w.grad if w.grad is not None else torch.zeros_like(w) for w in self.flat_weights]
         return self._per_layer(torch.stack(torch._foreach_norm(grads)))
 
@@ -124,38 +220,43 @@ class Probe:
         )
         return squares.sqrt()
 
-    # ---- the frame
-    def measure(self, pack: Pack, grad_norms: torch.Tensor, before: list[torch.Tensor], detail: bool) -> None:
-        """The rest of a frame, after the optimizer step, into `pack`. Every frame gets the gradient, weight
-        and update norms; a `detail` frame also everything measured on the probe and test sets."""
-        weight_norms = self._per_layer(torch.stack(torch._foreach_norm([w.detach() for w in self.flat_weights])))
+    # ---- a reading
+    def read(self, tick: Tick, detail: bool) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Every due metric, copied to the host in one go: (series values, views)."""
+        self._tick, self.cache = tick, {}
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                measured = {m.name: m.measure(self) for m in self.due(detail)}
+        finally:
+            self.model.train(was_training)
+            self._tick, self.cache = None, {}
+        return fetch(measured)
+
+    # ---- intermediates shared by several metrics
+    @tick_cached
+    def weight_norms(self) -> torch.Tensor:
+        return self._per_layer(torch.stack(torch._foreach_norm([w.detach() for w in self.flat_weights])))
+
+    @tick_cached
+    def update_norms(self) -> torch.Tensor:
+        before = self.tick.before
+        if before is None:
+            return torch.full((self.n_layers,), math.nan, device=self.device)
         deltas = torch._foreach_sub([w.detach() for w in self.flat_weights], before)
-        update_norms = self._per_layer(torch.stack(torch._foreach_norm(deltas)))
-        pack.add("grad_norm", grad_norms)
-        pack.add("weight_norm", weight_norms)
-        pack.add("update_ratio", torch.log10(update_norms / weight_norms))
-        nan = torch.tensor(float("nan"), device=grad_norms.device)
-        pack.add("act_grad_norm", torch.stack([nan if g is None else g for g in self.act_grads]))
-        if detail:
-            self._detail(pack)
+        return self._per_layer(torch.stack(torch._foreach_norm(deltas)))
 
-    def _detail(self, pack: Pack) -> None:
-        model = self.model
-        pack.add("unit_diversity", self._diversities())
-        self._bn_stats(pack)
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            outputs, acts = self._record(self.probe_x)
-            self._activation_stats(pack, outputs, acts)
-            self._evaluate(pack, probe_logits=outputs[-1])
-            self._plots(pack)
-        if self.recurrent:
-            self._through_time(pack)
-        model.train(was_training)
+    def act_grad_norms(self) -> torch.Tensor:
+        nan = torch.tensor(math.nan, device=self.device)
+        grads = self.act_grads or [None] * self.n_layers
+        return torch.stack([nan if g is None else g for g in grads])
 
-    def _record(self, x: torch.Tensor) -> tuple[list, list]:
-        """Forward `x`; the output of every layer and of every block's activation."""
+    @tick_cached
+    def recorded(self, name: str) -> tuple[list, list]:
+        """Forward a fixed batch ("probe", "grid" or "examples"): the output of every layer and of every
+        block's activation."""
+        x = {"probe": self.probe_x, "grid": self.grid_x, "examples": self.examples_x}[name]
         outputs: list[torch.Tensor | None] = [None] * self.n_layers
         acts: list[torch.Tensor | None] = [None] * self.n_layers
         handles = []
@@ -171,82 +272,80 @@ class Probe:
                 handle.remove()
         return outputs, acts
 
-    def _activation_stats(self, pack: Pack, outputs: list, acts: list) -> None:
-        """Per-layer statistics of the probe batch's outputs. Layers of the same shape and activation are
-        measured together (one set of batched ops per group), which keeps deep uniform nets cheap."""
-        device, n = self.probe_x.device, self.n_layers
-        results = {
-            name: torch.full((n, *shape), float("nan"), device=device)
-            for name, shape in [
-                ("act_mean", ()),
-                ("act_std", ()),
-                ("percentiles", (len(PERCENTILES),)),
-                ("hist", (HIST_BINS,)),
-                ("hist_range", (2,)),
-                ("dead_fraction", ()),
-                ("saturation", ()),
-            ]
-        }
-        groups: dict[tuple, list[int]] = {}
+    @tick_cached
+    def groups(self) -> list[LayerGroup]:
+        """The probe batch's layer outputs, grouped by shape and activation (deep uniform nets stay cheap)."""
+        outputs, acts = self.recorded("probe")
+        keys: dict[tuple, list[int]] = {}
         for i, out in enumerate(outputs):
             act = acts[i]
-            key = (
-                tuple(out.shape),
-                None if act is None else tuple(act.shape),
-                self.infos[i].activation,
-                unit_dim(self.layers[i]),
-            )
-            groups.setdefault(key, []).append(i)
-        for (_, _, activation, dim), members in groups.items():
-            index = torch.tensor(members, device=device)
+            unit_dim = -1 if isinstance(self.layers[i], RecurrentBlock) else 1
+            key = (tuple(out.shape), None if act is None else tuple(act.shape), self.infos[i].activation, unit_dim)
+            keys.setdefault(key, []).append(i)
+        groups = []
+        for (_, _, activation, unit_dim), members in keys.items():
             flat = torch.stack([outputs[i] for i in members]).float().reshape(len(members), -1)
-            mean = flat.mean(1)
-            std = (flat - mean[:, None]).pow(2).mean(1).sqrt()  # two passes: faster than std_mean's Welford on CPU
-            ordered = flat[:, self._subset(flat.shape[1], device)].sort(dim=1).values
-            lo, hi = ordered[:, 0], ordered[:, -1]
-            hi = torch.where(hi > lo, hi, lo + 1)
-            found = {
-                "act_mean": mean,
-                "act_std": std,
-                "percentiles": _percentiles(ordered),
-                "hist": _histogram(ordered, lo, hi),
-                "hist_range": torch.stack([lo, hi], 1),
-            }
-            if acts[members[0]] is not None and activation in DEAD_ACTIVATIONS | set(BOUNDED):
-                act = torch.stack([acts[i] for i in members])  # (group, batch, ...)
-                # a layer whose outputs are not finite has no dead or saturated share: NaN, sent as null
-                finite = torch.isfinite(act.reshape(len(members), -1)).all(1)
-                nan = torch.tensor(float("nan"), device=device)
-                if activation in DEAD_ACTIVATIONS:
-                    axis = dim + 1 if dim > 0 else act.dim() - 1  # the unit axis, after the group axis
-                    peak = act.abs().amax(dim=[d for d in range(1, act.dim()) if d != axis])  # (group, units)
-                    found["dead_fraction"] = torch.where(finite, (peak == 0).float().mean(1), nan)
-                else:
-                    low, high = BOUNDED[activation]
-                    margin = SATURATION_MARGIN * (high - low)
-                    near = (act - low < margin) | (high - act < margin)
-                    found["saturation"] = torch.where(finite, near.reshape(len(members), -1).float().mean(1), nan)
-            for name, value in found.items():
-                results[name].index_copy_(0, index, value.float())
-        for name, value in results.items():
-            pack.add(name, value)
+            ordered = flat[:, self._subset(flat.shape[1])].sort(dim=1).values
+            first_act = acts[members[0]]
+            groups.append(
+                LayerGroup(
+                    index=torch.tensor(members, device=self.device),
+                    members=members,
+                    activation=activation,
+                    unit_dim=unit_dim,
+                    flat=flat,
+                    acts=None if first_act is None else torch.stack([acts[i] for i in members]),
+                    _ordered=ordered,
+                )
+            )
+        return groups
 
-    def _subset(self, n: int, device: torch.device) -> torch.Tensor | slice:
+    def by_group(self, compute: Callable[[LayerGroup], torch.Tensor | None], *trailing: int) -> torch.Tensor:
+        """A per-layer metric computed group by group: (layers, *trailing), NaN where it has no value."""
+        result = torch.full((self.n_layers, *trailing), math.nan, device=self.device)
+        for group in self.groups():
+            value = compute(group)
+            if value is not None:
+                result.index_copy_(0, group.index, value.float())
+        return result
+
+    def _subset(self, n: int) -> torch.Tensor | slice:
         """Which of a layer's n values the percentiles and histogram use: all of them up to STAT_ELEMENTS,
         else a fixed random subset. (A stride would alias with the layer's width and skip whole units.)"""
         if n <= STAT_ELEMENTS:
             return slice(None)
         if n not in self.subsets:
             generator = torch.Generator().manual_seed(n)
-            self.subsets[n] = torch.randperm(n, generator=generator)[:STAT_ELEMENTS].to(device)
+            self.subsets[n] = torch.randperm(n, generator=generator)[:STAT_ELEMENTS].to(self.device)
         return self.subsets[n]
 
-    def _diversities(self) -> torch.Tensor:
+    def dead_fractions(self) -> torch.Tensor:
+        def dead(g: LayerGroup) -> torch.Tensor | None:
+            if g.acts is None or g.activation not in DEAD_ACTIVATIONS:
+                return None
+            axis = g.unit_dim + 1 if g.unit_dim > 0 else g.acts.dim() - 1  # the unit axis, after the group axis
+            peak = g.acts.abs().amax(dim=[d for d in range(1, g.acts.dim()) if d != axis])  # (group, units)
+            return _unless_infinite(g, (peak == 0).float().mean(1))
+
+        return self.by_group(dead)
+
+    def saturations(self) -> torch.Tensor:
+        def saturated(g: LayerGroup) -> torch.Tensor | None:
+            if g.acts is None or g.activation not in BOUNDED:
+                return None
+            low, high = BOUNDED[g.activation]
+            margin = SATURATION_MARGIN * (high - low)
+            near = (g.acts - low < margin) | (high - g.acts < margin)
+            return _unless_infinite(g, near.reshape(len(g.members), -1).float().mean(1))
+
+        return self.by_group(saturated)
+
+    def diversities(self) -> torch.Tensor:
         """Per layer: the spread of its units' incoming weight vectors, as the RMS distance to unit 0's vector
         over the RMS vector norm. Exactly 0 when every unit has the same weights (as zero init leaves them);
         NaN for a layer of one unit. Layers of one shape are measured together."""
         main = [ws[0].detach() for ws in self.layer_weights]
-        result = torch.full((self.n_layers,), float("nan"), device=main[0].device)
+        result = torch.full((self.n_layers,), math.nan, device=main[0].device)
         groups: dict[tuple, list[int]] = {}
         for i, weight in enumerate(main):
             if weight.shape[0] > 1:
@@ -259,56 +358,78 @@ class Probe:
             result.index_copy_(0, torch.tensor(members, device=result.device), value)
         return result
 
-    def _bn_stats(self, pack: Pack) -> None:
-        nan = torch.full((self.n_layers,), float("nan"), device=self.probe_x.device)
-        batch_mean, batch_var, run_mean, run_var = nan.clone(), nan.clone(), nan.clone(), nan.clone()
+    def bn_stat(self, which: int) -> torch.Tensor:
+        """Batch-norm statistics, mean over channels: 0 batch mean, 1 batch variance (of the measured training
+        step), 2 running mean, 3 running variance."""
+        result = torch.full((self.n_layers,), math.nan, device=self.device)
         for i, norm in self.norms.items():
-            if i in self.bn_batch:
-                batch_mean[i], batch_var[i] = self.bn_batch[i][0].mean(), self.bn_batch[i][1].mean()
-            run_mean[i], run_var[i] = norm.running_mean.mean(), norm.running_var.mean()
-        for name, value in [
-            ("bn_batch_mean", batch_mean),
-            ("bn_batch_var", batch_var),
-            ("bn_running_mean", run_mean),
-            ("bn_running_var", run_var),
-        ]:
-            pack.add(name, value)
+            if which < 2 and i in self.bn_batch:
+                result[i] = self.bn_batch[i][which].mean()
+            elif which >= 2:
+                result[i] = (norm.running_mean if which == 2 else norm.running_var).mean()
+        return result
 
-    def _evaluate(self, pack: Pack, probe_logits: torch.Tensor) -> None:
-        objective = self.objective
-        test_logits = self.model(self.test_x)
-        pack.add("test_loss", objective(test_logits, self.test_y))
-        nan = torch.tensor(float("nan"), device=self.test_x.device)
-        test_acc, train_acc = objective.correct(test_logits, self.test_y), objective.correct(probe_logits, self.probe_y)
-        pack.add("test_acc", nan if test_acc is None else test_acc)
-        pack.add("train_acc", nan if train_acc is None else train_acc)
-        if objective.task == "multiclass":
-            n = test_logits.shape[-1]
-            cells = self.test_y * n + test_logits.argmax(-1)
-            pack.add("confusion", torch.bincount(cells, minlength=n * n).reshape(n, n))
+    @tick_cached
+    def test_logits(self) -> torch.Tensor:
+        return self.model(self.test_x)
 
-    def _plots(self, pack: Pack) -> None:
-        if self.grid_x is not None:
-            outputs, _ = self._record(self.grid_x)
-            pack.add("grid", self.objective.output(outputs[-1]).reshape(GRID, GRID))
-            for i, out in enumerate(outputs[:-1]):
-                if self.infos[i].kind == "linear" and out.shape[1] <= NARROW:
-                    maps = out.T.reshape(-1, GRID, GRID)[:, ::UNIT_MAP_STRIDE, ::UNIT_MAP_STRIDE]
-                    pack.add(f"unit_map_{i}", maps)
-        if self.curve_x is not None:
-            pack.add("curve", self.objective.output(self.model(self.curve_x)))
-        for i in self.edges:
-            pack.add(f"edge_weight_{i}", self.layer_weights[i][0])  # (fan_out, fan_in)
-        if self.convs:
-            outputs, _ = self._record(self.examples_x)
-            for i in self.convs:
-                pack.add(f"feature_map_{i}", outputs[i])  # (examples, channels, H, W)
-            first = self.layers[self.convs[0]].layer.weight
-            pack.add("filters", first.detach().mean(1))  # (out channels, k, k), averaged over input channels
+    @property
+    def test_loss(self) -> torch.Tensor:
+        return self.objective(self.test_logits(), self.test_y)
 
-    def _through_time(self, pack: Pack) -> None:
-        """||dL/dh_t|| of the last recurrent layer for every t, and gate means, by unrolling the cells on the
-        probe batch (the cuDNN-style modules hide their per-step states). Gradients go to the states only."""
+    @property
+    def test_acc(self) -> torch.Tensor:
+        correct = self.objective.correct(self.test_logits(), self.test_y)
+        return torch.tensor(math.nan, device=self.device) if correct is None else correct
+
+    @property
+    def train_acc(self) -> torch.Tensor:
+        outputs, _ = self.recorded("probe")
+        correct = self.objective.correct(outputs[-1], self.probe_y)
+        return torch.tensor(math.nan, device=self.device) if correct is None else correct
+
+    def confusion(self) -> torch.Tensor:
+        logits = self.test_logits()
+        n = logits.shape[-1]
+        cells = self.test_y * n + logits.argmax(-1)
+        return torch.bincount(cells, minlength=n * n).reshape(n, n)
+
+    def grid_output(self) -> torch.Tensor:
+        outputs, _ = self.recorded("grid")
+        return self.objective.output(outputs[-1]).reshape(GRID, GRID)
+
+    def unit_maps(self) -> dict[int, torch.Tensor]:
+        outputs, _ = self.recorded("grid")
+        return {
+            i: out.T.reshape(-1, GRID, GRID)[:, ::UNIT_MAP_STRIDE, ::UNIT_MAP_STRIDE]
+            for i, out in enumerate(outputs[:-1])
+            if self.infos[i].kind == "linear" and out.shape[1] <= NARROW
+        }
+
+    def curve_output(self) -> torch.Tensor:
+        assert self.curve_x is not None
+        return self.objective.output(self.model(self.curve_x))
+
+    def feature_maps(self) -> dict[int, torch.Tensor]:
+        outputs, _ = self.recorded("examples")
+        return {i: outputs[i] for i in self.convs}  # (examples, channels, H, W)
+
+    def first_filters(self) -> torch.Tensor:
+        first = self.layers[self.convs[0]].layer.weight
+        return first.detach().mean(1)  # (out channels, k, k), averaged over input channels
+
+    def gate_means(self, gate: str) -> torch.Tensor:
+        result = torch.full((self.n_layers,), math.nan, device=self.device)
+        for i, gates in enumerate(self.through_time()[1]):
+            if gate in gates:
+                result[i] = gates[gate]
+        return result
+
+    @tick_cached
+    def through_time(self) -> tuple[torch.Tensor, list[dict[str, torch.Tensor]]]:
+        """||dL/dh_t|| of the last recurrent layer for every t, and each recurrent layer's gate means, by
+        unrolling the cells on the probe batch (the cuDNN-style modules hide their per-step states).
+        Gradients go to the states only."""
         x = self.probe_x
         gates_per_layer = []
         with torch.enable_grad():
@@ -318,36 +439,57 @@ class Probe:
                 gates_per_layer.append(gates)
                 x = torch.stack(states, 1)
             h = states[-1]
-            n_recurrent = len(self.recurrent)
-            for block in list(self.model.blocks)[n_recurrent:]:
+            for block in list(self.model.blocks)[len(self.recurrent) :]:
                 h = block(h)
             loss = self.objective(self.model.head(h), self.probe_y)
             grads = torch.autograd.grad(loss, states, allow_unused=True)
         norms = [g.norm() if g is not None else torch.zeros((), device=x.device) for g in grads]
-        pack.add("grad_time", torch.stack(norms))
-        for i, gates in enumerate(gates_per_layer):
-            if gates:
-                pack.add(f"gates_{i}", torch.stack([g.detach() for g in gates.values()]))
-        self.gate_names = [list(g) for g in gates_per_layer]
+        return torch.stack(norms), gates_per_layer
 
 
-def _percentiles(ordered: torch.Tensor) -> torch.Tensor:
-    """PERCENTILES of each row of sorted values, interpolated linearly as numpy.percentile does."""
-    n = ordered.shape[-1]
-    position = torch.tensor([p / 100 * (n - 1) for p in PERCENTILES], device=ordered.device)
-    low = position.floor().long()
-    high = (low + 1).clamp(max=n - 1)
-    return torch.lerp(ordered[..., low], ordered[..., high], position - low)
+def _unless_infinite(g: LayerGroup, value: torch.Tensor) -> torch.Tensor:
+    """A layer whose outputs are not finite has no dead or saturated share: NaN."""
+    assert g.acts is not None
+    finite = torch.isfinite(g.acts.reshape(len(g.members), -1)).all(1)
+    return torch.where(finite, value, torch.tensor(math.nan, device=value.device))
 
 
-def _histogram(ordered: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
-    """Share of each row's sorted values in each of HIST_BINS equal bins over [lo, hi] of that row."""
-    steps = torch.linspace(0, 1, HIST_BINS + 1, device=ordered.device)[1:-1]
-    edges = lo[:, None] + (hi - lo)[:, None] * steps  # (rows, inner edges)
-    cuts = torch.searchsorted(ordered, edges)  # values below each inner edge
-    total = ordered.shape[-1]
-    counts = torch.diff(cuts, dim=1, prepend=cuts.new_zeros(len(cuts), 1), append=cuts.new_full((len(cuts), 1), total))
-    return counts.float() / total
+def fetch(measured: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The one device-to-host copy of a reading: every tensor (and each layer's tensor of a per-layer view)
+    flattened into one buffer. Returns (values by metric name, views by metric name)."""
+    names: list[tuple[str, int | None]] = []
+    parts: list[torch.Tensor] = []
+    values: dict[str, np.ndarray] = {}
+    for name, value in measured.items():
+        if isinstance(value, float):  # measured on the host already (the learning rate, the clock)
+            values[name] = np.asarray(value, dtype=np.float64)
+            continue
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for layer, tensor in items:
+            names.append((name, layer))
+            parts.append(torch.as_tensor(tensor).detach().float())
+    if not parts:
+        return values, {}
+    flat = torch.cat([p.reshape(-1).to(parts[0].device) for p in parts]).cpu().numpy()
+    views: dict[str, Any] = {}
+    offset = 0
+    for (name, layer), part in zip(names, parts, strict=True):
+        array = flat[offset : offset + part.numel()].reshape(part.shape)
+        offset += part.numel()
+        if isinstance(measured[name], dict):
+            views.setdefault(name, {})[layer] = array
+        elif BY_KIND[name] == "view":
+            views[name] = array
+        else:
+            values[name] = array
+    for name, value in measured.items():  # a per-layer view with no layer
+        if isinstance(value, dict) and not value:
+            views[name] = {}
+    return values, views
+
+
+BY_KIND = {m.name: m.kind for m in METRICS}
+GATES = {"lstm": ("input", "forget", "output"), "gru": ("update", "reset")}
 
 
 def unroll(block: RecurrentBlock, x: torch.Tensor) -> tuple[list[torch.Tensor], dict[str, torch.Tensor]]:

@@ -64,8 +64,7 @@ export function modelSummary(config: ExperimentConfig | null | undefined): strin
 
 /** The choice picked at `namePath` (`optimizer.name`) of `config`, from its /api/options list. */
 export function currentChoice(options: Options, config: ExperimentConfig, namePath: string): Choice | undefined {
-  const values = fieldInfo(namePath)?.values;
-  const list = values ? choicesFor(options, values) : null;
+  const list = choicesFor(options, fieldInfo(namePath));
   return list?.find((c) => c.name === getPath(config, namePath));
 }
 

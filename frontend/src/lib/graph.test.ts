@@ -4,29 +4,40 @@ import { decodeDense, encodeDense } from './dense';
 import { DEFAULTS } from './fixtures';
 import {
   addLayer,
+  cellActivation,
   changeUnits,
   draftColumns,
   edgeClass,
   edgePaths,
   effective,
-  featureMap,
   getOverride,
+  graphLinks,
   hiddenBounds,
   layoutGraph,
   MAX_PAIR_EDGES,
   NARROW_UNITS,
-  paintMap,
   plainEdges,
   removeLayer,
+  runActivation,
   runColumns,
   sameStructure,
   selectEdges,
   setOverride,
+  weightedEdgeCount,
+  type CellChoice,
   type InputInfo,
 } from './graph';
 import type { Layer } from './protocol';
 
 const PLANE: InputInfo = { input: 'plane', task: 'binary', features: ['x1', 'x2'], classes: 2 };
+const SEQUENCE: InputInfo = { input: 'sequence', task: 'regression', features: ['value', 'marker'], classes: 0 };
+/** options.rnn_cells as the server tags them (registry.RNN_CELLS). */
+const CELLS: CellChoice[] = [
+  { name: 'rnn_tanh', tags: { activation: 'tanh' } },
+  { name: 'rnn_relu', tags: { activation: 'relu' } },
+  { name: 'lstm', tags: { activation: 'tanh' } },
+  { name: 'gru', tags: { activation: 'tanh' } },
+];
 const LIMITS = { max_hidden_layers: 3, max_width: 10 };
 
 function config(): ExperimentConfig {
@@ -40,7 +51,7 @@ describe('columns', () => {
     const c = config();
     c.model.hidden = [4, 64];
     setOverride(c, 1, 'activation', 'relu');
-    const cols = draftColumns(c, PLANE);
+    const cols = draftColumns(c, PLANE, CELLS);
     expect(cols.map((k) => k.kind)).toEqual(['input', 'hidden', 'hidden', 'output']);
     expect(cols[0]).toMatchObject({ narrow: true, names: ['x1', 'x2'], units: 2 });
     expect(cols[1]).toMatchObject({ hidden: 0, units: 4, narrow: true, activation: 'tanh' });
@@ -53,7 +64,7 @@ describe('columns', () => {
     c.model.kind = 'cnn';
     c.model.channels = [8, 16];
     c.model.hidden = [32];
-    const cols = draftColumns(c, { input: 'image', task: 'multiclass', features: null, classes: 10 });
+    const cols = draftColumns(c, { input: 'image', task: 'multiclass', features: null, classes: 10 }, CELLS);
     expect(cols.map((k) => [k.kind, k.units, k.label ?? null])).toEqual([
       ['input', 0, 'image'],
       ['block', 8, 'conv'],
@@ -63,8 +74,38 @@ describe('columns', () => {
     ]);
     c.model.kind = 'rnn';
     c.model.rnn_layers = 2;
-    const rnn = draftColumns(c, { input: 'sequence', task: 'regression', features: ['value', 'marker'], classes: 0 });
+    const rnn = draftColumns(c, SEQUENCE, CELLS);
     expect(rnn.map((k) => k.label ?? k.kind)).toEqual(['sequence', 'lstm', 'lstm', 'hidden', 'output']);
+  });
+
+  it("gives a recurrent block the activation its cell's registry tag names", () => {
+    const c = config();
+    c.model.kind = 'rnn';
+    c.model.rnn_layers = 2;
+    const recurrent = (cells: CellChoice[]) =>
+      draftColumns(c, SEQUENCE, cells)
+        .filter((k) => k.kind === 'block')
+        .map((k) => k.activation);
+    c.model.cell = 'rnn_relu';
+    expect(recurrent(CELLS)).toEqual(['relu', 'relu']);
+    c.model.cell = 'gru';
+    expect(recurrent(CELLS)).toEqual(['tanh', 'tanh']);
+    // the tag, not the cell's name, decides; an untagged or unknown cell has no activation to show
+    expect(recurrent([{ name: 'gru', tags: { activation: 'sigmoid' } }])).toEqual(['sigmoid', 'sigmoid']);
+    expect(recurrent([{ name: 'gru', tags: {} }])).toEqual([null, null]);
+    expect(cellActivation(CELLS, 'rnn_tanh')).toBe('tanh');
+    expect(cellActivation(CELLS, 'nope')).toBeNull();
+    expect(cellActivation(CELLS, null)).toBeNull();
+  });
+
+  it("flags a run's activation only where the draft now has another", () => {
+    const c = config();
+    const cols = draftColumns(c, PLANE, CELLS);
+    expect(runActivation(cols[1], c.model)).toBeNull(); // the same as the draft
+    expect(runActivation({ ...cols[1], activation: 'relu' }, c.model)).toBe('relu');
+    setOverride(c, 0, 'activation', 'relu');
+    expect(runActivation({ ...cols[1], activation: 'relu' }, c.model)).toBeNull();
+    expect(runActivation(cols[0], c.model)).toBeNull(); // not a hidden column
   });
 
   it("maps a run's layers to columns; hidden indices count from the first dense layer", () => {
@@ -101,7 +142,7 @@ describe('layout', () => {
   it('centres narrow columns, draws wide ones as blocks, stays inside the area', () => {
     const c = config();
     c.model.hidden = [NARROW_UNITS, 64];
-    const l = layoutGraph(draftColumns(c, PLANE), AREA);
+    const l = layoutGraph(draftColumns(c, PLANE, CELLS), AREA);
     expect(l.width).toBe(400);
     expect(l.columns.map((p) => p.nodes.length)).toEqual([2, NARROW_UNITS, 0, 1]);
     const narrow = l.columns[1];
@@ -115,7 +156,7 @@ describe('layout', () => {
   it('gets wider than the area rather than squeezing deep nets', () => {
     const c = config();
     c.model.hidden = Array(20).fill(64);
-    const l = layoutGraph(draftColumns(c, PLANE), AREA);
+    const l = layoutGraph(draftColumns(c, PLANE, CELLS), AREA);
     expect(l.width).toBe(AREA.left + AREA.right + 21 * AREA.minSpacing);
   });
 });
@@ -144,21 +185,26 @@ describe('edges', () => {
     expect(edgeClass(0.05)).toBeLessThan(edgeClass(-1));
     expect(plainEdges([box(0), box(20)], [box(0)]).match(/M/g)).toHaveLength(2);
   });
-});
 
-describe('maps', () => {
-  it('computes features over the plane with rows from the lowest x2', () => {
-    const m = featureMap('x2', [-1, 1, -2, 2], 3)!;
-    expect([...m]).toEqual([-2, -2, -2, 0, 0, 0, 2, 2, 2]);
-    expect(featureMap('x1x2', [-1, 1, -1, 1], 2)![0]).toBe(1);
-    expect(featureMap('nope', [-1, 1, -1, 1])).toBeNull();
-  });
-
-  it('paints the highest x2 row on top, positive blue and negative orange', () => {
-    const out = new Uint8ClampedArray(2 * 2 * 4);
-    paintMap([-1, -1, 1, 1], 0, 2, 1, out);
-    expect(out[2]).toBeGreaterThan(out[0]); // top row: +1, blue
-    expect(out[8]).toBeGreaterThan(out[10]); // bottom row: -1, orange
+  it("links columns by the layer's weights, grey edges without them, bands to and from blocks", () => {
+    const c = config();
+    c.model.hidden = [3, 64];
+    // the run's layers: hidden 1 (3 units), hidden 2 (64 units, a block), output
+    const cols = draftColumns(c, PLANE, CELLS).map((k, i) => ({ ...k, layer: i === 0 ? null : i - 1 }));
+    const l = layoutGraph(cols, AREA);
+    const weights = { 0: decodeDense(encodeDense([3, 2], [0.5, -1, 0.05, 2, -0.3, 0])) };
+    const links = graphLinks(l, weights);
+    expect(links.map((k) => [k.weighted.length > 0, k.plain !== '', k.band !== ''])).toEqual([
+      [true, false, false], // input -> hidden 1: weighted
+      [false, false, true], // hidden 1 -> the block
+      [false, false, true], // the block -> output
+    ]);
+    expect(weightedEdgeCount(links)).toBe(6);
+    // without weights (or with a matrix of another shape) the same pair is joined by grey edges
+    const grey = graphLinks(l, { 0: decodeDense(encodeDense([2, 2], [1, 1, 1, 1])) });
+    expect(grey[0].plain.match(/M/g)).toHaveLength(6);
+    expect(weightedEdgeCount(grey)).toBe(0);
+    expect(graphLinks(l, undefined)[0].weighted).toEqual([]);
   });
 });
 

@@ -1,8 +1,8 @@
 // The network graph's pure logic: which columns the model has (from the draft config or from a run's
-// layers), where their nodes go, which weighted edges to draw, small maps over the input plane, and
-// the edits the graph's buttons make to the draft config (within the server's limits).
+// layers), where their nodes go, which weighted edges to draw, and the edits the graph's buttons make
+// to the draft config (within the server's limits). The maps inside the nodes are in graphmaps.ts.
 
-import type { ExperimentConfig, ModelConfig, Options } from './api';
+import type { Choice, ExperimentConfig, ModelConfig, Options } from './api';
 import { diverging } from './colors';
 import type { Dense } from './dense';
 import type { DataInfo, Layer } from './protocol';
@@ -86,8 +86,24 @@ export function effective(model: ModelConfig, index: number, key: OverrideKey): 
   return v !== null && v !== undefined ? v : model[key];
 }
 
-/** The columns of the network the draft config describes (before it has run). */
-export function draftColumns(config: ExperimentConfig, info: InputInfo): Column[] {
+/** What a run's hidden column `col` used for its activation where the draft now has another, else null. */
+export function runActivation(col: Column, model: ModelConfig): string | null {
+  if (col.hidden === null) return null;
+  const drafted = effective(model, col.hidden, 'activation');
+  return col.activation && col.activation !== drafted ? col.activation : null;
+}
+
+/** A recurrent cell's choice as /api/options serves it: its tags name the activation of its state. */
+export type CellChoice = Pick<Choice, 'name' | 'tags'>;
+
+/** The activation of recurrent cell `cell`, from its registry tag; null when the cell or the tag is unknown. */
+export function cellActivation(cells: readonly CellChoice[], cell: string | null | undefined): string | null {
+  const tag = cells.find((c) => c.name === cell)?.tags?.activation;
+  return typeof tag === 'string' ? tag : null;
+}
+
+/** The columns of the network the draft config describes (before it has run); `cells` is options.rnn_cells. */
+export function draftColumns(config: ExperimentConfig, info: InputInfo, cells: readonly CellChoice[]): Column[] {
   const m = config.model;
   const cols: Column[] = [inputColumn(info)];
   const block = (units: number, label: string, settings: Partial<Column>): Column => ({
@@ -103,7 +119,7 @@ export function draftColumns(config: ExperimentConfig, info: InputInfo): Column[
     const settings = { activation: m.activation, norm: m.norm, residual: m.residual };
     for (const c of m.channels ?? []) cols.push(block(c, 'conv', settings));
   } else if (m.kind === 'rnn') {
-    const activation = m.cell === 'rnn_relu' ? 'relu' : 'tanh';
+    const activation = cellActivation(cells, m.cell);
     for (let i = 0; i < m.rnn_layers; i++) cols.push(block(m.rnn_hidden, m.cell, { activation }));
   }
   m.hidden.forEach((units, i) => {
@@ -312,6 +328,36 @@ export function plainEdges(from: readonly Box[], to: readonly Box[]): string {
   return parts.join('');
 }
 
+/** What joins two consecutive columns: weighted edges, grey edges (no weights), or a band (a block's side). */
+export interface Link {
+  weighted: EdgePath[];
+  /** SVG path data of grey edges, or ''. */
+  plain: string;
+  /** SVG path data of a band, or ''. */
+  band: string;
+}
+
+/**
+ * The links between consecutive columns: a band where either side is a block, the weights of the
+ * second column's layer where `weights` has a matrix of the right shape, else grey edges.
+ */
+export function graphLinks(layout: Layout, weights: Readonly<Record<number, Dense>> | undefined): Link[] {
+  return layout.columns.slice(1).map((b, i) => {
+    const a = layout.columns[i];
+    if (!a.column.narrow || !b.column.narrow) return { weighted: [], plain: '', band: bandPath(a.box, b.box) };
+    const w = b.column.layer !== null ? weights?.[b.column.layer] : undefined;
+    if (w && w.shape[0] === b.nodes.length && w.shape[1] === a.nodes.length) {
+      return { weighted: edgePaths(selectEdges(w), a.nodes, b.nodes), plain: '', band: '' };
+    }
+    return { weighted: [], plain: plainEdges(a.nodes, b.nodes), band: '' };
+  });
+}
+
+/** How many weighted edges the links draw. */
+export function weightedEdgeCount(links: readonly Link[]): number {
+  return links.reduce((a, l) => a + l.weighted.reduce((k, p) => k + p.count, 0), 0);
+}
+
 /** A translucent band from the span of one column to the next (to or from a block). */
 export function bandPath(a: Box, b: Box): string {
   const ax = r1(a.x + a.w);
@@ -326,71 +372,6 @@ function segment(a: Box, b: Box): string {
 
 function r1(v: number): number {
   return Math.round(v * 10) / 10;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Maps over the input plane
-
-const FEATURES: Record<string, (x1: number, x2: number) => number> = {
-  x1: (x1) => x1,
-  x2: (_, x2) => x2,
-  x1_sq: (x1) => x1 * x1,
-  x2_sq: (_, x2) => x2 * x2,
-  x1x2: (x1, x2) => x1 * x2,
-  sin_x1: (x1) => Math.sin(Math.PI * x1),
-  sin_x2: (_, x2) => Math.sin(Math.PI * x2),
-};
-
-/**
- * A feature over an n x n grid of the plane `extent`, rows from the lowest x2 (as the probe's maps);
- * null for an unknown feature.
- */
-export function featureMap(name: string, extent: readonly number[], n = 12): Float32Array | null {
-  const f = FEATURES[name];
-  if (!f) return null;
-  const [x1min, x1max, x2min, x2max] = extent;
-  const out = new Float32Array(n * n);
-  for (let r = 0; r < n; r++) {
-    const x2 = x2min + ((x2max - x2min) * r) / (n - 1);
-    for (let c = 0; c < n; c++) out[r * n + c] = f(x1min + ((x1max - x1min) * c) / (n - 1), x2);
-  }
-  return out;
-}
-
-/** The largest |value| of `data[offset .. offset + size)`, or 0. */
-export function maxAbs(data: ArrayLike<number>, offset = 0, size = data.length - offset): number {
-  let m = 0;
-  for (let i = offset; i < offset + size; i++) {
-    const a = Math.abs(data[i]);
-    if (a > m) m = a;
-  }
-  return m;
-}
-
-/**
- * Paint an n x n map (rows from the lowest x2) into RGBA `out`, flipped so the highest x2 is on top:
- * value / scale on the diverging scale (blue positive, orange negative). `center` is subtracted first.
- */
-export function paintMap(
-  data: ArrayLike<number>,
-  offset: number,
-  n: number,
-  scale: number,
-  out: Uint8ClampedArray,
-  center = 0,
-): void {
-  const s = scale > 0 ? scale : 1;
-  for (let r = 0; r < n; r++) {
-    const row = n - 1 - r;
-    for (let c = 0; c < n; c++) {
-      const [R, G, B] = diverging((data[offset + row * n + c] - center) / s);
-      const p = (r * n + c) * 4;
-      out[p] = R;
-      out[p + 1] = G;
-      out[p + 2] = B;
-      out[p + 3] = 255;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

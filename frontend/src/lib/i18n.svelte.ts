@@ -25,13 +25,12 @@ export function isLang(v: unknown): v is Lang {
   return LANGS.some((l) => l.code === v);
 }
 
-/** The URL's `lang`, else the remembered one, else the browser's. */
+/** The link's `lang` (appstate.svelte.ts passes it), else the remembered one, else the browser's. */
 export function initialLang(
-  search: string = globalThis.location?.search ?? '',
+  fromUrl: string | null = null,
   store: Storage | undefined = globalThis.localStorage,
   browser: string = globalThis.navigator?.language ?? 'en',
 ): Lang {
-  const fromUrl = new URLSearchParams(search).get('lang');
   if (isLang(fromUrl)) return fromUrl;
   const stored = store?.getItem(LANG_KEY);
   if (isLang(stored)) return stored;

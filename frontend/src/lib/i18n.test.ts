@@ -30,10 +30,10 @@ describe('string tables', () => {
 describe('language', () => {
   const store = (v: string | null) => ({ getItem: () => v, setItem: () => {} }) as unknown as Storage;
   it('takes the URL first, then the remembered choice, then the browser', () => {
-    expect(initialLang('?lang=zh', store('en'), 'en-US')).toBe('zh');
-    expect(initialLang('?lang=xx', store('zh'), 'en-US')).toBe('zh');
-    expect(initialLang('', store(null), 'zh-CN')).toBe('zh');
-    expect(initialLang('', store(null), 'de-DE')).toBe('en');
+    expect(initialLang('zh', store('en'), 'en-US')).toBe('zh');
+    expect(initialLang('xx', store('zh'), 'en-US')).toBe('zh');
+    expect(initialLang(null, store(null), 'zh-CN')).toBe('zh');
+    expect(initialLang(null, store(null), 'de-DE')).toBe('en');
   });
 
   it('fills placeholders and picks choice labels', () => {

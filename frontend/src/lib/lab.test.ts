@@ -49,10 +49,11 @@ describe('lab helpers', () => {
     expect(BANDS).toBeGreaterThan(4);
   });
 
-  it('builds an optimizer config from the registry settings and the shared step size', () => {
+  it('builds an optimizer config from the registry settings, at the step size or at its own learning rate', () => {
     const settings = defaultSettings(adam);
-    expect(settings).toEqual({ lr: 0.001, beta1: 0.9 });
+    expect(settings).toEqual({ beta1: 0.9 }); // the lr is set apart: the lab's step size unless the optimizer has its own
     expect(optimizerConfig(adam, { ...settings, beta1: 0.5 }, 0.05)).toEqual({ name: 'adam', lr: 0.05, beta1: 0.5 });
+    expect(optimizerConfig(adam, { ...settings, lr: 0.2 }, 0.05)).toEqual({ name: 'adam', lr: 0.2, beta1: 0.9 });
   });
 
   it('picks nice ticks, a log loss scale only for positive losses, and clamps the animation index', () => {

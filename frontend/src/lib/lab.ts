@@ -1,14 +1,18 @@
-// The optimizer lab's data and pure helpers: its REST calls (/api/lab), the plot's coordinate mapping,
-// the banded heatmap of a surface's grid, and each optimizer's settings from the registry.
+// The optimizer lab's data and pure helpers: its REST calls (/api/lab), the plot's coordinate mapping, the banded
+// heatmap of a surface's grid, colours, axis ticks and loss scales. The lab's inputs and their defaults are in
+// labinputs.ts; drawing is in labplot.ts.
 
-import { authHeaders, errorMessage, type Choice, type OptimizerConfig } from './api';
+import { authHeaders, errorMessage } from './api';
 import type { components } from './api-types';
 import { sequential, type RGB } from './colors';
 
 type Schemas = components['schemas'];
 export type LabSurfaces = Schemas['LabSurfaces'];
 export type Surface = Schemas['SurfaceOut'];
-export type LabRun = Schemas['LabRun'];
+/** A complete lab request: a lesson's arm, the served defaults, what the lab sends. */
+export type LabRun = Schemas['LabRun-Output'];
+/** What POST /api/lab/run takes (every field may be left out: LabRun's defaults). */
+export type LabRequest = Schemas['LabRun-Input'];
 export type LabResult = Schemas['LabResult'];
 export type LabPath = Schemas['Path'];
 export type LabGrid = Schemas['Grid'];
@@ -30,7 +34,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const labApi = {
   surfaces: () => call<LabSurfaces>('GET', '/api/lab/surfaces'),
-  run: (body: LabRun) => call<LabResult>('POST', '/api/lab/run', body),
+  run: (body: LabRequest) => call<LabResult>('POST', '/api/lab/run', body),
 };
 
 /** Optimizer colours: distinct, readable on the viridis heatmap (no greens or yellows); each line is drawn over a
@@ -113,22 +117,25 @@ export function heatmapPixels(grid: LabGrid, w: number, h: number): Uint8Clamped
   return out;
 }
 
-export type Settings = Record<string, number>;
+// the lab's inputs (settings, learning rates, the request, the server's defaults) are in labinputs.ts; these stay
+// importable from here
+export { defaultSettings, optimizerConfig, type Settings } from './labinputs';
 
-/** An optimizer's registry parameters at their defaults (the step size is shared and set apart). */
-export function defaultSettings(choice: Choice): Settings {
-  const out: Settings = {};
-  for (const p of choice.params) if (typeof p.default === 'number') out[p.name] = p.default;
-  return out;
+/** How long the replay of `total` steps lasts, in ms: 6 ms a step, at least 0.7 s and at most 2.5 s. */
+export function playDuration(total: number): number {
+  return Math.min(2500, Math.max(700, total * 6));
 }
 
-/** The request's optimizer entry: the choice's own parameters with the shared step size. */
-export function optimizerConfig(choice: Choice, settings: Settings, lr: number): OptimizerConfig {
-  const config: Record<string, unknown> = { name: choice.name };
-  for (const p of choice.params) if (p.name in settings) config[p.name] = settings[p.name];
-  config.lr = lr;
-  return config as unknown as OptimizerConfig;
+/** An optimizer's colour, by its place in the registry, so a colour means the same optimizer everywhere. */
+export function colorOf(choices: readonly { name: string }[], name: string): string {
+  return LAB_COLORS[Math.max(0, choices.findIndex((c) => c.name === name)) % LAB_COLORS.length];
 }
+
+/** The slider position (log10) of a value on a log-scale slider, and back (rounded to 3 significant digits). */
+export const logSlider = {
+  position: (v: number) => Math.log10(v),
+  value: (position: number) => +(10 ** position).toPrecision(3),
+};
 
 /** Nice tick values across [lo, hi] (about `count` of them). */
 export function ticks(lo: number, hi: number, count = 5): number[] {

@@ -1,26 +1,32 @@
-// The optimizer lab's inputs, kept across tab switches, and set in one go by a lesson's "Open in the lab".
+// The optimizer lab's inputs, kept across tab switches (part of the app's state, appstate.svelte.ts), set in one go
+// by a lesson's "Open in the lab" or by a link's lab setup (urlstate.ts reads and writes the `lab.*` parameters).
 
 import type { LabRun } from './lab';
+import { withoutOwnLr } from './labinputs';
+import type { LabLink, Settings } from './urlstate';
 
-export type Settings = Record<string, number>;
+export type { Settings };
 
 export const labState = $state({
-  /** false until the first surface is picked (then its defaults fill in start, step size and k) */
+  /** false until the lab has a setup (the server's defaults, a link's or a lesson's) */
   ready: false,
-  surface: 'rosenbrock',
-  k: 10,
-  lr: 0.001,
-  steps: 300,
-  start: [-1.2, 1.0] as [number, number],
-  ticked: { sgd: true, adam: true } as Record<string, boolean>,
-  /** each optimizer's own parameters (its registry defaults until changed) */
+  // nothing is set until the lab loads its surfaces: then the server's defaults (GET /api/lab/surfaces `defaults`,
+  // LabRun's defaults) fill in whatever a link or a lesson did not set (labinputs.ts completeInputs)
+  surface: '',
+  k: NaN,
+  /** the lab's step size: the learning rate of every optimizer without its own (`settings[name].lr`) */
+  lr: NaN,
+  steps: NaN,
+  start: [NaN, NaN] as [number, number],
+  ticked: {} as Record<string, boolean>,
+  /** each optimizer's own parameters (its registry defaults until changed), and its own `lr` where it has one */
   settings: {} as Record<string, Settings>,
   /** all paths on one plot, or one plot per optimizer side by side */
   view: 'overlay' as 'overlay' | 'apart',
 });
 
-/** Set the lab to a lab request (a lesson arm): its surface, k, start, steps, optimizers and their settings. The
- * lab has one step size for all optimizers: the first optimizer's `lr`. */
+/** Set the lab to a lab request (a lesson arm): its surface, k, start, steps, optimizers and their settings. Each
+ * optimizer keeps its own `lr`: the first one's is the lab's step size, and another whose lr differs has its own. */
 export function openInLab(run: LabRun): void {
   const copy = JSON.parse(JSON.stringify(run)) as LabRun;
   labState.surface = copy.surface;
@@ -30,65 +36,27 @@ export function openInLab(run: LabRun): void {
   labState.ticked = Object.fromEntries(copy.optimizers.map((o) => [o.name, true]));
   const first = copy.optimizers[0] as { lr?: number } | undefined;
   if (first?.lr !== undefined) labState.lr = first.lr;
+  labState.settings = withoutOwnLr(labState.settings); // an optimizer the arm leaves out runs at its step size
   for (const o of copy.optimizers) {
     const own: Settings = {};
-    for (const [key, value] of Object.entries(o)) if (key !== 'name' && key !== 'lr' && typeof value === 'number') own[key] = value;
+    for (const [key, value] of Object.entries(o)) {
+      if (key !== 'name' && typeof value === 'number' && (key !== 'lr' || value !== labState.lr)) own[key] = value;
+    }
     labState.settings[o.name] = own; // the arm's settings; the rest at the registry's defaults
   }
   labState.ready = true;
 }
 
-/** The lab's URL parameters (`lab.surface=saddle&lab.start=1.8,0.001&lab.lr=0.05&lab.steps=150&
- * lab.optimizers=sgd,adam&lab.adam.beta1=0.8`), so a lab setup can be shared as a link. An optimizer's setting is
- * written only where it differs from `defaultsOf(name)` (its registry defaults). */
-export function labParams(state: typeof labState, defaultsOf: (optimizer: string) => Settings): [string, string][] {
-  const out: [string, string][] = [
-    ['lab.surface', state.surface],
-    ['lab.start', `${state.start[0]},${state.start[1]}`],
-    ['lab.lr', String(state.lr)],
-    ['lab.steps', String(state.steps)],
-    ['lab.k', String(state.k)], // surfaces without a k ignore it
-  ];
-  const names = Object.keys(state.ticked).filter((n) => state.ticked[n]);
-  out.push(['lab.optimizers', names.join(',')]);
-  for (const name of names) {
-    const defaults = defaultsOf(name);
-    for (const [key, value] of Object.entries(state.settings[name] ?? {})) {
-      if (defaults[key] !== value) out.push([`lab.${name}.${key}`, String(value)]);
-    }
-  }
-  if (state.view !== 'overlay') out.push(['lab.view', state.view]);
-  return out;
-}
-
-/** Set the lab from a link's `lab.*` parameters (see labParams); false when the link has none. A value that is not
- * a number is skipped (the lab's own checks, and the server's, handle the rest). */
-export function applyLabParams(params: URLSearchParams): boolean {
-  const surface = params.get('lab.surface');
-  if (!surface) return false;
-  const num = (key: string) => {
-    const text = params.get(key);
-    const v = text === null || text.trim() === '' ? NaN : Number(text);
-    return Number.isFinite(v) ? v : null;
-  };
-  labState.surface = surface;
-  const start = (params.get('lab.start') ?? '').split(',').map(Number);
-  if (start.length === 2 && start.every(Number.isFinite)) labState.start = [start[0], start[1]];
-  labState.lr = num('lab.lr') ?? labState.lr;
-  labState.steps = num('lab.steps') ?? labState.steps;
-  labState.k = num('lab.k') ?? labState.k;
-  const names = (params.get('lab.optimizers') ?? '').split(',').filter(Boolean);
-  if (names.length) labState.ticked = Object.fromEntries(names.map((n) => [n, true]));
-  const settings: Record<string, Settings> = {};
-  for (const [key, text] of params) {
-    const parts = key.split('.');
-    const v = Number(text);
-    if (parts.length === 3 && parts[0] === 'lab' && text.trim() !== '' && Number.isFinite(v)) {
-      settings[parts[1]] = { ...(settings[parts[1]] ?? {}), [parts[2]]: v };
-    }
-  }
-  labState.settings = settings;
-  labState.view = params.get('lab.view') === 'apart' ? 'apart' : 'overlay';
+/** Set the lab to a link's setup (urlstate.ts decodeLab): what the link leaves out stays as it is, except the
+ * optimizers' settings, which go back to their registry defaults where the link gives none. */
+export function applyLab(link: LabLink): void {
+  labState.surface = link.surface;
+  if (link.start) labState.start = [link.start[0], link.start[1]];
+  labState.lr = link.lr ?? labState.lr;
+  labState.steps = link.steps ?? labState.steps;
+  labState.k = link.k ?? labState.k;
+  if (link.optimizers.length) labState.ticked = Object.fromEntries(link.optimizers.map((n) => [n, true]));
+  labState.settings = JSON.parse(JSON.stringify(link.settings)) as Record<string, Settings>;
+  labState.view = link.view;
   labState.ready = true;
-  return true;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyLabParams, labParams, labState, openInLab } from './labstate.svelte';
+import { applyLab, labState, openInLab } from './labstate.svelte';
+import { decodeLab, encodeLab } from './urlstate';
 
 describe('open a lab setup', () => {
   it('sets the surface, k, start, steps, the shared step size and exactly the given optimizers', () => {
@@ -50,7 +51,7 @@ describe('a lab link', () => {
       ],
     } as never);
     labState.view = 'apart';
-    const params = new URLSearchParams(labParams(labState, defaultsOf));
+    const params = new URLSearchParams(encodeLab(labState, defaultsOf));
     expect(params.get('lab.surface')).toBe('quadratic');
     expect(params.get('lab.k')).toBe('100');
     expect(params.get('lab.start')).toBe('-1.8,0.6');
@@ -63,7 +64,7 @@ describe('a lab link', () => {
     labState.ticked = { adam: true };
     labState.settings = {};
     labState.view = 'overlay';
-    expect(applyLabParams(params)).toBe(true);
+    applyLab(decodeLab(params)!);
     expect(labState.surface).toBe('quadratic');
     expect(labState.k).toBe(100);
     expect(labState.start).toEqual([-1.8, 0.6]);
@@ -76,9 +77,32 @@ describe('a lab link', () => {
 
   it('ignores a link without a lab setup, and skips values that are not numbers', () => {
     labState.lr = 0.01;
-    expect(applyLabParams(new URLSearchParams('tab=lab&seed=3'))).toBe(false);
-    expect(applyLabParams(new URLSearchParams('lab.surface=saddle&lab.lr=abc&lab.start=1,x'))).toBe(true);
+    expect(decodeLab(new URLSearchParams('tab=lab&seed=3'))).toBeNull();
+    applyLab(decodeLab(new URLSearchParams('lab.surface=saddle&lab.lr=abc&lab.start=1,x'))!);
     expect(labState.lr).toBe(0.01);
     expect(labState.surface).toBe('saddle');
+  });
+});
+
+describe('a lab setup with a learning rate per optimizer', () => {
+  it('keeps each optimizer its own lr: the first is the step size, another that differs has its own', () => {
+    labState.settings = { rmsprop: { lr: 0.5, rho: 0.8 } };
+    openInLab({
+      surface: 'saddle',
+      k: null,
+      start: [1.8, 0.001],
+      steps: 150,
+      optimizers: [
+        { name: 'sgd', lr: 0.05 },
+        { name: 'momentum', lr: 0.05, momentum: 0.9 },
+        { name: 'adam', lr: 0.2, beta1: 0.8 },
+      ],
+    } as never);
+    expect(labState.lr).toBe(0.05);
+    expect(labState.settings.sgd).toEqual({});
+    expect(labState.settings.momentum).toEqual({ momentum: 0.9 });
+    expect(labState.settings.adam).toEqual({ lr: 0.2, beta1: 0.8 });
+    // an optimizer the setup leaves out goes back to the step size (its other settings stay)
+    expect(labState.settings.rmsprop).toEqual({ rho: 0.8 });
   });
 });

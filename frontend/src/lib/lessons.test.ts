@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig, Lesson, LessonArm } from './api';
-import {
-  WATCH,
-  armDifferences,
-  figureLabel,
-  formatFigure,
-  labSummary,
-  lessonFromUrl,
-  loadArm,
-  pickIsRight,
-  say,
-  watchTarget,
-  withLesson,
-} from './lessons';
-
-// Hardcoded copy of backend/glassnet/lessons/base.py PANELS: update both together.
-const PANELS = [
-  'loss-chart',
-  'boundary',
-  'network-graph',
-  'grad-flow',
-  'activation-bands',
-  'pathology',
-  'insights',
-  'images',
-  'sequences',
-  'optimizer-lab',
-];
+import { armDifferences, figureLabel, formatFigure, labSummary, loadArm, pickIsRight, say } from './lessons';
 
 const lesson = {
   id: 'dead-relu',
@@ -36,24 +10,6 @@ const lesson = {
     { en: 'b', zh: '乙' },
   ],
 } as unknown as Lesson;
-
-describe('watch', () => {
-  it('maps every panel a lesson can name to a tab and a test id', () => {
-    for (const panel of PANELS) {
-      const target = watchTarget(panel);
-      expect(target.testid, panel).not.toBe('');
-      expect(['playground', 'images', 'sequences', 'lab']).toContain(target.tab);
-    }
-    expect(Object.keys(WATCH).sort()).toEqual([...PANELS].sort());
-  });
-
-  it('points at the right panels', () => {
-    expect(watchTarget('loss-chart')).toEqual({ tab: 'playground', testid: 'loss-panel' });
-    expect(watchTarget('images')).toEqual({ tab: 'images', testid: 'images-maps' });
-    expect(watchTarget('optimizer-lab')).toEqual({ tab: 'lab', testid: 'optimizer-lab' });
-    expect(watchTarget('nope')).toEqual({ tab: 'playground', testid: '' });
-  });
-});
 
 describe('pick', () => {
   it('is null before a pick, then right or wrong', () => {
@@ -86,18 +42,7 @@ describe('figures', () => {
   });
 });
 
-describe('url and config', () => {
-  it('reads and writes the lesson parameter, keeping the rest', () => {
-    expect(lessonFromUrl('?tab=lessons&lesson=dead-relu')).toBe('dead-relu');
-    expect(lessonFromUrl('?tab=lessons')).toBeNull();
-    const next = withLesson('?tab=lessons&lesson=a&model.hidden=4,4', 'dead-relu');
-    const params = new URLSearchParams(next);
-    expect(params.get('lesson')).toBe('dead-relu');
-    expect(params.get('tab')).toBe('lessons');
-    expect(params.get('model.hidden')).toBe('4,4');
-    expect(next).toContain('model.hidden=4,4');
-  });
-
+describe('config', () => {
   it('loads an arm into the draft in place, as a copy', () => {
     const draft = { seed: 1, model: { activation: 'tanh' } } as unknown as ExperimentConfig;
     const arm = { name: 'relu', config: { seed: 0, model: { activation: 'relu' } } } as unknown as LessonArm;

@@ -1,36 +1,10 @@
-// Guided lessons (docs/protocol.md, "Lessons"): where each lesson says to look, the user's pick,
-// the check's figures, and the `lesson` URL parameter.
+// Guided lessons (docs/protocol.md, "Lessons"): the user's pick, the arms and what they change, the check's
+// figures. Where a lesson says to look is panels.ts; the opened lesson is app state (appstate.svelte.ts).
 
 import type { ExperimentConfig, Lesson, LessonArm, LessonText } from './api';
 import type { LabRun } from './lab';
 import { formatSig } from './format';
 import { fmt, type Lang } from './i18n.svelte';
-
-export type Tab = 'playground' | 'images' | 'sequences' | 'compare' | 'lessons' | 'lab';
-
-/** Where a lesson's `watch` panel lives: the tab, and the panel's test id there. */
-export interface WatchTarget {
-  tab: Tab;
-  testid: string;
-}
-
-export const WATCH: Record<string, WatchTarget> = {
-  'loss-chart': { tab: 'playground', testid: 'loss-panel' },
-  boundary: { tab: 'playground', testid: 'output' },
-  'network-graph': { tab: 'playground', testid: 'network-graph' },
-  'grad-flow': { tab: 'playground', testid: 'grad-panel' },
-  'activation-bands': { tab: 'playground', testid: 'bands-panel' },
-  pathology: { tab: 'playground', testid: 'pathology-panel' },
-  insights: { tab: 'playground', testid: 'insights-panel' },
-  images: { tab: 'images', testid: 'images-maps' },
-  sequences: { tab: 'sequences', testid: 'sequences-gradtime' },
-  'optimizer-lab': { tab: 'lab', testid: 'optimizer-lab' },
-};
-
-/** The panel to watch; an unknown name falls back to the playground without a highlight. */
-export function watchTarget(watch: string): WatchTarget {
-  return WATCH[watch] ?? { tab: 'playground', testid: '' };
-}
 
 /** A lesson text in the page's language. */
 export function say(text: LessonText, lang: Lang): string {
@@ -77,22 +51,10 @@ export function labSummary(
     surface,
     x: run.start[0],
     y: run.start[1],
-    steps: run.steps ?? 200,
+    steps: run.steps,
     lr: lr ?? '–',
     optimizers: run.optimizers.map((o) => name(o.name)).join(', '),
   });
-}
-
-/** The `lesson` URL parameter. */
-export function lessonFromUrl(search: string): string | null {
-  return new URLSearchParams(search).get('lesson') || null;
-}
-
-/** `search` with its `lesson` parameter set to `id`, every other parameter kept. */
-export function withLesson(search: string, id: string): string {
-  const params = new URLSearchParams(search);
-  params.set('lesson', id);
-  return `?${params.toString().replace(/%2C/g, ',')}`;
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };

@@ -29,9 +29,21 @@ describe('choices', () => {
     optimizers: [choice('sgd', ['lr']), choice('momentum', ['lr', 'momentum', 'nope'])],
   } as unknown as Options;
 
-  it('finds the options list with exactly the enum values', () => {
-    expect(choicesFor(options, ['tanh', 'relu'])).toBe(options.activations);
-    expect(choicesFor(options, ['relu'])).toBeNull();
+  it("takes a field's choices from the options list its schema names, never by comparing names", () => {
+    expect(fieldInfo('model.activation')?.list).toBe('activations');
+    expect(fieldInfo('optimizer.name')?.list).toBe('optimizers');
+    expect(fieldInfo('dataset.features')).toMatchObject({ kind: 'enum-list', list: 'features' });
+    expect(fieldInfo('model.init.mode')).toMatchObject({ kind: 'enum' }); // an enum with no options list
+    expect(fieldInfo('model.init.mode')?.list).toBeUndefined();
+    expect(choicesFor(options, fieldInfo('model.activation'))).toBe(options.activations);
+    expect(choicesFor(options, fieldInfo('model.init.mode'))).toBeNull();
+    expect(choicesFor(options, fieldInfo('seed'))).toBeNull();
+    expect(choicesFor(options, null)).toBeNull();
+    // two lists with the same names (the norms and the clipping modes could both be none/...): each field still
+    // gets its own
+    const twins = { ...options, norms: [choice('none'), choice('x')], clipping: [choice('none'), choice('x')] } as unknown as Options;
+    expect(choicesFor(twins, fieldInfo('model.norm'))).toBe(twins.norms);
+    expect(choicesFor(twins, fieldInfo('clipping.name'))).toBe(twins.clipping);
   });
 
   it('maps a choice to its parameter fields beside it', () => {

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentConfig } from './api';
 import { DEFAULTS } from './fixtures';
-import { appParams, buildQuery, decodeConfig, encodeConfig } from './urlstate';
+import { decodeConfig, decodeLab, decodeUrl, encodeConfig, encodeUrl, type LabSetup, type UrlContext, type UrlState } from './urlstate';
 
 const defaults = DEFAULTS;
+const ctx: UrlContext = {
+  defaults,
+  labDefaults: (name): Record<string, number> => (name === 'momentum' ? { momentum: 0.9, weight_decay: 0 } : {}),
+};
+
+/** A state with every part at its default. */
+function plain(over: Partial<UrlState> = {}): UrlState {
+  return { tab: 'playground', lesson: null, lang: 'en', config: structuredClone(defaults), lab: null, ...over };
+}
 
 function changed(): ExperimentConfig {
   const c = structuredClone(defaults);
@@ -31,21 +40,20 @@ describe('URL state', () => {
   });
 
   it('round-trips a config through the query string', () => {
-    const query = buildQuery(changed(), defaults, { lang: 'zh', tab: null });
+    const query = encodeUrl(plain({ lang: 'zh', config: changed() }), ctx);
     expect(query.startsWith('?lang=zh&')).toBe(true);
     expect(query).toContain('model.hidden=16,16,4');
-    const params = new URLSearchParams(query);
-    const { config, errors } = decodeConfig(params, defaults);
-    expect(errors).toEqual([]);
-    expect(config).toEqual(changed());
-    expect(appParams(params, defaults).get('lang')).toBe('zh');
+    const link = decodeUrl(query, ctx);
+    expect(link.config?.errors).toEqual([]);
+    expect(link.config?.config).toEqual(changed());
+    expect(link.lang).toBe('zh');
   });
 
   it('round-trips an empty list and a set upload id', () => {
     const c = structuredClone(defaults);
     c.model.hidden = [];
     c.dataset.upload = '0123456789ab';
-    const { config } = decodeConfig(new URLSearchParams(buildQuery(c, defaults, {})), defaults);
+    const { config } = decodeConfig(new URLSearchParams(encodeUrl(plain({ config: c }), ctx)), defaults);
     expect(config.model.hidden).toEqual([]);
     expect(config.dataset.upload).toBe('0123456789ab');
   });
@@ -79,5 +87,118 @@ describe('a link that switches a choice', () => {
     expect(decodeConfig(new URLSearchParams('optimizer.name=rmsprop'), DEFAULTS).config.optimizer.momentum).toBe(
       DEFAULTS.optimizer.momentum,
     );
+  });
+});
+
+describe('the whole link', () => {
+  const lab: LabSetup = {
+    surface: 'quadratic',
+    k: 100,
+    lr: 0.0198,
+    steps: 400,
+    start: [-1.8, 0.6],
+    ticked: { sgd: true, momentum: true, adam: false },
+    settings: { momentum: { momentum: 0.5, weight_decay: 0 } },
+    view: 'apart',
+  };
+
+  it('is empty when all is default', () => {
+    expect(encodeUrl(plain(), ctx)).toBe('');
+    const link = decodeUrl('', ctx);
+    expect(link).toMatchObject({ tab: 'playground', lesson: null, lang: null, lab: null, extra: [] });
+    expect(link.config).toEqual({ config: defaults, applied: [], errors: [] });
+  });
+
+  it('round-trips every part: language, tab, lesson, lab setup, config and keys of no part', () => {
+    const state = plain({
+      lang: 'zh',
+      tab: 'lab',
+      lesson: 'saddle-points',
+      config: changed(),
+      lab,
+      extra: [['utm', 'x']],
+    });
+    const query = encodeUrl(state, ctx);
+    expect(query).toMatch(/^\?lang=zh&tab=lab&lesson=saddle-points&utm=x&lab\.surface=quadratic&/);
+    const link = decodeUrl(query, ctx);
+    expect(link.lang).toBe('zh');
+    expect(link.tab).toBe('lab');
+    expect(link.lesson).toBe('saddle-points');
+    expect(link.extra).toEqual([['utm', 'x']]);
+    expect(link.config?.config).toEqual(changed());
+    expect(link.config?.errors).toEqual([]);
+    expect(link.lab).toEqual({
+      surface: 'quadratic',
+      start: [-1.8, 0.6],
+      lr: 0.0198,
+      steps: 400,
+      k: 100,
+      optimizers: ['sgd', 'momentum'],
+      settings: { momentum: { momentum: 0.5 } }, // weight_decay is at its default: left out
+      view: 'apart',
+    });
+    // and what it decodes to encodes to the same link
+    expect(
+      encodeUrl(
+        {
+          tab: link.tab,
+          lesson: link.lesson,
+          lang: link.lang ?? 'en',
+          config: link.config!.config,
+          lab: { ...lab, settings: link.lab!.settings },
+          extra: link.extra,
+        },
+        ctx,
+      ),
+    ).toBe(query);
+  });
+
+  it('leaves out the lab numbers it does not have yet', () => {
+    const partial = { ...lab, lr: NaN, start: [NaN, NaN] as [number, number], ticked: {}, settings: {}, view: 'overlay' as const };
+    expect(encodeUrl(plain({ tab: 'lab', lab: partial }), ctx)).toBe('?tab=lab&lab.surface=quadratic&lab.steps=400&lab.k=100&lab.optimizers=');
+  });
+
+  it('writes the lab only while the lab is shown, and keeps the lesson on other tabs', () => {
+    const query = encodeUrl(plain({ tab: 'compare', lesson: 'dead-relu', lab }), ctx);
+    expect(query).toBe('?tab=compare&lesson=dead-relu');
+    expect(encodeUrl(plain({ tab: 'lab', lab: null }), ctx)).toBe('?tab=lab');
+  });
+
+  it('reads the links users share', () => {
+    const shared = decodeUrl('?dataset.name=spiral&model.hidden=8,8,8&seed=3', ctx);
+    expect(shared.tab).toBe('playground');
+    expect(shared.config?.applied).toEqual(['dataset.name', 'model.hidden', 'seed']);
+    expect(shared.config?.config.model.hidden).toEqual([8, 8, 8]);
+    expect(shared.config?.config.seed).toBe(3);
+    expect(shared.extra).toEqual([]);
+
+    const lesson = decodeUrl('?tab=lessons&lesson=dead-relu', ctx);
+    expect([lesson.tab, lesson.lesson, lesson.config?.applied]).toEqual(['lessons', 'dead-relu', []]);
+
+    const lablink = decodeUrl('?tab=lab&lab.surface=saddle&lab.start=1.8,0.001&lab.lr=0.05&lab.optimizers=sgd,adam', ctx);
+    expect(lablink.lab).toMatchObject({ surface: 'saddle', start: [1.8, 0.001], lr: 0.05, steps: null, optimizers: ['sgd', 'adam'] });
+    expect(lablink.config?.errors).toEqual([]); // lab keys are not config keys
+    expect(decodeLab(new URLSearchParams('lab.start=1,2'))).toBeNull(); // no surface, no lab setup
+
+    expect(decodeUrl('?lang=zh', ctx).lang).toBe('zh');
+  });
+
+  it('ignores unknown tabs and languages, drops the token, and names a bad key while the rest applies', () => {
+    const link = decodeUrl('?tab=nope&lang=xx&lesson=&token=s3cret&foo=bar&optimizer.lr=fast&seed=5&model.nope=1', ctx);
+    expect(link.tab).toBe('playground');
+    expect(link.lang).toBeNull();
+    expect(link.lesson).toBeNull();
+    expect(link.extra).toEqual([['foo', 'bar']]);
+    expect(link.config?.config.seed).toBe(5);
+    expect(link.config?.errors).toEqual(["optimizer.lr: 'fast' is not a number", 'model.nope: not a setting']);
+    const again = encodeUrl(plain({ config: link.config!.config, extra: link.extra }), ctx);
+    expect(again).toBe('?foo=bar&seed=5');
+  });
+
+  it('reads only the app parts without the defaults', () => {
+    const link = decodeUrl('?tab=lessons&lesson=x&seed=3&lab.surface=saddle');
+    expect(link.config).toBeNull();
+    expect(link.extra).toEqual([]);
+    expect([link.tab, link.lesson, link.lab?.surface]).toEqual(['lessons', 'x', 'saddle']);
   });
 });

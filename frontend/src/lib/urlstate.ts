@@ -1,9 +1,34 @@
-// The whole config in the page's URL, so a shared link reproduces the run: every leaf that differs
-// from the server's defaults becomes `path=value` (`model.hidden=8,8`, `optimizer.lr=0.03`).
-// Lists of numbers or names are comma-joined; lists of objects and other values are JSON.
-// Keys that are not config paths (`lang`, `tab`, `token`, ...) belong to the app and are kept apart.
+// The page's URL: the one codec of the app's state, so a shared link reproduces what its sender saw.
+//
+//   lang=zh                      the language (English is left out)
+//   tab=lessons                  the tab (the playground is left out)
+//   lesson=dead-relu             the lesson opened in the Lessons tab (kept while other tabs are shown)
+//   lab.surface=saddle&lab.start=1.8,0.001&lab.lr=0.05&lab.steps=150&lab.k=10&lab.optimizers=sgd,adam&
+//   lab.adam.beta1=0.8&lab.view=apart
+//                                the optimizer lab's setup, written while the lab is shown; an optimizer's setting only
+//                                where it differs from its registry default
+//   dataset.name=spiral&model.hidden=8,8,8&seed=3
+//                                every leaf of the config that differs from the server's defaults; lists of numbers or
+//                                names comma-joined, lists of objects and other values as JSON
+//
+// Keys of no part (other than `token`, which api.ts reads and the link then drops) are kept as they came. decodeUrl
+// reads a link, encodeUrl writes one; appstate.svelte.ts holds the state and is the one writer of the URL.
 
 import type { ExperimentConfig } from './api';
+import { isLang, type Lang } from './i18n.svelte';
+
+export const TABS = ['playground', 'images', 'sequences', 'compare', 'lessons', 'lab'] as const;
+export type Tab = (typeof TABS)[number];
+
+export function isTab(v: unknown): v is Tab {
+  return (TABS as readonly unknown[]).includes(v);
+}
+
+/** Keys the app reads from a link but never writes back (the access token: api.ts remembers it). */
+const DROPPED = ['token'];
+
+// ---------------------------------------------------------------------------------------------------------------
+// the config: its leaves that differ from the defaults
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -74,6 +99,9 @@ function decodeValue(text: string, base: Json): Json {
   }
 }
 
+/** What switching the choice at `namePath` from `from` to `to` resets, as [path, value] (schema.ts choiceResets). */
+export type Resets = (namePath: string, from: string, to: string) => [string, unknown][];
+
 export interface DecodedConfig {
   config: ExperimentConfig;
   /** Config keys of the URL that were set. */
@@ -82,17 +110,13 @@ export interface DecodedConfig {
   errors: string[];
 }
 
-/** `defaults` with the URL's config parameters applied; non-config keys are ignored. */
-export function decodeConfig(
-  params: URLSearchParams,
-  defaults: ExperimentConfig,
-  resets?: (namePath: string, from: string, to: string) => [string, unknown][],
-): DecodedConfig {
+/** `defaults` with the URL's config parameters applied; keys of the other parts are ignored. */
+export function decodeConfig(params: URLSearchParams, defaults: ExperimentConfig, resets?: Resets): DecodedConfig {
   const config = structuredClone(defaults) as unknown as JsonObject;
   const applied: string[] = [];
   const errors: string[] = [];
   for (const [path, text] of params) {
-    if (path.startsWith('lab.')) continue; // the optimizer lab's own parameters (labstate.svelte.ts)
+    if (path.startsWith('lab.')) continue; // the optimizer lab's part
     const keys = path.split('.');
     let node: Json = config;
     let ok = true;
@@ -136,20 +160,159 @@ function isConfigKey(defaults: ExperimentConfig, key: string): boolean {
   return key in (defaults as unknown as JsonObject);
 }
 
-/** The URL's non-config parameters (lang, tab, token ...). */
-export function appParams(params: URLSearchParams, defaults: ExperimentConfig): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const [key, value] of params) {
-    if (!key.includes('.') && !isConfigKey(defaults, key)) out.set(key, value);
+// ---------------------------------------------------------------------------------------------------------------
+// the optimizer lab's setup
+
+export type Settings = Record<string, number>;
+
+/** The optimizer lab's inputs (labstate.svelte.ts holds them). */
+export interface LabSetup {
+  surface: string;
+  k: number;
+  lr: number;
+  steps: number;
+  start: [number, number];
+  ticked: Record<string, boolean>;
+  /** each optimizer's own parameters (its registry defaults until changed) */
+  settings: Record<string, Settings>;
+  view: 'overlay' | 'apart';
+}
+
+/** A lab setup as a link gives it: what is missing or not a number is null (the lab keeps what it has). */
+export interface LabLink {
+  surface: string;
+  start: [number, number] | null;
+  lr: number | null;
+  steps: number | null;
+  k: number | null;
+  /** the ticked optimizers, in order (empty: keep the ticked ones) */
+  optimizers: string[];
+  /** the settings that differ from the registry's defaults; the rest go back to them */
+  settings: Record<string, Settings>;
+  view: 'overlay' | 'apart';
+}
+
+/** The lab's URL parameters; an optimizer's setting is written only where it differs from `defaultsOf(name)` (its
+ * registry defaults). */
+export function encodeLab(lab: LabSetup, defaultsOf: (optimizer: string) => Settings): [string, string][] {
+  const out: [string, string][] = [['lab.surface', lab.surface]];
+  // a number the lab does not have yet (NaN until its defaults come) is left out, as decodeLab would skip it
+  if (lab.start.every(Number.isFinite)) out.push(['lab.start', `${lab.start[0]},${lab.start[1]}`]);
+  if (Number.isFinite(lab.lr)) out.push(['lab.lr', String(lab.lr)]);
+  if (Number.isFinite(lab.steps)) out.push(['lab.steps', String(lab.steps)]);
+  if (Number.isFinite(lab.k)) out.push(['lab.k', String(lab.k)]); // surfaces without a k ignore it
+  const names = Object.keys(lab.ticked).filter((n) => lab.ticked[n]);
+  out.push(['lab.optimizers', names.join(',')]);
+  for (const name of names) {
+    const defaults = defaultsOf(name);
+    for (const [key, value] of Object.entries(lab.settings[name] ?? {})) {
+      if (defaults[key] !== value) out.push([`lab.${name}.${key}`, String(value)]);
+    }
   }
+  if (lab.view !== 'overlay') out.push(['lab.view', lab.view]);
   return out;
 }
 
-/** A full query string: the app's own parameters, then the config's. */
-export function buildQuery(config: ExperimentConfig, defaults: ExperimentConfig, app: Record<string, string | null>): string {
+/** The link's lab setup; null when it has none (no `lab.surface`). A value that is not a number is left out (the
+ * lab's own checks, and the server's, handle the rest). */
+export function decodeLab(params: URLSearchParams): LabLink | null {
+  const surface = params.get('lab.surface');
+  if (!surface) return null;
+  const num = (key: string) => {
+    const text = params.get(key);
+    const v = text === null || text.trim() === '' ? NaN : Number(text);
+    return Number.isFinite(v) ? v : null;
+  };
+  const start = (params.get('lab.start') ?? '').split(',').map(Number);
+  const settings: Record<string, Settings> = {};
+  for (const [key, text] of params) {
+    const parts = key.split('.');
+    const v = Number(text);
+    if (parts.length === 3 && parts[0] === 'lab' && text.trim() !== '' && Number.isFinite(v)) {
+      settings[parts[1]] = { ...(settings[parts[1]] ?? {}), [parts[2]]: v };
+    }
+  }
+  return {
+    surface,
+    start: start.length === 2 && start.every(Number.isFinite) ? [start[0], start[1]] : null,
+    lr: num('lab.lr'),
+    steps: num('lab.steps'),
+    k: num('lab.k'),
+    optimizers: (params.get('lab.optimizers') ?? '').split(',').filter(Boolean),
+    settings,
+    view: params.get('lab.view') === 'apart' ? 'apart' : 'overlay',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the whole link
+
+/** The app's state as a link holds it. */
+export interface UrlState {
+  tab: Tab;
+  lesson: string | null;
+  lang: Lang;
+  config: ExperimentConfig;
+  /** the lab's setup; written only while the lab tab is shown */
+  lab: LabSetup | null;
+  /** keys of no part, as the link that opened the page had them */
+  extra?: [string, string][];
+}
+
+/** What encoding needs besides the state: the server's defaults (GET /api/options). */
+export interface UrlContext {
+  defaults: ExperimentConfig;
+  /** an optimizer's registry defaults, for the lab's settings */
+  labDefaults: (optimizer: string) => Settings;
+  /** a link that switches a choice without its parameters gets the choice's defaults */
+  resets?: Resets;
+}
+
+/** The link of `state`: `?lang=..&tab=..&lesson=..&<extra>&lab.*&<config>`, or '' when all is default. */
+export function encodeUrl(state: UrlState, ctx: UrlContext): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(app)) if (v !== null && v !== '') params.set(k, v);
-  for (const [k, v] of encodeConfig(config, defaults)) params.set(k, v);
+  if (state.lang !== 'en') params.set('lang', state.lang);
+  if (state.tab !== 'playground') params.set('tab', state.tab);
+  if (state.lesson) params.set('lesson', state.lesson);
+  for (const [k, v] of state.extra ?? []) params.set(k, v);
+  if (state.tab === 'lab' && state.lab) for (const [k, v] of encodeLab(state.lab, ctx.labDefaults)) params.set(k, v);
+  for (const [k, v] of encodeConfig(state.config, ctx.defaults)) params.set(k, v);
   const text = params.toString().replace(/%2C/g, ',');
   return text ? `?${text}` : '';
+}
+
+/** A link read: each part as the link gives it (null where it gives none or an unknown value). */
+export interface DecodedUrl {
+  tab: Tab;
+  lesson: string | null;
+  lang: Lang | null;
+  lab: LabLink | null;
+  /** the config; null when decoded without the defaults */
+  config: DecodedConfig | null;
+  /** keys of no part, in the link's order (known only with the defaults, which tell config keys apart) */
+  extra: [string, string][];
+}
+
+const APP_KEYS = ['lang', 'tab', 'lesson'];
+
+/** Read a link (`location.search`). The config needs the server's defaults: without `ctx` it is null. */
+export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'resets'>): DecodedUrl {
+  const params = new URLSearchParams(search);
+  const tab = params.get('tab');
+  const lang = params.get('lang');
+  const extra: [string, string][] = [];
+  if (ctx) {
+    for (const [key, value] of params) {
+      const own = APP_KEYS.includes(key) || DROPPED.includes(key) || key.includes('.') || isConfigKey(ctx.defaults, key);
+      if (!own) extra.push([key, value]);
+    }
+  }
+  return {
+    tab: isTab(tab) ? tab : 'playground',
+    lesson: params.get('lesson') || null,
+    lang: isLang(lang) ? lang : null,
+    lab: decodeLab(params),
+    config: ctx ? decodeConfig(params, ctx.defaults, ctx.resets) : null,
+    extra,
+  };
 }

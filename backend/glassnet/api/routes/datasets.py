@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from glassnet import registry
 from glassnet.api.schemas import ErrorOut
-from glassnet.config import DatasetConfig, ExperimentConfig
+from glassnet.config import DatasetConfig, ExperimentConfig, Noise, Seed, UploadId
 from glassnet.data import PREVIEW_POINTS, preview, tabular
 
 PREVIEW_SEQ_LEN = 12  # time steps of a sequence preview
@@ -61,9 +61,9 @@ def list_datasets() -> list[dict]:
 class PreviewQuery(BaseModel):
     """A preview's data: the same fields (and limits) as a run's config."""
 
-    noise: float = DatasetConfig.model_fields["noise"]
-    seed: int = ExperimentConfig.model_fields["seed"]
-    upload: str | None = DatasetConfig.model_fields["upload"]
+    noise: Noise = DatasetConfig.model_fields["noise"].default
+    seed: Seed = ExperimentConfig.model_fields["seed"].default
+    upload: UploadId = None
 
 
 class DatasetPreview(BaseModel):

@@ -9,16 +9,23 @@ from glassnet.lab import LAB_LIMITS, SURFACES, grid, k_of, surface_json, traject
 router = APIRouter(prefix="/lab", tags=["lab"])
 
 
-@router.get("/surfaces", response_model=LabSurfaces, summary="The test surfaces, with a contour grid each, and limits")
+@router.get(
+    "/surfaces",
+    response_model=LabSurfaces,
+    summary="The test surfaces, with a contour grid each, the limits and the lab's default request",
+)
 def surfaces() -> dict:
-    return {"surfaces": [surface_json(s) for s in SURFACES.values()], "limits": LAB_LIMITS}
+    return {"surfaces": [surface_json(s) for s in SURFACES.values()], "limits": LAB_LIMITS, "defaults": LabRun()}
 
 
 @router.post(
     "/run",
     response_model=LabResult,
     responses={422: {"model": ErrorOut, "description": "A field is out of range; the message names it and the limit"}},
-    summary="Run each optimizer from the start point on the surface and return every path",
+    summary="Run each optimizer, with its own settings and learning rate, from the start point on the surface",
+    description="Every optimizer of the request moves its own copy of the start point with its own settings, its "
+    "own `lr` included (one request may race SGD at lr 0.01 against Adam at lr 0.1); each path is the one that "
+    "optimizer takes alone. Left-out fields take LabRun's defaults (GET /api/lab/surfaces serves them).",
 )
 def run(request: LabRun) -> dict:
     surface = SURFACES[request.surface]

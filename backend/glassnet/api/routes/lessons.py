@@ -1,17 +1,14 @@
 """Guided lessons (glassnet.lessons): list them, and run a lesson's check of its claim on the server's CPU."""
 
-import math
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from glassnet.api.schemas import ErrorOut, LessonCheck, LessonOut
 from glassnet.lessons import LESSONS
-from glassnet.lessons.base import LabMeasured, Lesson, Measured
+from glassnet.lessons.base import Lesson
+from glassnet.lessons.runner import check
 
 MAX_CHECKS = 2  # lesson checks that may run at once (each trains its arms on one CPU thread)
-FINAL_KEYS = ("train_loss", "test_loss", "train_acc", "test_acc")
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 
@@ -28,14 +25,6 @@ def _lesson(lesson_id: str) -> Lesson:
     return lesson
 
 
-def _number(value: Any) -> float | None:
-    """JSON has no NaN or infinity: a non-finite figure is null."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 @router.get("", response_model=list[LessonOut], summary="Every lesson, in order, with its arms' full configs")
 def list_lessons() -> list[dict]:
     return [lesson.to_json() for lesson in LESSONS.values()]
@@ -44,26 +33,6 @@ def list_lessons() -> list[dict]:
 @router.get("/{lesson_id}", response_model=LessonOut, responses=NOT_FOUND, summary="One lesson")
 def get_lesson(lesson_id: str) -> dict:
     return _lesson(lesson_id).to_json()
-
-
-def check(lesson: Lesson) -> dict[str, Any]:
-    """Train the lesson's arms and judge its claim: what POST /api/lessons/{id}/run answers."""
-    from glassnet.lessons.runner import run_lesson
-
-    measured, verdict = run_lesson(lesson)
-    result = verdict.to_json()
-    result["figures"] = {name: _number(value) for name, value in verdict.figures.items()}
-    runs = [_arm_run(name, m) for name, m in measured.items()]
-    return {"lesson": lesson.id, "verdict": result, "runs": runs}
-
-
-def _arm_run(name: str, m: Measured | LabMeasured) -> dict[str, Any]:
-    if isinstance(m, LabMeasured):
-        keys = ("optimizer", "steps", "stopped", "stop_reason", "stopped_at")
-        paths = [{**{k: p[k] for k in keys}, "final_loss": _number(p["final_loss"])} for p in m.paths]
-        return {"arm": name, "lab": m.config, "seconds": m.seconds, "paths": paths}
-    final = {key: _number(m.last.get(key)) for key in FINAL_KEYS}
-    return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final}
 
 
 @router.post(

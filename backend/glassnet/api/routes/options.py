@@ -2,6 +2,7 @@ from fastapi import APIRouter
 
 from glassnet.api.schemas import Options
 from glassnet.config import FORKABLE, LIMITS, default_config
+from glassnet.protocol import MetricOut, metric_list
 from glassnet.registry import CHOICES
 
 router = APIRouter(tags=["options"])
@@ -11,3 +12,12 @@ router = APIRouter(tags=["options"])
 def options() -> dict:
     lists = {name: [choice.to_json(name) for choice in choices] for name, choices in CHOICES.items()}
     return {**lists, "limits": LIMITS, "defaults": default_config(), "forkable": list(FORKABLE)}
+
+
+@router.get(
+    "/metrics",
+    response_model=list[MetricOut],
+    summary="Every metric the probe measures: its name, scope, cadence, unit, label and meaning (the UI's legends)",
+)
+def metrics() -> list[dict]:
+    return metric_list()

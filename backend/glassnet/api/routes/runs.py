@@ -1,72 +1,30 @@
+"""REST routes of runs: thin; the run manager holds the rules (runs/rules.py), and api/app.py maps its
+errors to HTTP answers once."""
+
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from glassnet.api.deps import ManagerDep
-from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunInfo, RunPage, RunStatus
-from glassnet.config import FORKABLE, LIMITS, ExperimentConfig
-from glassnet.data import tabular
-from glassnet.nn.models import count_parameters
-from glassnet.nn.shapes import input_shape, n_outputs
+from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunChanges, RunInfo, RunPage
+from glassnet.config import ExperimentConfig
 from glassnet.runs.history import metrics_csv
-from glassnet.runs.manager import InvalidTransition, RunLimitReached, RunNotFound
+from glassnet.runs.status import RunStatus
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No run has this id"}}
-CONFLICT = {409: {"model": ErrorOut, "description": "The run's status does not allow this"}}
-TOO_MANY = {429: {"model": ErrorOut, "description": "Too many active runs"}}
-
-
-def _not_found(run_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"run '{run_id}' not found")
-
-
-def _check_upload(config: ExperimentConfig) -> None:
-    """An uploaded dataset's task is in its file: check the model and the loss against it."""
-    try:
-        info = tabular.meta(config.dataset.upload or "")
-    except tabular.BadUpload as exc:
-        raise HTTPException(422, str(exc)) from None
-    if config.model.kind != "mlp":
-        raise HTTPException(422, f"model.kind: an uploaded table trains an 'mlp', not '{config.model.kind}'")
-    task = info["task"]
-    if (config.loss == "bce" and task != "binary") or (config.loss == "ce" and task == "regression"):
-        raise HTTPException(422, f"loss: '{config.loss}' does not fit the uploaded dataset's task ({task})")
-    if info["input"] != "plane" and config.dataset.features != ["x1", "x2"]:
-        raise HTTPException(422, "dataset.features: the 2-D features apply to uploads with exactly two feature columns")
-
-
-def _check_size(config: ExperimentConfig) -> None:
-    if config.device == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise HTTPException(
-                422, "device: 'cuda' was asked for but this server has no CUDA GPU; use 'auto' or 'cpu'"
-            )
-    parameters = count_parameters(input_shape(config.dataset), n_outputs(config.dataset), config.model)
-    if parameters > LIMITS["max_parameters"]:
-        raise HTTPException(
-            422,
-            f"model: {parameters:,} parameters is over the limit of {LIMITS['max_parameters']:,}; "
-            "use fewer or narrower layers",
-        )
+Responses = dict[int | str, dict[str, object]]
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id"}}
+CONFLICT: Responses = {409: {"model": ErrorOut, "description": "The run's status does not allow this"}}
+TOO_MANY: Responses = {429: {"model": ErrorOut, "description": "Too many active runs"}}
 
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, response_model=RunInfo, responses=TOO_MANY, summary="Start a training run"
 )
 def create_run(config: ExperimentConfig, manager: ManagerDep) -> dict:
-    if config.dataset.name == "upload":
-        _check_upload(config)
-    _check_size(config)
-    try:
-        return manager.create(config).info()
-    except RunLimitReached as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from None
+    return manager.create(config).info()
 
 
 @router.get("", response_model=RunPage, summary="Runs, newest first, optionally by status, a page at a time")
@@ -87,10 +45,7 @@ def list_runs(
 
 @router.get("/{run_id}", response_model=RunInfo, responses=NOT_FOUND, summary="A run's status, config and summary")
 def get_run(run_id: str, manager: ManagerDep) -> dict:
-    try:
-        return manager.get(run_id).info()
-    except RunNotFound:
-        raise _not_found(run_id) from None
+    return manager.get(run_id).info()
 
 
 @router.post(
@@ -101,25 +56,7 @@ def get_run(run_id: str, manager: ManagerDep) -> dict:
     summary="A new run that continues this one from a step, with changed settings",
 )
 def fork_run(run_id: str, request: ForkRequest, manager: ManagerDep) -> dict:
-    for key in request.changes:
-        if key not in FORKABLE:
-            raise HTTPException(
-                422,
-                f"changes.{key}: a fork continues from the parent's data, model and seed, so it cannot change "
-                f"'{key}'; it can change {', '.join(FORKABLE)}",
-            )
-    try:
-        return manager.fork(run_id, request.step, request.changes).info()
-    except RunNotFound:
-        raise _not_found(run_id) from None
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", "changes", *e["loc"])} for e in exc.errors(include_url=False)]
-        ) from None
-    except InvalidTransition as exc:
-        raise HTTPException(422, str(exc)) from None
-    except RunLimitReached as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from None
+    return manager.fork(run_id, request.step, request.changes).info()
 
 
 @router.post(
@@ -129,19 +66,7 @@ def fork_run(run_id: str, request: ForkRequest, manager: ManagerDep) -> dict:
     summary="Pause, resume, single-step (while paused) or stop a run",
 )
 async def command_run(run_id: str, command: Literal["pause", "resume", "step", "stop"], manager: ManagerDep) -> dict:
-    try:
-        return (await manager.command(run_id, command)).info()
-    except RunNotFound:
-        raise _not_found(run_id) from None
-    except InvalidTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-
-
-class RunChanges(BaseModel):
-    """Settings that can change while a run trains."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lr": 0.001}]})
-    lr: float = Field(ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate.")
+    return (await manager.command(run_id, command)).info()
 
 
 @router.patch(
@@ -151,12 +76,7 @@ class RunChanges(BaseModel):
     summary="Change an active run's settings live (the learning rate)",
 )
 async def patch_run(run_id: str, changes: RunChanges, manager: ManagerDep) -> dict:
-    try:
-        return (await manager.set_lr(run_id, changes.lr)).info()
-    except RunNotFound:
-        raise _not_found(run_id) from None
-    except InvalidTransition as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return (await manager.set_lr(run_id, changes.lr)).info()
 
 
 @router.get(
@@ -173,16 +93,13 @@ def get_metrics(
     last: Annotated[int | None, Query(ge=0, description="Last step")] = None,
     max_points: Annotated[int, Query(ge=1, le=10_000, description="At most this many points")] = 1000,
 ) -> dict:
-    try:
-        run = manager.get(run_id)
-    except RunNotFound:
-        raise _not_found(run_id) from None
-    history = manager.history(run)
+    history = manager.history(manager.get(run_id))
     names = None if series is None else [n.strip() for n in series.split(",") if n.strip()]
-    known = {n for b in history.buckets for n in b.values}
+    known = history.columns()
     unknown = [n for n in names or [] if n not in known]
-    if unknown and history.buckets:
-        raise HTTPException(422, f"series: unknown {', '.join(unknown)}; this run has {', '.join(sorted(known))}")
+    if unknown:
+        have = f"this run has {', '.join(known)}" if known else "this run has no figures yet"
+        raise HTTPException(422, f"series: unknown {', '.join(unknown)}; {have}")
     return history.series(names, first, last, max_points)
 
 
@@ -192,25 +109,20 @@ def get_metrics(
     summary="The run's metrics as CSV (one row per point, last values) or JSON (everything)",
 )
 def export_run(run_id: str, manager: ManagerDep, format: Literal["csv", "json"] = "csv") -> Response:
-    try:
-        run = manager.get(run_id)
-    except RunNotFound:
-        raise _not_found(run_id) from None
-    metrics = manager.history(run).series()
-    filename = f"glassnet-{run.id}.{format}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if format == "json":
-        import json
-
-        body = {
-            "run": run.info(),
-            "layers": run.layers,
-            "events": run.events,
-            "lr_changes": run.lr_changes,
-            "metrics": metrics,
-        }
-        return Response(json.dumps(body), media_type="application/json", headers=headers)
-    return Response(metrics_csv(metrics), media_type="text/csv", headers=headers)
+    run = manager.get(run_id)
+    history = manager.history(run)
+    headers = {"Content-Disposition": f'attachment; filename="glassnet-{run.id}.{format}"'}
+    if format == "csv":
+        return Response(metrics_csv(history), media_type="text/csv", headers=headers)
+    body = {
+        "run": run.info(),
+        "layers": run.layers,
+        "events": run.events,
+        "lr_changes": run.lr_changes,
+        "metrics": history.series(),
+        "history": history.to_wire(),
+    }
+    return Response(json.dumps(body), media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -219,10 +131,7 @@ def export_run(run_id: str, manager: ManagerDep, format: Literal["csv", "json"] 
     summary="The model's weights as safetensors (current for an active run, final for an ended one)",
 )
 async def get_checkpoint(run_id: str, manager: ManagerDep) -> Response:
-    try:
-        data = await manager.weights(run_id)
-    except RunNotFound:
-        raise _not_found(run_id) from None
+    data = await manager.weights(run_id)
     if data is None:
         raise HTTPException(404, f"run '{run_id}' has no weights: it ended before its model was built")
     headers = {"Content-Disposition": f'attachment; filename="glassnet-{run_id}.safetensors"'}
@@ -236,8 +145,5 @@ async def get_checkpoint(run_id: str, manager: ManagerDep) -> Response:
     summary="Stop a run and delete it with its history and weights",
 )
 async def delete_run(run_id: str, manager: ManagerDep) -> Response:
-    try:
-        await manager.delete(run_id)
-    except RunNotFound:
-        raise _not_found(run_id) from None
+    await manager.delete(run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,125 @@
+"""The one training driver: advances a Trainer, decides when readings and detail readings are due, ends
+the run at the first non-finite step or when early stopping says so, and calls back.
+
+The worker (live runs and a fork's replay), the CLI's headless runs and the lessons all train through
+`drive`; they differ only in their pacing (by the clock, by steps, or never), their callbacks, and whether
+something can pause or stop them between steps.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from glassnet.train.insights import Insights
+from glassnet.train.loop import Trainer
+from glassnet.train.probe import Reading
+
+DETAIL_HZ = 10.0  # at most this many detail readings a second ...
+DETAIL_BUDGET = 0.03  # ... and no more than this share of the time spent on them (fewer for costly models)
+
+Command = Literal["pause", "resume", "step", "stop"]
+
+
+@dataclass
+class Ending:
+    status: Literal["finished", "stopped", "diverged"]
+    reason: str | None = None
+
+
+@dataclass
+class ByClock:
+    """Readings at most `frame_hz` times a second (never faster, not even forced ones), detail readings at
+    most DETAIL_HZ times a second and within DETAIL_BUDGET of the time."""
+
+    frame_hz: float
+    last_frame: float = -math.inf
+    last_detail: float = -math.inf
+    detail_cost: float = 0.0
+
+    def due(self, trainer: Trainer, forced: bool) -> tuple[bool, bool]:
+        now = time.monotonic()
+        period = 1.0 / self.frame_hz
+        measure = forced or now - self.last_frame >= period
+        if measure and now - self.last_frame < period:
+            time.sleep(period - (now - self.last_frame))
+        interval = max(1 / DETAIL_HZ, self.detail_cost / DETAIL_BUDGET)
+        return measure, time.monotonic() - self.last_detail >= interval
+
+    def done(self, reading: Reading, seconds: float) -> None:
+        self.last_frame = time.monotonic()
+        if reading.detail:
+            self.last_detail, self.detail_cost = self.last_frame, seconds
+
+
+@dataclass
+class BySteps:
+    """A light reading every `every` steps (0: none); the first and the last are read in full."""
+
+    every: int = 0
+
+    def due(self, trainer: Trainer, forced: bool) -> tuple[bool, bool]:
+        upcoming = trainer.step_count + 1
+        return forced or bool(self.every and upcoming % self.every == 0), False
+
+    def done(self, reading: Reading, seconds: float) -> None:
+        pass
+
+
+Pacing = ByClock | BySteps
+
+
+@dataclass
+class Callbacks:
+    on_reading: Callable[[Reading], None] | None = None
+    on_event: Callable[[dict], None] | None = None
+    on_status: Callable[[Literal["running", "paused"]], None] | None = None
+    # between steps: the next command, waiting for one while `paused` is true
+    control: Callable[[bool], Command | None] | None = None
+    lr_changes: dict[int, float] = field(default_factory=dict)  # step -> a live learning-rate change to replay
+
+
+def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
+    """Train until step `until`, a stop, a divergence or early stopping; the first and the last step (and a
+    single step taken while paused) are read in full."""
+    calls = callbacks or Callbacks()
+    insights = Insights([layer.name for layer in trainer.layers]) if calls.on_event else None
+    paused, first = False, True
+    while trainer.step_count < until:
+        command = calls.control(paused) if calls.control else None
+        if command == "stop":
+            return Ending("stopped")
+        if command in ("pause", "resume") and paused != (command == "pause"):
+            paused = command == "pause"
+            if calls.on_status:
+                calls.on_status("paused" if paused else "running")
+        if paused and command != "step":
+            continue
+        if trainer.step_count in calls.lr_changes:
+            trainer.set_lr(calls.lr_changes[trainer.step_count])
+        forced = first or paused or trainer.step_count + 1 == until
+        measure, detail = pacing.due(trainer, forced) if calls.on_reading or forced else (False, False)
+        reading = trainer.step(measure=measure and calls.on_reading is not None, detail=detail or forced)
+        if reading is not None:
+            first = False
+            pacing.done(reading, trainer.read_seconds)
+            if calls.on_reading:
+                calls.on_reading(reading)
+            if insights is not None and calls.on_event and (reading.detail or reading.diverged):
+                for event in insights.observe(reading):
+                    calls.on_event(event)
+        if trainer.first_bad_step is not None:
+            return Ending("diverged", divergence(trainer, reading))
+        if trainer.stop_reason:
+            if calls.on_reading and (reading is None or not reading.detail):
+                calls.on_reading(trainer.read(detail=True))  # the state it stopped in, in full
+            return Ending("finished", trainer.stop_reason)
+    return Ending("finished")
+
+
+def divergence(trainer: Trainer, reading: Reading | None) -> str:
+    """Why a run diverged: the step and, from a reading of the diverged net, the first layer affected."""
+    layer = trainer.first_bad_layer(reading if reading is not None else trainer.read())
+    where = f"; the first layer affected is '{layer}'" if layer else ""
+    return f"the loss became non-finite at step {trainer.first_bad_step}{where}"

@@ -1,0 +1,93 @@
+// The app's state: the tab shown, the lesson opened, the draft config and the optimizer lab's setup (the language is
+// `locale`, i18n.svelte.ts). Components read and write it here; the page's URL mirrors it through the one codec
+// (urlstate.ts), and writeUrl below is the one place that writes the URL.
+
+import type { Choice, ExperimentConfig, Options } from './api';
+import { initialLang, locale } from './i18n.svelte';
+import { defaultSettings } from './lab';
+import { applyLab, labState } from './labstate.svelte';
+import { choiceResets } from './schema';
+import { decodeUrl, encodeConfig, encodeUrl, type Tab, type UrlContext, type UrlState } from './urlstate';
+
+class AppState {
+  tab = $state<Tab>('playground');
+  /** the lesson opened in the Lessons tab; null until one is opened (the tab then shows the first) */
+  lesson = $state<string | null>(null);
+  /** the draft: what Play trains; null until the server's defaults have come (GET /api/options) */
+  config = $state<ExperimentConfig | null>(null);
+  /** the optimizer lab's inputs */
+  readonly lab = labState;
+}
+
+export const app = new AppState();
+
+/** The link that opened the page, and what of it belongs to no part of the state (kept in the URL as it came). */
+let opening = '';
+let extra: [string, string][] = [];
+let linkHadConfig = false;
+
+/** Take the tab, the lesson, the language and the lab's setup from the link that opened the page (`location.search`);
+ * the config follows with the server's defaults (openConfig). */
+export function openUrl(search: string): void {
+  opening = search;
+  const link = decodeUrl(search);
+  app.tab = link.tab;
+  app.lesson = link.lesson;
+  locale.lang = initialLang(link.lang);
+  if (link.lab) applyLab(link.lab);
+}
+
+/** What the codec needs from GET /api/options. */
+export function urlContext(options: Options): UrlContext {
+  const optimizers = options.optimizers as Choice[];
+  return {
+    defaults: options.defaults,
+    labDefaults: (name) => {
+      const choice = optimizers.find((c) => c.name === name);
+      return choice ? defaultSettings(choice) : {};
+    },
+    resets: choiceResets(options, options.defaults),
+  };
+}
+
+/** The draft from the opening link, on the server's defaults; returns what of the link could not be used
+ * (`path: why`), the rest applied. */
+export function openConfig(options: Options): string[] {
+  const link = decodeUrl(opening, urlContext(options));
+  const decoded = link.config!;
+  extra = link.extra;
+  linkHadConfig = decoded.applied.length + decoded.errors.length > 0;
+  app.config = decoded.config;
+  return decoded.errors;
+}
+
+/** Whether the draft has settings of its own: it differs from the defaults, or the opening link set some. */
+export function draftIsOwn(options: Options): boolean {
+  return linkHadConfig || (app.config !== null && encodeConfig(app.config, options.defaults).size > 0);
+}
+
+/** The state as the codec takes it (reading it here makes an effect that calls this follow every part). */
+function snapshot(): UrlState | null {
+  if (!app.config) return null;
+  return {
+    tab: app.tab,
+    lesson: app.lesson,
+    lang: locale.lang,
+    config: $state.snapshot(app.config) as ExperimentConfig,
+    // the lab's setup goes into the link while the lab is shown (and only once it has one)
+    lab: app.tab === 'lab' && labState.ready ? ($state.snapshot(labState) as UrlState['lab']) : null,
+    extra,
+  };
+}
+
+/** The link of the state now ('' when all is default); null before the draft exists. */
+export function currentQuery(options: Options): string | null {
+  const state = snapshot();
+  return state ? encodeUrl(state, urlContext(options)) : null;
+}
+
+/** Mirror the state in the URL (the one writer of it): App calls it from an effect, so every change lands there. */
+export function writeUrl(options: Options): void {
+  const query = currentQuery(options);
+  if (query !== null && query !== location.search) history.replaceState(history.state, '', `${location.pathname}${query}`);
+}
