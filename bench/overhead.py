@@ -12,6 +12,7 @@ import time
 import torch
 
 from glassnet.config import ExperimentConfig
+from glassnet.train.driver import ByClock
 from glassnet.train.loop import Trainer
 
 CASES = {
@@ -49,13 +50,16 @@ def plain_steps_per_second(trainer: Trainer, seconds: float) -> float:
 
 
 def trainer_steps_per_second(trainer: Trainer, seconds: float, frame_hz: float) -> tuple[float, int]:
-    """The Trainer as the worker drives it: a frame whenever 1/frame_hz has passed."""
-    period, last, frames = 1.0 / frame_hz, -1.0, 0
+    """The Trainer paced as the driver paces it in the worker: a frame whenever 1/frame_hz has passed, detail
+    frames at most DETAIL_HZ a second within their time budget (the driver's ByClock)."""
+    pacing, frames = ByClock(frame_hz), 0
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        due = time.perf_counter() - last >= period
-        if trainer.step(measure=due) is not None:
-            last, frames = time.perf_counter(), frames + 1
+        measure, detail = pacing.due(trainer, forced=False)
+        reading = trainer.step(measure=measure, detail=detail)
+        if reading is not None:
+            pacing.done(reading, trainer.read_seconds)
+            frames += 1
         steps += 1
     return steps / (time.perf_counter() - start), frames
 

@@ -337,14 +337,13 @@ class ExperimentConfig(_Strict):
             return self  # an upload's task is in its file; the server checks it against the file
         data = reg.find(reg.DATASETS, self.dataset.name).tags
         kind = self.model.kind
-        if kind == "cnn" and data["input"] != "image":
-            raise ValueError(f"model.kind: 'cnn' needs an image dataset (digits), not '{self.dataset.name}'")
-        if kind == "rnn" and data["input"] != "sequence":
+        reads = reg.find(reg.MODEL_KINDS, kind).tags["reads"]
+        if data["input"] not in reads:
+            fitting = [d.name for d in reg.DATASETS if d.tags.get("input") in reads]
             raise ValueError(
-                f"model.kind: 'rnn' needs a sequence dataset (adding, copy, parity), not '{self.dataset.name}'"
+                f"model.kind: '{kind}' needs {' or '.join(reads)} data ({', '.join(fitting)}), "
+                f"not '{self.dataset.name}' ({data['input']})"
             )
-        if data["input"] == "sequence" and kind == "cnn":
-            raise ValueError("model.kind: a CNN cannot read sequences; use 'rnn' or 'mlp'")
         if self.loss == "bce" and data["task"] != "binary":
             raise ValueError(f"loss: 'bce' is for two classes; '{self.dataset.name}' is {data['task']}")
         if self.loss == "ce" and data["task"] == "regression":

@@ -17,6 +17,7 @@ import torch
 
 from glassnet.config import OptimizerConfig
 from glassnet.train.optim import make_optimizer
+from glassnet.train.pack import finite_or_none
 
 Fn = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
 # the value and the gradient at one point, in plain floats: a path's step costs no autograd graph (a test checks
@@ -227,10 +228,6 @@ def _vector(state: dict[str, Any], keys: tuple[str, ...], sqrt: bool = False) ->
     return None
 
 
-def _finite(v: float) -> float | None:
-    return v if math.isfinite(v) else None
-
-
 def trajectory(
     surface: Surface, config: OptimizerConfig, start: tuple[float, float], steps: int, k: float | None = None
 ) -> dict[str, Any]:
@@ -273,8 +270,8 @@ def trajectory(
     out["stopped"] = stopped
     out["stop_reason"] = stop_reason
     out["stopped_at"] = stopped_at
-    out["final_loss"] = _finite(losses[-1]) if losses else None
-    out["min_loss"] = _finite(min(losses)) if losses else None
+    out["final_loss"] = finite_or_none(losses[-1]) if losses else None
+    out["min_loss"] = finite_or_none(min(losses)) if losses else None
     out["y_sign_changes"] = sign_changes(out["y"])
     return out
 

@@ -60,7 +60,7 @@ class DataInfo(BaseModel):
     input: str = Field(description="plane, curve, sequence, image or table")
     task: str = Field(description="binary, multiclass or regression")
     classes: int
-    extent: list[float] | None = Field(
+    extent: tuple[float, float, float, float] | None = Field(
         description="plane: [x1min, x1max, x2min, x2max]; curve: [xmin, xmax, ymin, ymax]"
     )
     train: Points | None
@@ -79,13 +79,20 @@ def _value_type(metric: Metric) -> Any:
     return annotation
 
 
+def _absent(schema: dict[str, Any]) -> None:
+    """A field that is left out when there is nothing to say: optional, with no default in the schema (so the
+    generated TypeScript type says `?`, not a required null)."""
+    schema.pop("default", None)
+
+
 def _field(metric: Metric) -> tuple[Any, Any]:
-    return (_value_type(metric) | None, Field(None, description=f"{metric.meaning} ({metric.cadence})"))
+    description = f"{metric.meaning} ({'every frame' if metric.cadence == 'frame' else 'detail frames'})"
+    return (_value_type(metric), Field(None, description=description, json_schema_extra=_absent))
 
 
 def _view_field(metric: Metric) -> tuple[Any, Any]:
     kind = dict[str, Dense] if metric.keyed else Dense
-    return (kind | None, Field(None, description=metric.meaning))
+    return (kind, Field(None, description=metric.meaning, json_schema_extra=_absent))
 
 
 Views = create_model(
@@ -94,7 +101,7 @@ Views = create_model(
     **{m.name: _view_field(m) for m in VIEWS},  # type: ignore[call-overload]
 )
 
-Frame = create_model(
+Frame = create_model(  # type: ignore[call-overload]  # fields from the registry: mypy cannot type them
     "Frame",
     __doc__="What was measured at one step. Figures that were not measured at this step are absent; a figure "
     "that was measured but is not finite is null.",
@@ -103,9 +110,12 @@ Frame = create_model(
     step=(int, ...),
     wall=(float, Field(description="When the frame was made (Unix seconds).")),
     detail=(bool, Field(description="Whether the detail metrics and the dense views were measured at this step.")),
-    first_bad_step=(int | None, Field(None, description="The first step whose loss was not finite.")),
-    **{m.name: _field(m) for m in SERIES},  # type: ignore[call-overload]
-    dense=(Views | None, None),  # type: ignore[valid-type]
+    first_bad_step=(
+        int | None,
+        Field(None, description="The first step whose loss was not finite.", json_schema_extra=_absent),
+    ),
+    **{m.name: _field(m) for m in SERIES},
+    dense=(Views, Field(None, json_schema_extra=_absent)),
 )
 
 
@@ -161,17 +171,17 @@ class Hello(BaseModel):
     frame (an ended run's: as it finished). The same shape for a live and an ended run."""
 
     type: Literal["hello"] = "hello"
-    protocol: int
+    protocol: Literal[2] = Field(description="The stream protocol's version (a client checks it).")
     run: RunInfo
     layers: list[Layer]
     data: DataInfo | None
     metrics: list[str] = Field(description="The registry metrics this run measures (GET /api/metrics).")
     history: HistoryOut
-    latest: Frame | None = Field(description="The newest detail frame, with its dense views.")  # type: ignore[valid-type]
+    latest: Frame | None = Field(description="The newest detail frame, with its dense views.")
     events: list[Event]
 
 
-StreamMessage = Hello | Frame | Event | Status | ErrorMessage  # type: ignore[valid-type]
+StreamMessage = Hello | Frame | Event | Status | ErrorMessage
 STREAM_MESSAGES = TypeAdapter(StreamMessage)
 
 

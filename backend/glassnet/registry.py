@@ -356,9 +356,26 @@ PREPROCESSING: tuple[Choice, ...] = (
 )
 
 MODEL_KINDS: tuple[Choice, ...] = (
-    Choice("mlp", "MLP", "Fully connected blocks: Linear -> (Norm) -> Activation -> (Dropout)."),
-    Choice("cnn", "CNN", "Convolution blocks with pooling, then a linear head (images only)."),
-    Choice("rnn", "RNN", "A recurrent network over the sequence, its last state into a linear head."),
+    # reads: the dataset inputs (a dataset's "input" tag) the model can train on; made_for: those it is the one
+    # to pick for (the UI switches to it when such a dataset is chosen)
+    Choice(
+        "mlp",
+        "MLP",
+        "Fully connected blocks: Linear -> (Norm) -> Activation -> (Dropout).",
+        tags={"reads": ["plane", "curve", "table", "sequence", "image"], "made_for": ["plane", "curve", "table"]},
+    ),
+    Choice(
+        "cnn",
+        "CNN",
+        "Convolution blocks with pooling, then a linear head (images only).",
+        tags={"reads": ["image"], "made_for": ["image"]},
+    ),
+    Choice(
+        "rnn",
+        "RNN",
+        "A recurrent network over the sequence, its last state into a linear head.",
+        tags={"reads": ["sequence"], "made_for": ["sequence"]},
+    ),
 )
 
 # tags: "activation" names the ACTIVATIONS entry of the cell's state (what the model reports and inits for)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from glassnet.api.lab_schemas import LabRun
+from glassnet.api.schemas import LabRun
 from glassnet.lab import LAB_LIMITS, SURFACES
 from glassnet.registry import OPTIMIZERS
 

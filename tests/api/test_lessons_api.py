@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from glassnet.api.app import create_app
-from glassnet.api.lab_schemas import LabRun
 from glassnet.api.routes.lessons import MAX_CHECKS
+from glassnet.api.schemas import LabRun
 from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
 from glassnet.settings import Settings

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from glassnet.api.lab_schemas import LabRun
-from glassnet.api.schemas import LessonOut
+from glassnet.api.schemas import LabRun, LessonOut
 from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
 from glassnet.lessons.base import Lesson, Text

@@ -79,3 +79,4 @@ def test_a_recurrent_layer_reports_the_activation_its_cell_is_tagged_with(cell, 
     )
     infos = build_model((20, 2), 1, config).layer_info()
     assert [(i.kind, i.activation) for i in infos[:2]] == [(cell, activation)] * 2
+    assert infos[2].activation == "sigmoid"  # the dense layer after them keeps the model's own

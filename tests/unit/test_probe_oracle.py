@@ -264,7 +264,7 @@ def test_test_loss_test_accuracy_and_train_accuracy(dataset, task):
     x_probe, y_probe = probe_set(trainer)
     probe_logits = mlp_forward(s, x_probe, "tanh", 2)["outputs"][-1]
     if task == "regression":
-        assert frame["test_acc"] is None and frame["train_acc"] is None  # NaN travels as null
+        assert "test_acc" not in frame and "train_acc" not in frame  # a regression measures no accuracy
         return
 
     def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
@@ -412,6 +412,21 @@ def test_weight_norm_and_update_ratio(optimizer):
     close(step["frame"]["weight_norm"], [np.linalg.norm(after[k]) for k in names])
     ratios = [np.log10(np.linalg.norm(after[k] - before[k]) / np.linalg.norm(after[k])) for k in names]
     close(step["frame"]["update_ratio"], ratios, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "lr": 0.1}, {"name": "adam", "lr": 0.01}])
+def test_update_norm_is_the_norm_of_each_layers_weight_change(optimizer):
+    """‖ΔW‖ per layer in the measured step: both weight matrices of a recurrent layer count, biases do not."""
+    model = {"kind": "rnn", "hidden": [3], "activation": "tanh", "cell": "gru", "rnn_hidden": 2}
+    config = make_config("adding", model, dataset={"n_samples": 40, "seq_len": 4}, optimizer=optimizer)
+    trainer = make(config)
+    trainer.step()
+    step = measured_step(trainer)
+    layers = [["blocks.0.rnn.weight_ih_l0", "blocks.0.rnn.weight_hh_l0"], ["blocks.1.layer.weight"], ["head.weight"]]
+    before, after = step["before"], step["after"]
+    expected = [math.sqrt(sum(np.sum((after[k] - before[k]) ** 2) for k in names)) for names in layers]
+    close(step["frame"]["update_norm"], expected)
+    assert all(v > 0 for v in step["frame"]["update_norm"])
 
 
 def test_unit_diversity_of_random_weights():

@@ -68,7 +68,7 @@ def _openapi_with_stream(app: FastAPI) -> dict[str, Any]:
     generated from it like the REST ones."""
     if app.openapi_schema is None:
         schema = FastAPI.openapi(app)
-        stream = STREAM_MESSAGES.json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        stream = STREAM_MESSAGES.json_schema(ref_template="#/components/schemas/{model}")
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, definition in stream.pop("$defs", {}).items():
             components.setdefault(name, definition)  # the REST routes' own schemas (RunInfo, ...) stay as they are

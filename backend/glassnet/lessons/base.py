@@ -67,7 +67,8 @@ class Measured:
     def late_train_loss(self) -> float:
         """Mean training loss of the last two trace windows (the last 50 steps); inf when not finite."""
         tail = [self.train_loss[-1] if self.train_loss else None, self.last["train_loss"]]
-        return sum(tail) / 2 if all(v is not None for v in tail) else float("inf")  # type: ignore[arg-type]
+        values = [v for v in tail if v is not None]
+        return sum(values) / 2 if len(values) == 2 else float("inf")
 
 
 @dataclass

@@ -23,13 +23,18 @@ tests/phenomena/test_rnn_memory.py). ||dL/dh_1|| / ||dL/dh_T||, measured on seed
 Each seed took 2.8 .. 3.0 s here (four arms, the IRNN 0.5 s of it) while another job shared the CPU.
 """
 
+from typing import TYPE_CHECKING
+
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
 
 THRESHOLDS = {"tanh_init": 1e-4, "lstm_init": 2e-4, "gru_trained": 0.1, "tanh_loss": 0.125, "gru_vs_tanh": 0.5}
 THRESHOLDS |= {"irnn_init": 0.1}
 
+if TYPE_CHECKING:
+    from glassnet.train.probe import Reading
 
-def _carry(frame: dict) -> float:
+
+def _carry(frame: "Reading") -> float:
     """||dL/dh_1|| / ||dL/dh_T||: how much of the gradient at the last step reaches the first."""
     grads = frame.get("grad_time") or []
     if not grads or grads[0] is None or not grads[-1]:

@@ -36,7 +36,7 @@ def measure_arm(config: dict[str, Any]) -> Measured:
 
 def measure_lab_arm(request: dict[str, Any]) -> LabMeasured:
     """Every optimizer's path of a lab request (validated as POST /api/lab/run validates it)."""
-    from glassnet.api.lab_schemas import LabRun
+    from glassnet.api.schemas import LabRun
     from glassnet.lab import SURFACES, trajectory
 
     start = time.perf_counter()

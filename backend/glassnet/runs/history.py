@@ -117,9 +117,12 @@ class History:
         self.closed: list[Segment] = []  # segments of closed buckets, not yet handed out
 
     def add(self, step: int, values: dict[str, np.ndarray]) -> None:
-        """The figures measured at `step` (NaN where not finite)."""
+        """The figures measured at `step` (NaN where not finite); a figure already measured at this step or
+        later is not taken twice (a full reading of a step that a light one already read)."""
         for name, value in values.items():
-            self.add_segment(Segment.of(name, step, np.asarray(value, dtype=np.float64)))
+            latest = self.latest(name)
+            if latest is None or step > latest[0]:
+                self.add_segment(Segment.of(name, step, np.asarray(value, dtype=np.float64)))
 
     def add_segment(self, segment: Segment) -> None:
         track = self.tracks.get(segment.track)
@@ -184,7 +187,7 @@ class History:
                 keep &= track.last[:n] >= first
             if last is not None:
                 keep &= track.first[:n] <= last
-            at = (slice(None), *map(int, index))
+            at: tuple[slice | int, ...] = (slice(None), *map(int, index))
             low, high, final = track.low[:n][at][keep], track.high[:n][at][keep], track.final[:n][at][keep]
             steps = track.last[:n][keep]
             if max_points and len(steps) > max_points:
@@ -206,7 +209,9 @@ def _suffixes(shape: tuple[int, ...]) -> list[str]:
 
 def _json(array: np.ndarray) -> list:
     """Floats for JSON, non-finite as None."""
-    return np.where(np.isfinite(array), array, None).tolist()
+    values = array.astype(object)
+    values[~np.isfinite(array)] = None
+    return values.tolist()
 
 
 def metrics_csv(history: History) -> str:

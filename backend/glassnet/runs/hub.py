@@ -13,9 +13,7 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
-from glassnet.protocol import DataInfo, Layer
+from glassnet.protocol import DataInfo, Event, Layer, Status
 from glassnet.runs.status import ACTIVE
 
 
@@ -79,13 +77,12 @@ class Hub:
         for subscriber in channel.subscribers:
             subscriber.push("frame", text)
 
-    def publish(self, run_id: str, message: BaseModel) -> None:
-        """An event or a status."""
+    def publish(self, run_id: str, message: Event | Status) -> None:
         channel = self.channels.get(run_id)
         if channel is None:
             return
         kind = message.type
-        if kind == "status" and message.status not in ACTIVE:
+        if isinstance(message, Status) and message.status not in ACTIVE:
             channel.started.set()  # a run that ended before its worker described its layers
         text = message.model_dump_json()
         for subscriber in channel.subscribers:

@@ -60,8 +60,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-STORED = ("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data")
-STORED += ("events", "lr_changes", "lineage", "summary", "metrics", "latest")
+STORED = (  # the run's fields that the store keeps (besides its config)
+    *("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data"),
+    *("events", "lr_changes", "lineage", "summary", "metrics", "latest"),
+)
 
 
 @dataclass

@@ -120,7 +120,7 @@ class Store:
         for name, definition in ADDED_COLUMNS.items():
             if name not in present:
                 self.db.execute(f"ALTER TABLE runs ADD COLUMN {name} {definition}")
-        self.jobs: queue.Queue[Callable[[sqlite3.Connection], None] | None] = queue.Queue()
+        self.jobs: queue.Queue[Callable[[sqlite3.Connection], object] | None] = queue.Queue()
         self.writer = threading.Thread(target=self._write, name="glassnet-store", daemon=True)
         self.writer.start()
 

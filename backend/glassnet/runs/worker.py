@@ -101,7 +101,7 @@ def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegm
             elif isinstance(command, m.GetWeights):
                 conn.send(m.Weights(request=command.request, data=weights(trainer)))
             else:
-                return command.kind  # type: ignore[union-attr,no-any-return]
+                return command.kind
         return None
 
     callbacks = Callbacks(

@@ -8,7 +8,16 @@ test loss) is reported once, not every frame. Thresholds are named here, next to
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class Figures(Protocol):
+    """A frame's figures by name (a probe Reading, or a frame as JSON)."""
+
+    def __getitem__(self, name: str) -> Any: ...
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+
 
 DEAD_SHARE = 0.5  # a layer with more than half its units dead
 SATURATED_SHARE = 0.5  # more than half of a layer's outputs within 3% of the activation's bounds
@@ -76,7 +85,7 @@ class Insights:
     train_at_best_test: float = math.inf
     best_train: float = math.inf
 
-    def observe(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
+    def observe(self, frame: Figures) -> list[dict[str, Any]]:
         """Events that this frame confirms."""
         now = dict(self._conditions(frame))
         self.held = {key: self.held.get(key, 0) + 1 for key in now}
@@ -105,10 +114,10 @@ class Insights:
             "explanation_zh": EXPLANATIONS_ZH[kind],
         }
 
-    def _conditions(self, f: dict[str, Any]):
+    def _conditions(self, f: Figures):
         names = self.layer_names
-        if f.get("first_bad_step") is not None or f.get("train_loss") is None:
-            yield ("diverged", None), ("diverged", {"step": f.get("first_bad_step") or f["step"]})
+        if f.get("first_bad_step") is not None:  # the driver ends the run at this very step
+            yield ("diverged", None), ("diverged", {"step": f["first_bad_step"]})
             return
         hidden = range(len(names) - 1)
         for i in hidden:
@@ -135,7 +144,7 @@ class Insights:
             yield ("lr_too_high", i), ("update_ratio", {"layer": names[i], "ratio": r})
         yield from self._loss_trends(f)
 
-    def _loss_trends(self, f: dict[str, Any]):
+    def _loss_trends(self, f: Figures):
         train, test = f["train_loss"], f.get("test_loss")
         if train is not None:
             if train > LOSS_SPIKE * self.best_train and self.best_train < math.inf:

@@ -139,9 +139,8 @@ class Trainer:
         its update (a reading between steps), the gradients are those left by the last backward pass and the
         update ratio is unknown."""
         started = time.monotonic()
-        losses = torch.stack(self.recent_losses) if self.recent_losses else torch.full((1,), math.nan)
         tick = Tick(
-            losses=losses.to(self.device),
+            losses=torch.stack(self.recent_losses) if self.recent_losses else None,
             lr=float(self.current_lr),
             epoch=self.epoch,
             elapsed=time.monotonic() - self.started,

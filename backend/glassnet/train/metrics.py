@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 Scope = Literal["run", "layer", "time"]
 Cadence = Literal["frame", "detail"]
 Kind = Literal["series", "view"]
-Measure = Callable[["Probe"], "torch.Tensor | float | dict[int, torch.Tensor]"]
+# None: nothing to measure this time (no training step since the last reading, for the train loss)
+Measure = Callable[["Probe"], "torch.Tensor | float | dict[int, torch.Tensor] | None"]
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
 HIST_BINS = 30
@@ -101,7 +102,7 @@ METRICS: tuple[Metric, ...] = (
         "train_loss", "run", "frame", "", "train loss", "训练损失",
         "Mean of the training batches' losses since the previous frame.",
         "自上一帧以来各训练批次损失的平均值。",
-        lambda p: p.tick.losses.mean(), summary=True, log=True,
+        lambda p: None if p.tick.losses is None else p.tick.losses.mean(), summary=True, log=True,
     ),
     Metric(
         "lr", "run", "frame", "", "learning rate", "学习率",
@@ -158,6 +159,12 @@ METRICS: tuple[Metric, ...] = (
         lambda p: p.weight_norms(),
     ),
     Metric(
+        "update_norm", "layer", "frame", "", "update norm", "更新范数",
+        "L2 norm of the change of the layer's weights in the frame's step, ‖ΔW‖.",
+        "该帧这一步中该层权重变化量的 L2 范数 ‖ΔW‖。",
+        lambda p: p.update_norms(), log=True,
+    ),
+    Metric(
         "update_ratio", "layer", "frame", "log10", "update ratio", "更新比",
         "log10(‖ΔW‖ / ‖W‖) of the frame's step; about -3 is healthy.",
         "该帧这一步的 log10(‖ΔW‖ / ‖W‖)；约为 -3 属于健康。",
@@ -179,7 +186,7 @@ METRICS: tuple[Metric, ...] = (
         "Percentiles 0, 7, 16, 31, 50, 69, 84, 93, 100 of the layer's output over the probe batch.",
         "该层输出在探测批次上的第 0、7、16、31、50、69、84、93、100 百分位数。",
         lambda p: p.by_group(lambda g: percentiles(g.ordered), len(PERCENTILES)),
-        trailing=tuple(f"p{q}" for q in PERCENTILES),
+        trailing=tuple(str(q) for q in PERCENTILES),  # the percentile of each value
     ),
     Metric(
         "hist_range", "layer", "detail", "", "histogram range", "直方图范围",

@@ -51,7 +51,7 @@ BOUNDED = {
 class Tick:
     """What the training step hands the probe for one reading."""
 
-    losses: torch.Tensor  # the batch losses since the previous frame
+    losses: torch.Tensor | None  # the batch losses since the previous reading (None: no step since)
     lr: float
     epoch: float
     elapsed: float
@@ -85,7 +85,8 @@ class Reading:
 
     @property
     def diverged(self) -> bool:
-        return self.first_bad_step is not None or not math.isfinite(float(self.values["train_loss"]))
+        """A loss became non-finite at `first_bad_step` (the Trainer checks every step's loss)."""
+        return self.first_bad_step is not None
 
 
 @dataclass
@@ -130,26 +131,27 @@ def tick_cached(method: Callable) -> Callable:
 
 class Probe:
     def __init__(self, model: Net, objective: Objective, data: Dataset) -> None:
-        self.model, self.objective, self.data = model, objective, data
-        self.layers = model.layer_modules()
+        self.model, self.data = model, data
+        self.objective: Objective = objective
+        self.layers: list[nn.Module] = model.layer_modules()
         self.infos = model.layer_info()
         self.n_layers = len(self.layers)
-        self.layer_weights = model.layer_weights()
+        self.layer_weights: list[list[nn.Parameter]] = model.layer_weights()
         self.flat_weights = [w for ws in self.layer_weights for w in ws]
         self.group_of = torch.tensor([i for i, ws in enumerate(self.layer_weights) for _ in ws])
         self.probe_x, self.probe_y = data.x_train[:PROBE_POINTS], data.y_train[:PROBE_POINTS]
         self.test_x, self.test_y = data.x_test[:EVAL_POINTS], data.y_test[:EVAL_POINTS]
         self.device = self.probe_x.device
-        self.grid_x = data.plot_inputs(GRID) if data.input_kind == "plane" else None
-        self.curve_x = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
+        self.grid_x: torch.Tensor | None = data.plot_inputs(GRID) if data.input_kind == "plane" else None
+        self.curve_x: torch.Tensor | None = data.plot_inputs(CURVE_POINTS) if data.input_kind == "curve" else None
         self.recurrent = [b for b in model.blocks if isinstance(b, RecurrentBlock)]
         self.gate_names = [list(GATES.get(b.cell, ())) for b in self.recurrent]
-        self.convs = [i for i, info in enumerate(self.infos) if info.kind == "conv"]
+        self.convs: list[int] = [i for i, info in enumerate(self.infos) if info.kind == "conv"]
         # feature maps are of the first test image of each class (data.examples), in class order
         self.examples_x = data.x_test[torch.as_tensor(data.examples, device=data.x_test.device)]
         if not len(self.examples_x):
             self.examples_x = data.x_test[:1]
-        self.edges = [
+        self.edges: list[int] = [
             i
             for i, info in enumerate(self.infos)
             if info.kind == "linear" and info.fan_in <= NARROW_EDGES and info.fan_out <= NARROW_EDGES
@@ -229,6 +231,7 @@ class Probe:
         try:
             with torch.no_grad():
                 measured = {m.name: m.measure(self) for m in self.due(detail)}
+            measured = {name: value for name, value in measured.items() if value is not None}
         finally:
             self.model.train(was_training)
             self._tick, self.cache = None, {}
@@ -366,7 +369,9 @@ class Probe:
             if which < 2 and i in self.bn_batch:
                 result[i] = self.bn_batch[i][which].mean()
             elif which >= 2:
-                result[i] = (norm.running_mean if which == 2 else norm.running_var).mean()
+                running = norm.running_mean if which == 2 else norm.running_var
+                assert running is not None  # batch norm here always tracks running statistics
+                result[i] = running.mean()
         return result
 
     @tick_cached
@@ -415,8 +420,9 @@ class Probe:
         return {i: outputs[i] for i in self.convs}  # (examples, channels, H, W)
 
     def first_filters(self) -> torch.Tensor:
-        first = self.layers[self.convs[0]].layer.weight
-        return first.detach().mean(1)  # (out channels, k, k), averaged over input channels
+        block = self.layers[self.convs[0]]
+        assert isinstance(block, Block)
+        return block.layer.weight.detach().mean(1)  # (out channels, k, k), averaged over input channels
 
     def gate_means(self, gate: str) -> torch.Tensor:
         result = torch.full((self.n_layers,), math.nan, device=self.device)
@@ -439,8 +445,8 @@ class Probe:
                 gates_per_layer.append(gates)
                 x = torch.stack(states, 1)
             h = states[-1]
-            for block in list(self.model.blocks)[len(self.recurrent) :]:
-                h = block(h)
+            for dense_block in list(self.model.blocks)[len(self.recurrent) :]:
+                h = dense_block(h)
             loss = self.objective(self.model.head(h), self.probe_y)
             grads = torch.autograd.grad(loss, states, allow_unused=True)
         norms = [g.norm() if g is not None else torch.zeros((), device=x.device) for g in grads]
@@ -495,11 +501,13 @@ GATES = {"lstm": ("input", "forget", "output"), "gru": ("update", "reset")}
 def unroll(block: RecurrentBlock, x: torch.Tensor) -> tuple[list[torch.Tensor], dict[str, torch.Tensor]]:
     """Run one recurrent layer step by step with its own weights: the states h_1..h_T, and gate means."""
     rnn = block.rnn
-    w_ih, w_hh, b_ih, b_hh = rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
+    w_ih, w_hh = rnn.get_parameter("weight_ih_l0"), rnn.get_parameter("weight_hh_l0")
+    b_ih, b_hh = rnn.get_parameter("bias_ih_l0"), rnn.get_parameter("bias_hh_l0")
     batch, steps = x.shape[0], x.shape[1]
     h = x.new_zeros(batch, rnn.hidden_size)
     c = x.new_zeros(batch, rnn.hidden_size)
-    states, sums = [], {}
+    states: list[torch.Tensor] = []
+    sums: dict[str, torch.Tensor] = {}
     inputs = F.linear(x, w_ih, b_ih)  # (batch, T, gates * hidden)
     for t in range(steps):
         recurrent = F.linear(h, w_hh, b_hh)

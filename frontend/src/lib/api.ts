@@ -17,6 +17,8 @@ export type Options = Schemas['Options'];
 export type Choice = Options['activations'][number];
 export type Health = Schemas['Health'];
 export type Metrics = Schemas['Metrics'];
+/** A metric of the registry (GET /api/metrics): name, scope, cadence, unit, label and meaning. */
+export type MetricInfo = Schemas['MetricOut'];
 export type UploadedDataset = Schemas['UploadedDataset'];
 export type ForkRequest = Schemas['ForkRequest'];
 export type RunChanges = Schemas['RunChanges'];
@@ -133,6 +135,7 @@ export const api = {
   patchRun: (id: string, changes: RunChanges) => request<RunInfo>('PATCH', runPath(id), changes),
   forkRun: (id: string, fork: ForkRequest) => request<RunInfo>('POST', `${runPath(id)}/fork`, fork),
   metrics: (id: string) => request<Metrics>('GET', `${runPath(id)}/metrics`),
+  metricRegistry: () => request<MetricInfo[]>('GET', '/api/metrics'),
   uploadDataset: (csv: string, name: string) =>
     request<UploadedDataset>('POST', `/api/datasets?name=${encodeURIComponent(name)}`, csv, 'text/csv'),
   listDatasets: () => request<UploadedDataset[]>('GET', '/api/datasets'),

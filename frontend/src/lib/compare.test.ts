@@ -9,7 +9,6 @@ import {
   onUnion,
   parseFieldValue,
   summarizeDiff,
-  thin,
   unionSteps,
   valueNear,
 } from './compare';
@@ -98,20 +97,6 @@ describe('unionSteps', () => {
     expect(u.x).toEqual([0, 5, 6]);
     expect(onUnion(u, 0, [1, 2, 3, 4])).toEqual([1, 3, 4]);
     expect(unionSteps([]).x).toEqual([]);
-  });
-});
-
-describe('thin', () => {
-  it('passes short runs through and buckets long ones, keeping sparse values', () => {
-    const step = [0, 1, 2, 3, 4, 5, 6];
-    const loss = [7, 6, 5, 4, 3, 2, 1];
-    const test = [1, null, null, 2, null, null, null];
-    expect(thin(step, [loss], 10).x).toBe(step);
-    const t = thin(step, [loss, test, undefined], 3);
-    expect(t.x).toEqual([2, 5, 6]); // stride 3: buckets end at steps 2, 5 and the newest
-    expect(t.values[0]).toEqual([5, 2, 1]);
-    expect(t.values[1]).toEqual([1, 2, null]);
-    expect(t.values[2]).toEqual([null, null, null]);
   });
 });
 

@@ -111,39 +111,6 @@ export function parseFieldValue(path: string, text: string): Parsed {
   return { ok: true, value: n };
 }
 
-/** Most points per run the overlay draws: far more than a chart is pixels wide. */
-export const MAX_POINTS = 1000;
-
-export interface Thinned {
-  x: number[];
-  /** values[metric][point] */
-  values: (number | null)[][];
-}
-
-/**
- * A run's metrics on at most about `max` points: steps in buckets of a fixed stride (so finished
- * buckets stay put as the run grows), each bucket at its last step with each metric's last value
- * in it. Short runs are passed through unchanged (the arrays are shared, not copied).
- */
-export function thin(step: readonly number[], metrics: readonly (readonly (number | null)[] | undefined)[], max = MAX_POINTS): Thinned {
-  const n = step.length;
-  const stride = Math.ceil(n / max);
-  if (stride <= 1) return { x: step as number[], values: metrics.map((m) => (m ?? []) as (number | null)[]) };
-  const x: number[] = [];
-  const values: (number | null)[][] = metrics.map(() => []);
-  for (let start = 0; start < n; start += stride) {
-    const end = Math.min(n, start + stride);
-    x.push(step[end - 1]);
-    for (let k = 0; k < metrics.length; k++) {
-      const m = metrics[k];
-      let v: number | null = null;
-      for (let i = end - 1; m && i >= start && v === null; i--) v = m[i] ?? null;
-      values[k].push(v);
-    }
-  }
-  return { x, values };
-}
-
 export interface StepUnion {
   /** Every step of any run, ascending, once. */
   x: number[];

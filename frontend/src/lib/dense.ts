@@ -1,3 +1,5 @@
+import type { components } from './api-types';
+
 // Dense arrays of detail frames (histograms, grids, unit maps, feature maps, weights) travel as
 // 8-bit quantized base64: value = lo + q / 255 * (hi - lo) (docs/protocol.md, "Stream").
 
@@ -84,47 +86,38 @@ export function at(d: Dense, ...index: number[]): number {
  * The `dense` part of a detail frame, decoded: a single array per name, or per layer index for the
  * names that are dicts (`unit_maps`, `feature_maps`, `weights`). Malformed entries are dropped.
  */
-export interface DenseFrame {
-  hist?: Dense;
-  grid?: Dense;
-  curve?: Dense;
-  filters?: Dense;
-  confusion?: Dense;
-  unit_maps?: Record<number, Dense>;
-  feature_maps?: Record<number, Dense>;
-  weights?: Record<number, Dense>;
+type Views = components['schemas']['Views'];
+
+/** A detail frame's dense views, decoded: one array, or one per layer (keyed by the layer's index). */
+export type DenseFrame = {
+  [K in keyof Views]?: NonNullable<Views[K]> extends { q8: string } ? Dense : Record<number, Dense>;
+};
+
+/** Decode every view of a frame (the registry's views: whatever the server sends); a malformed array is left
+ * out, and the panel shows it as missing. */
+export function decodeDenseFrame(v: unknown): DenseFrame {
+  const out: Record<string, Dense | Record<number, Dense>> = {};
+  if (typeof v !== 'object' || v === null) return out;
+  for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
+    if (isDenseJson(value)) {
+      const decoded = tryDecode(value);
+      if (decoded) out[key] = decoded;
+    } else if (typeof value === 'object' && value !== null) {
+      const layers: Record<number, Dense> = {};
+      for (const [k, d] of Object.entries(value as Record<string, unknown>)) {
+        const decoded = /^\d+$/.test(k) && isDenseJson(d) ? tryDecode(d) : null;
+        if (decoded) layers[Number(k)] = decoded;
+      }
+      out[key] = layers;
+    }
+  }
+  return out as DenseFrame;
 }
 
-const SINGLE = ['hist', 'grid', 'curve', 'filters', 'confusion'] as const;
-const PER_LAYER = ['unit_maps', 'feature_maps', 'weights'] as const;
-
-export function decodeDenseFrame(v: unknown): DenseFrame {
-  const out: DenseFrame = {};
-  if (typeof v !== 'object' || v === null) return out;
-  const o = v as Record<string, unknown>;
-  for (const key of SINGLE) {
-    const d = o[key];
-    if (isDenseJson(d)) {
-      try {
-        out[key] = decodeDense(d);
-      } catch {
-        // a malformed array is left out; the panel shows it as missing
-      }
-    }
+function tryDecode(d: DenseJson): Dense | null {
+  try {
+    return decodeDense(d);
+  } catch {
+    return null;
   }
-  for (const key of PER_LAYER) {
-    const m = o[key];
-    if (typeof m !== 'object' || m === null) continue;
-    const layers: Record<number, Dense> = {};
-    for (const [k, d] of Object.entries(m as Record<string, unknown>)) {
-      if (!isDenseJson(d) || !/^\d+$/.test(k)) continue;
-      try {
-        layers[Number(k)] = decodeDense(d);
-      } catch {
-        // as above
-      }
-    }
-    out[key] = layers;
-  }
-  return out;
 }

@@ -2,28 +2,60 @@
 
 import type { Frame, Layer } from './protocol';
 import type { ExperimentConfig } from './api';
+import type { HistoryWire } from './history';
 
+const plain = { norm: 'none', residual: false };
 export const LAYERS: Layer[] = [
-  { index: 0, name: 'hidden 1', kind: 'linear', fan_in: 2, fan_out: 8, activation: 'tanh' },
-  { index: 1, name: 'hidden 2', kind: 'linear', fan_in: 8, fan_out: 8, activation: 'tanh' },
-  { index: 2, name: 'output', kind: 'linear', fan_in: 8, fan_out: 1, activation: 'none' },
+  { index: 0, name: 'hidden 1', kind: 'linear', fan_in: 2, fan_out: 8, activation: 'tanh', ...plain },
+  { index: 1, name: 'hidden 2', kind: 'linear', fan_in: 8, fan_out: 8, activation: 'tanh', ...plain },
+  { index: 2, name: 'output', kind: 'linear', fan_in: 8, fan_out: 1, activation: 'none', ...plain },
 ];
 
+/** A frame as the server sends it: the per-frame figures always; with `detail` (the default here), the
+ * detail figures too. */
 export function frame(seq: number, step: number, over: Partial<Frame> = {}): Frame {
+  const detail = over.detail ?? true;
   return {
     seq,
     step,
+    wall: 1_700_000_000 + seq * 0.05,
+    detail,
+    first_bad_step: null,
     epoch: step / 25,
     time: seq * 0.05,
+    lr: 0.01,
     train_loss: 0.7 - seq * 0.01,
-    test_loss: 0.71 - seq * 0.01,
-    train_acc: 0.5 + seq * 0.01,
-    test_acc: 0.49 + seq * 0.01,
-    act_mean: [0.01, 0.02, 0.5],
-    act_std: [0.9, 0.8, 0.1],
     grad_norm: [0.1 * (seq + 1), 0.2 * (seq + 1), 0.3 * (seq + 1)],
+    ...(detail
+      ? {
+          test_loss: 0.71 - seq * 0.01,
+          train_acc: 0.5 + seq * 0.01,
+          test_acc: 0.49 + seq * 0.01,
+          act_mean: [0.01, 0.02, 0.5],
+          act_std: [0.9, 0.8, 0.1],
+        }
+      : {}),
     ...over,
   };
+}
+
+/** The history of these frames as a hello carries it: one bucket per measurement (the capacity is not
+ * reached), each figure at the steps it was measured. */
+export function historyOf(frames: Frame[], capacity = 1024): HistoryWire {
+  const tracks: HistoryWire['tracks'] = {};
+  for (const f of frames) {
+    for (const [name, value] of Object.entries(f)) {
+      if (['seq', 'step', 'wall', 'detail', 'first_bad_step', 'dense', 'type'].includes(name)) continue;
+      const t = (tracks[name] ??= { shape: [], per_bucket: 1, first: [], step: [], count: [], min: [], max: [], last: [] });
+      t.first.push(f.step);
+      t.step.push(f.step);
+      t.count.push(1);
+      t.min.push(value);
+      t.max.push(value);
+      t.last.push(value);
+    }
+  }
+  return { capacity, tracks };
 }
 
 /** The server's default config, as GET /api/options returns it. */
@@ -52,7 +84,9 @@ export const RUN = {
 };
 
 export function helloText(frames: Frame[] = [frame(0, 0), frame(1, 20)], run: object = RUN): string {
-  return JSON.stringify({ type: 'hello', protocol: 1, run, layers: LAYERS, frames });
+  const latest = [...frames].reverse().find((f) => f.detail) ?? null;
+  const history = historyOf(frames);
+  return JSON.stringify({ type: 'hello', protocol: 2, run, layers: LAYERS, data: null, metrics: [], history, latest, events: [] });
 }
 
 export function frameText(f: Frame): string {

@@ -110,9 +110,9 @@ describe('columns', () => {
 
   it("maps a run's layers to columns; hidden indices count from the first dense layer", () => {
     const layers: Layer[] = [
-      { index: 0, name: 'conv 1', kind: 'conv', fan_in: 1, fan_out: 8, activation: 'relu', norm: 'batch' },
-      { index: 1, name: 'hidden 2', kind: 'linear', fan_in: 128, fan_out: 12, activation: 'relu' },
-      { index: 2, name: 'output', kind: 'linear', fan_in: 12, fan_out: 10, activation: 'none' },
+      { index: 0, name: 'conv 1', kind: 'conv', fan_in: 1, fan_out: 8, activation: 'relu', norm: 'batch', residual: false },
+      { index: 1, name: 'hidden 2', kind: 'linear', fan_in: 128, fan_out: 12, activation: 'relu', norm: 'none', residual: false },
+      { index: 2, name: 'output', kind: 'linear', fan_in: 12, fan_out: 10, activation: 'none', norm: 'none', residual: false },
     ];
     const cols = runColumns(layers, { input: 'image', task: 'multiclass', features: null, classes: 10 });
     expect(cols.map((k) => [k.kind, k.layer, k.hidden, k.narrow])).toEqual([
@@ -204,6 +204,7 @@ describe('edges', () => {
     const grey = graphLinks(l, { 0: decodeDense(encodeDense([2, 2], [1, 1, 1, 1])) });
     expect(grey[0].plain.match(/M/g)).toHaveLength(6);
     expect(weightedEdgeCount(grey)).toBe(0);
+    expect(graphLinks(l, { 0: decodeDense(encodeDense([3, 3], Array(9).fill(1))) })[0].weighted).toEqual([]);
     expect(graphLinks(l, undefined)[0].weighted).toEqual([]);
   });
 });

@@ -139,7 +139,9 @@ export function outputMap(grid: Dense | undefined, output: Column, task: string)
 }
 
 /** A square image (rows of values in [0, 1]) as n and its flat values; null when it is missing or not square. */
-export function exampleImage(rows: readonly (readonly number[])[] | undefined): { n: number; data: Float32Array } | null {
+export function exampleImage(
+  rows: readonly (readonly number[])[] | undefined,
+): { n: number; data: Float32Array } | null {
   const n = rows?.length ?? 0;
   if (!rows || n === 0 || rows[0].length !== n) return null;
   return { n, data: Float32Array.from(rows.flat()) };
@@ -188,7 +190,8 @@ export function graphTiles(layout: Layout, src: TileSources): Tile[] {
         if (m) out.push(tile(u, box, { n: MAP_SIZE, data: m, offset: 0, scale: maxAbs(m), center: 0 }));
       } else if (col.kind === 'output') {
         const g = src.output;
-        if (g) out.push(tile(u, box, { n: g.grid.shape[0], data: g.grid.data, offset: 0, scale: g.scale, center: g.center }));
+        const n = g?.grid.shape[0] ?? 0;
+        if (g) out.push(tile(u, box, { n, data: g.grid.data, offset: 0, scale: g.scale, center: g.center }));
       } else {
         const m = col.layer !== null ? src.units.get(col.layer) : undefined;
         const size = MAP_SIZE * MAP_SIZE;

@@ -88,7 +88,8 @@ describe('overlays', () => {
 
   it("finds the node under the pointer from its group's data attributes", () => {
     const group = (attrs: Record<string, string>) => ({ getAttribute: (k: string) => attrs[k] ?? null });
-    const target = (found: unknown) => ({ closest: (sel: string) => (sel === '[data-col]' ? found : null) }) as unknown as Element;
+    const target = (found: unknown) =>
+      ({ closest: (sel: string) => (sel === '[data-col]' ? found : null) }) as unknown as Element;
     expect(nodeAt(target(group({ 'data-col': '2', 'data-unit': '3' })))).toEqual({ column: 2, unit: 3 });
     expect(nodeAt(target(group({ 'data-col': '1' })))).toEqual({ column: 1, unit: -1 });
     expect(nodeAt(target(null))).toBeNull();

@@ -6,7 +6,8 @@ import type { Dense } from './dense';
 import type { Area, Box, Column, Layout } from './graph';
 import { maxAbs } from './graphmaps';
 
-/** Room above the nodes (caption, +/- buttons, unit count), below them (skip arcs, layer buttons), right of the output (class labels). */
+/** Room above the nodes (caption, +/- buttons, unit count), below them (skip arcs, layer buttons) and right of
+ * the output (class labels). */
 export const GRAPH_MARGIN = { top: 56, bottom: 46, right: 30 } as const;
 /** Columns closer than this get short captions ("L1", "8"). */
 export const COMPACT_SPACING = 60;

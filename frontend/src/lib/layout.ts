@@ -75,11 +75,21 @@ export function dataKind(options: Options, c: ExperimentConfig): DataKind {
   return { input: String(tags.input ?? 'plane'), task: String(tags.task ?? 'binary') };
 }
 
-/** Whether the model kind suits the dataset (the server refuses a CNN on points, an RNN on images). */
-export function modelFits(kind: string, d: DataKind): boolean {
-  if (kind === 'cnn') return d.input === 'image';
-  if (kind === 'rnn') return d.input === 'sequence';
-  return true;
+function kindTag(options: Pick<Options, 'model_kinds'>, kind: string, tag: 'reads' | 'made_for'): string[] {
+  const value = options.model_kinds.find((k) => k.name === kind)?.tags?.[tag];
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Whether the model kind reads the dataset's input (the registry's `reads` tag: the server refuses the rest). */
+export function modelFits(options: Pick<Options, 'model_kinds'>, kind: string, d: DataKind): boolean {
+  return kindTag(options, kind, 'reads').includes(d.input);
+}
+
+/** The model kind to use on data `d`: the current one when it fits, else the one made for that input. */
+export function fittingKind<K extends string>(options: Pick<Options, 'model_kinds'>, kind: K, d: DataKind): K {
+  if (modelFits(options, kind, d)) return kind;
+  const made = options.model_kinds.find((k) => kindTag(options, k.name, 'made_for').includes(d.input));
+  return (made?.name ?? kind) as K; // the server's kinds are the names of the config's enum
 }
 
 export { isMlp };

@@ -81,7 +81,8 @@ describe('the plane', () => {
   it('labels the axes x₁ and x₂ with round ticks, and the colour bar with P(class 1)', () => {
     const { rec } = draw(plot());
     const texts = rec.texts();
-    for (const t of ['x₁', 'x₂', '-1', '0', '1', '0.5', 'P(class 1)', 'class 1', 'class 0']) expect(texts).toContain(t);
+    const expected = ['x₁', 'x₂', '-1', '0', '1', '0.5', 'P(class 1)', 'class 1', 'class 0'];
+    for (const t of expected) expect(texts).toContain(t);
     expect(rec.of('createLinearGradient')).toHaveLength(1);
     const title = rec.of('fillText').find((c) => c.args[0] === 'P(class 1)')!;
     expect(title.font).toBe(`600 ${FONT}`);
@@ -90,7 +91,8 @@ describe('the plane', () => {
   });
 
   it('shows class swatches for a multiclass task, as many as fit', () => {
-    const { rec } = draw(plot({ task: 'multiclass', data: { ...plot().data, classes: 20 }, plot: { ...PLOT, h: 64 } }));
+    const data = { ...plot().data, classes: 20 };
+    const { rec } = draw(plot({ task: 'multiclass', data, plot: { ...PLOT, h: 64 } }));
     expect(rec.texts().filter((t) => t.startsWith('class '))).toEqual(['class 0', 'class 1', 'class 2', 'class 3']);
     expect(rec.of('createLinearGradient')).toHaveLength(0);
   });

@@ -36,7 +36,7 @@ export interface OutputPlot {
   s: OutputStrings;
 }
 
-/** Paint the whole plot into `ctx` (in CSS pixels); returns the step it shows (-1: no output yet) and the points drawn. */
+/** Paint the whole plot into `ctx` (in CSS pixels); returns the step shown (-1: no output yet) and the points drawn. */
 export function drawOutputPlot(
   ctx: CanvasRenderingContext2D,
   p: OutputPlot,

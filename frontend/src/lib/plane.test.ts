@@ -1,9 +1,10 @@
+import { fittingKind, modelFits } from './layout';
+import type { Options } from './api';
 import { describe, expect, it } from 'vitest';
 import { diverging } from './colors';
 import {
   arrowTarget,
   datasetGroup,
-  fittingKind,
   gridDestRect,
   gridPixels,
   groupDatasets,
@@ -122,12 +123,24 @@ describe('datasets', () => {
     expect(groupDatasets(sets.slice(0, 1)).map((g) => g.group)).toEqual(['classification']);
   });
 
-  it('switch the model kind only when it does not fit the input', () => {
-    expect(fittingKind('mlp', { input: 'image', task: 'multiclass' })).toBe('mlp');
-    expect(fittingKind('rnn', { input: 'image', task: 'multiclass' })).toBe('cnn');
-    expect(fittingKind('cnn', { input: 'sequence', task: 'binary' })).toBe('rnn');
-    expect(fittingKind('cnn', { input: 'plane', task: 'binary' })).toBe('mlp');
-    expect(fittingKind('rnn', { input: 'sequence', task: 'binary' })).toBe('rnn');
+  it('switch the model kind only when it does not read the input, to the one the registry made for it', () => {
+    const kind = (name: string, reads: string[], made_for: string[]) => ({ name, tags: { reads, made_for } });
+    const options = {
+      model_kinds: [
+        kind('mlp', ['plane', 'curve', 'table', 'sequence', 'image'], ['plane', 'curve', 'table']),
+        kind('cnn', ['image'], ['image']),
+        kind('rnn', ['sequence'], ['sequence']),
+      ],
+    } as unknown as Pick<Options, 'model_kinds'>;
+    expect(fittingKind(options, 'mlp', { input: 'image', task: 'multiclass' })).toBe('mlp');
+    expect(fittingKind(options, 'rnn', { input: 'image', task: 'multiclass' })).toBe('cnn');
+    expect(fittingKind(options, 'cnn', { input: 'sequence', task: 'binary' })).toBe('rnn');
+    expect(fittingKind(options, 'cnn', { input: 'plane', task: 'binary' })).toBe('mlp');
+    expect(fittingKind(options, 'rnn', { input: 'sequence', task: 'binary' })).toBe('rnn');
+    expect(modelFits(options, 'cnn', { input: 'table', task: 'binary' })).toBe(false);
+    // a kind the registry makes for images is picked for them, whatever its name
+    const other = { model_kinds: [options.model_kinds[0], kind('vit', ['image'], ['image'])] } as typeof options;
+    expect(fittingKind(other, 'rnn', { input: 'image', task: 'multiclass' })).toBe('vit');
   });
 
   it('move a radio group with the arrow keys, wrapping', () => {

@@ -2,7 +2,7 @@
 // data -> screen transforms, tick choice, the output grid as image pixels, dataset groups, previews.
 
 import { diverging, PALETTE, type RGB } from './colors';
-import { modelFits, type DataKind } from './layout';
+import type { DataKind } from './layout';
 
 /** [x1min, x1max, x2min, x2max] (plane) or [xmin, xmax, ymin, ymax] (curve). */
 export type Extent = [number, number, number, number];
@@ -160,12 +160,6 @@ export function groupDatasets<T extends { tags?: Record<string, unknown> }>(
   return GROUPS.map((group) => ({ group, items: datasets.filter((d) => datasetGroup(d.tags) === group) })).filter(
     (g) => g.items.length > 0,
   );
-}
-
-/** The model kind to use on data `d`: the current one when it fits, else the one made for that input. */
-export function fittingKind<K extends string>(kind: K, d: DataKind): K | 'mlp' | 'cnn' | 'rnn' {
-  if (modelFits(kind, d)) return kind;
-  return d.input === 'image' ? 'cnn' : d.input === 'sequence' ? 'rnn' : 'mlp';
 }
 
 /** The index a radio group's arrow key moves to (wrapping), or null for other keys. */

@@ -1,31 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { frame, frameText, helloText, LAYERS, RUN, statusText } from './fixtures';
-import { isActive, parseMessage, ProtocolError, replaceNonFiniteTokens } from './protocol';
+import { frame, frameText, helloText, historyOf, LAYERS, RUN, statusText } from './fixtures';
+import { isActive, parseMessage, PROTOCOL_VERSION, ProtocolError, replaceNonFiniteTokens } from './protocol';
 import { encodeDense } from './dense';
 
+const hello = (over: object = {}) =>
+  JSON.stringify({
+    type: 'hello',
+    protocol: PROTOCOL_VERSION,
+    run: RUN,
+    layers: LAYERS,
+    data: null,
+    metrics: [],
+    history: historyOf([]),
+    latest: null,
+    events: [],
+    ...over,
+  });
+
 describe('parseMessage', () => {
-  it('accepts a hello with layers and history', () => {
-    const msg = parseMessage(helloText());
-    expect(msg.type).toBe('hello');
-    if (msg.type !== 'hello') throw new Error('unreachable');
-    expect(msg.protocol).toBe(1);
+  it('accepts a hello with layers, the history and the newest detail frame', () => {
+    const msg = parseMessage(helloText([frame(0, 0), frame(1, 20, { detail: false })]));
+    if (msg.type !== 'hello') throw new Error('expected a hello');
+    expect(msg.protocol).toBe(2);
     expect(msg.run.id).toBe('r1');
-    expect(msg.run.status).toBe('running');
     expect(msg.layers.map((l) => l.name)).toEqual(['hidden 1', 'hidden 2', 'output']);
-    expect(msg.layers[2].activation).toBe('none');
-    expect(msg.frames.map((f) => f.seq)).toEqual([0, 1]);
-    expect(msg.frames[1]).toEqual(frame(1, 20));
+    expect(msg.history.tracks.train_loss.step).toEqual([0, 20]);
+    expect(msg.history.tracks.test_loss.step).toEqual([0]); // measured at the detail frame only
+    expect(msg.latest).toEqual(frame(0, 0));
   });
 
-  it('accepts a hello with an empty history', () => {
+  it('accepts a hello with an empty history and no frame yet', () => {
     const msg = parseMessage(helloText([]));
-    expect(msg.type === 'hello' && msg.frames).toEqual([]);
+    expect(msg.type === 'hello' && msg.history.tracks).toEqual({});
+    expect(msg.type === 'hello' && msg.latest).toBeNull();
   });
 
-  it('accepts a frame', () => {
-    const f = frame(7, 140);
-    const msg = parseMessage(frameText(f));
-    expect(msg).toEqual({ type: 'frame', ...f });
+  it('accepts a frame, light or detail', () => {
+    const detail = frame(7, 140);
+    expect(parseMessage(frameText(detail))).toEqual({ type: 'frame', ...detail });
+    const light = frame(8, 160, { detail: false });
+    const msg = parseMessage(frameText(light));
+    expect(msg).toEqual({ type: 'frame', ...light });
+    expect(msg.type === 'frame' && 'test_loss' in msg).toBe(false);
   });
 
   it('accepts a status, with and without an error', () => {
@@ -62,34 +78,28 @@ describe('parseMessage', () => {
     ['a JSON array', '[1, 2]'],
     ['a JSON string', '"hello"'],
     ['no type', JSON.stringify({ status: 'running', step: 1, error: null })],
-    ['an unknown type', JSON.stringify({ type: 'event', name: 'dead units' })],
+    ['an unknown type', JSON.stringify({ type: 'gossip' })],
+    ['an event without a message', JSON.stringify({ type: 'event', kind: 'dead_units', step: 1 })],
     ['a frame without seq', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), seq: undefined })],
-    ['a frame without grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: undefined })],
     ['a frame with a string step', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), step: '1' })],
     ['a frame with a negative seq', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), seq: -1 })],
-    ['a frame with a non-list grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: 0.5 })],
-    ['a frame with a string in grad_norm', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), grad_norm: ['x'] })],
-    ['a frame with a string loss', JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), test_loss: 'low' })],
     ['a status with an unknown status', statusText('exploded', 3)],
     ['a status without step', JSON.stringify({ type: 'status', status: 'running', error: null })],
-    ['a status without error', JSON.stringify({ type: 'status', status: 'running', step: 3 })],
-    ['a hello without layers', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, frames: [] })],
-    ['a hello without run', JSON.stringify({ type: 'hello', protocol: 1, layers: LAYERS, frames: [] })],
-    ['a hello of another protocol', JSON.stringify({ type: 'hello', protocol: 2, run: RUN, layers: LAYERS, frames: [] })],
-    ['a hello with a bad layer', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: [{ index: 0 }], frames: [] })],
-    ['a hello with a bad frame', JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [{ seq: 0 }] })],
-    ['a hello whose run has a bad status', JSON.stringify({ type: 'hello', protocol: 1, run: { ...RUN, status: 'x' }, layers: LAYERS, frames: [] })],
+    ['a status with a numeric error', JSON.stringify({ type: 'status', status: 'running', step: 3, error: 4 })],
+    ['a hello without layers', hello({ layers: undefined })],
+    ['a hello without run', hello({ run: undefined })],
+    ['a hello without history', hello({ history: undefined })],
+    ['a hello of another protocol', hello({ protocol: 1 })],
+    ['a hello with a bad latest frame', hello({ latest: { seq: 0 } })],
+    ['a hello whose run has a bad status', hello({ run: { ...RUN, status: 'x' } })],
   ];
   it.each(bad)('rejects %s', (_name, text) => {
     expect(() => parseMessage(text)).toThrow(ProtocolError);
   });
 
-  it('names the missing field in the error', () => {
-    const text = JSON.stringify({ ...JSON.parse(frameText(frame(1, 1))), test_acc: undefined });
-    expect(() => parseMessage(text)).toThrow(/frame\.test_acc is missing/);
-    expect(() =>
-      parseMessage(JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [{ ...frame(0, 0), step: undefined }] })),
-    ).toThrow(/hello\.frames\[0\]\.step is missing/);
+  it('names the field in the error', () => {
+    expect(() => parseMessage(hello({ latest: { ...frame(0, 0), step: undefined } }))).toThrow(/hello\.latest\.step/);
+    expect(() => parseMessage(hello({ protocol: 1 }))).toThrow(/protocol 1 \(this UI speaks 2\)/);
   });
 });
 
@@ -115,50 +125,41 @@ describe('server extras', () => {
 
 describe('events', () => {
   it('parses a detector event and the events in hello', () => {
-    const event = { kind: 'dead_units', step: 120, layer: 'hidden 2', message: 'hidden 2: 70% dead', explanation: 'why' };
-    const msg = parseMessage(JSON.stringify({ type: 'event', ...event, layer_index: 1 }));
-    expect(msg).toEqual({ type: 'event', ...event, layer_index: 1 });
-    const hello = parseMessage(
-      JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [], events: [event] }),
-    );
-    expect(hello.type === 'hello' && hello.events).toEqual([event]);
-    expect(hello.type === 'hello' && hello.data).toBeNull();
-    expect(() => parseMessage(JSON.stringify({ type: 'event', kind: 'x' }))).toThrow();
+    const event = {
+      kind: 'dead_units',
+      step: 120,
+      layer: 'hidden 2',
+      layer_index: 1,
+      message: 'hidden 2: 70% dead',
+      message_zh: 'hidden 2：70% 死亡',
+      explanation: 'why',
+      explanation_zh: '为什么',
+    };
+    expect(parseMessage(JSON.stringify({ type: 'event', ...event }))).toEqual({ type: 'event', ...event });
+    const msg = parseMessage(hello({ events: [event] }));
+    expect(msg.type === 'hello' && msg.events).toEqual([event]);
   });
 });
 
 describe('detail frames', () => {
-  it('decodes the per-layer detail figures, the gates and the dense arrays', () => {
+  it('decodes the dense views, whatever the registry names them', () => {
     const dense = {
       hist: encodeDense([3, 2], [0, 0.5, 1, 0, 0.25, 0.75]),
       unit_maps: { '0': encodeDense([2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]) },
       weights: { '2': encodeDense([1, 2], [-1, 1]) },
     };
-    const raw = {
-      type: 'frame',
-      ...frame(3, 30),
-      lr: 0.01,
-      update_ratio: [-3, -2.5, null],
-      percentiles: [[-1, -0.5, -0.2, -0.1, 0, 0.1, 0.2, 0.5, 1], null, [0, 0, 0, 0, 0, 0, 0, 0, 0]],
-      dead_fraction: [0.5, null, null],
-      gates: [{ forget: 0.7, input: 0.4 }],
-      dense,
-    };
+    const raw = { type: 'frame', ...frame(3, 30), gate_forget: [0.7, null, null], dense };
     const msg = parseMessage(JSON.stringify(raw));
     if (msg.type !== 'frame') throw new Error('not a frame');
-    expect(msg.lr).toBe(0.01);
-    expect(msg.update_ratio).toEqual([-3, -2.5, null]);
-    expect(msg.percentiles?.[1]).toEqual([]);
-    expect(msg.dead_fraction).toEqual([0.5, null, null]);
-    expect(msg.gates).toEqual([{ forget: 0.7, input: 0.4 }]);
+    expect(msg.gate_forget).toEqual([0.7, null, null]);
     const hist = msg.dense?.hist;
     expect(hist?.shape).toEqual([3, 2]);
     const expected = [0, 0.5, 1, 0, 0.25, 0.75].map((v) => Math.round(v * 255) / 255);
     Array.from(hist!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
     expect(msg.dense?.unit_maps?.[0].shape).toEqual([2, 2, 2]);
     expect(msg.dense?.weights?.[2].data[0]).toBeCloseTo(-1);
-    expect(() => parseMessage(JSON.stringify({ ...raw, update_ratio: 'x' }))).toThrow(ProtocolError);
-    expect(() => parseMessage(JSON.stringify({ ...raw, gates: [3] }))).toThrow(ProtocolError);
+    const latest = parseMessage(hello({ latest: raw }));
+    expect(latest.type === 'hello' && latest.latest?.dense?.hist?.shape).toEqual([3, 2]);
   });
 
   it('drops a dense array whose bytes do not match its shape, keeping the rest', () => {
@@ -184,7 +185,7 @@ describe('detail frames', () => {
       parameters: 113,
       mlp_parameters: null,
     };
-    const hello = parseMessage(JSON.stringify({ type: 'hello', protocol: 1, run: RUN, layers: LAYERS, frames: [], data }));
-    expect(hello.type === 'hello' && hello.data).toEqual(data);
+    const msg = parseMessage(hello({ data }));
+    expect(msg.type === 'hello' && msg.data).toEqual(data);
   });
 });

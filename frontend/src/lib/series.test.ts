@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { frame, LAYERS } from './fixtures';
-import { appendFrame, createSeries, GRAD_TIME_ROWS, MAX_POINTS, gradData, lossData, pointCount, seriesFromHistory } from './series';
+import { frame, historyOf, LAYERS } from './fixtures';
+import { CAPACITY } from './history';
+import { appendFrame, createSeries, GRAD_TIME_ROWS, gradData, lossData, metricData, pointCount, seriesFromHello } from './series';
+
+const light = (seq: number, step: number, over = {}) => frame(seq, step, { detail: false, ...over });
 
 describe('createSeries', () => {
   it('starts empty with one gradient line per layer', () => {
@@ -67,14 +70,14 @@ describe('appendFrame', () => {
     ]);
   });
 
-  it('makes gaps of values a log axis cannot show, and of missing layers', () => {
+  it('makes gaps of values a log axis cannot show', () => {
     const s = createSeries(LAYERS);
     appendFrame(s, frame(0, 0, { grad_norm: [0, -1, null] }));
-    appendFrame(s, frame(1, 10, { grad_norm: [1e-12] }));
+    appendFrame(s, frame(1, 10, { grad_norm: [1e-12, 2, 3] }));
     expect(s.gradNorm).toEqual([
       [null, 1e-12],
-      [null, null],
-      [null, null],
+      [null, 2],
+      [null, 3],
     ]);
   });
 
@@ -84,41 +87,37 @@ describe('appendFrame', () => {
     expect(s.trainLoss).toEqual([null]);
     expect(s.testLoss).toEqual([0.5]);
   });
+
+  it('shows each figure as last measured: a light frame over the newest detail frame', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { test_loss: 0.4, train_loss: 0.5 }));
+    appendFrame(s, light(1, 20, { train_loss: 0.3 }));
+    expect(s.latest).toMatchObject({ step: 20, train_loss: 0.3, test_loss: 0.4, detail: false });
+  });
 });
 
-describe('seriesFromHistory (hello)', () => {
-  it('replaces the series with the history', () => {
-    const live = createSeries(LAYERS);
-    appendFrame(live, frame(0, 0));
-    appendFrame(live, frame(1, 20));
-    appendFrame(live, frame(9, 180));
-    // reconnect: the server's history is the truth (possibly decimated)
-    const history = [frame(0, 0), frame(4, 80), frame(8, 160), frame(10, 200)];
-    const s = seriesFromHistory(LAYERS, history);
-    expect(s).not.toBe(live);
-    expect(s.step).toEqual([0, 80, 160, 200]);
-    expect(s.lastSeq).toBe(10);
-    expect(s.gradNorm.map((g) => g.length)).toEqual([4, 4, 4]);
-    // later live frames continue from the history
-    expect(appendFrame(s, frame(10, 200))).toBe(false);
-    expect(appendFrame(s, frame(11, 220))).toBe(true);
-    expect(s.step.at(-1)).toBe(220);
+describe('seriesFromHello', () => {
+  it('takes the history and the newest detail frame, and live frames continue it', () => {
+    const frames = [frame(0, 0), light(1, 20), frame(2, 40)];
+    const s = seriesFromHello(LAYERS, historyOf(frames), frames[2]);
+    expect(s.step).toEqual([0, 20, 40]);
+    expect(s.testLoss).toEqual([frames[0].test_loss, null, frames[2].test_loss]);
+    expect(s.latest).toBe(frames[2]);
+    expect(appendFrame(s, frame(3, 40))).toBe(true); // a frame the hello already had: its figures are not doubled
+    expect(s.step).toEqual([0, 20, 40]);
+    expect(appendFrame(s, light(4, 60))).toBe(true);
+    expect(s.step.at(-1)).toBe(60);
   });
 
   it('follows the layers of the hello', () => {
-    const s = seriesFromHistory(LAYERS.slice(0, 2), [frame(0, 0)]);
+    const s = seriesFromHello(LAYERS.slice(0, 2), historyOf([frame(0, 0)]), null);
     expect(s.layerNames).toEqual(['hidden 1', 'hidden 2']);
     expect(s.gradNorm).toEqual([[0.1], [0.2]]);
-  });
-
-  it('skips duplicates inside the history', () => {
-    const s = seriesFromHistory(LAYERS, [frame(0, 0), frame(0, 0), frame(1, 20)]);
-    expect(s.step).toEqual([0, 20]);
   });
 });
 
 describe('chart data', () => {
-  it('shares the series arrays with uPlot', () => {
+  it('hands uPlot the series arrays, rebuilt only when the history changed', () => {
     const s = createSeries(LAYERS);
     appendFrame(s, frame(0, 0));
     const [x, train, test] = lossData(s);
@@ -130,48 +129,45 @@ describe('chart data', () => {
     expect(g[0]).toBe(s.step);
     expect(g[3]).toBe(s.gradNorm[2]);
     appendFrame(s, frame(1, 20));
-    expect(x).toHaveLength(2);
+    expect(lossData(s)[0]).toEqual([0, 20]);
   });
 });
 
 describe('detail figures', () => {
-  it('are plotted only at the steps where they were measured, not where a frame repeats them', () => {
-    const series = createSeries(LAYERS);
-    appendFrame(series, { ...frame(0, 10), test_loss: 0.5, detail_step: 10 });
-    appendFrame(series, { ...frame(1, 20), test_loss: 0.5, detail_step: 10 }); // repeated
-    appendFrame(series, { ...frame(2, 30), test_loss: 0.4, detail_step: 30 });
-    appendFrame(series, { ...frame(3, 40), test_loss: 0.3 }); // a stored history point: measured
-    expect(series.testLoss).toEqual([0.5, null, 0.4, 0.3]);
-    expect(series.trainLoss.every((v) => v !== null)).toBe(true); // the train loss is new in every frame
-  });
-});
-
-describe('detail series', () => {
-  it('keeps detail figures on their own axis, only where they were measured', () => {
+  it('are plotted only at the steps where they were measured', () => {
     const s = createSeries(LAYERS);
-    appendFrame(s, frame(0, 10, { detail_step: 10, dead_fraction: [0.5, 0.25, null], update_ratio: [-3, -2, -1] }));
-    appendFrame(s, frame(1, 20, { detail_step: 10, dead_fraction: [0.5, 0.25, null] }));
-    appendFrame(s, frame(2, 30, { detail_step: 30, dead_fraction: [0.75, 0, null], grad_time: [0.1, 0.2] }));
+    appendFrame(s, frame(0, 10, { test_loss: 0.5 }));
+    appendFrame(s, light(1, 20));
+    appendFrame(s, frame(2, 30, { test_loss: 0.4 }));
+    expect(s.testLoss).toEqual([0.5, null, 0.4]);
+    expect(s.trainLoss.every((v) => v !== null)).toBe(true); // the train loss is new in every frame
+  });
+
+  it('keep their own axis', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { dead_fraction: [0.5, 0.25, null], update_ratio: [-3, -2, -1] }));
+    appendFrame(s, light(1, 20, { update_ratio: [-3, -2.5, -1] }));
+    appendFrame(s, frame(2, 30, { dead_fraction: [0.75, 0, null], grad_time: [0.1, 0.2] }));
     expect(s.step).toEqual([10, 20, 30]);
     expect(s.detailStep).toEqual([10, 30]);
     expect(s.dead[0]).toEqual([0.5, 0.75]);
     expect(s.dead[2]).toEqual([null, null]);
-    expect(s.updateRatio[1]).toEqual([-2, null, null]);
+    expect(s.updateRatio[1]).toEqual([-2, -2.5, null]);
     expect(s.gradTime).toEqual([[0.1, 0.2]]);
     expect(s.gradTimeStep).toEqual([30]);
   });
 
-  it('aligns gate series that appear late with the detail axis', () => {
+  it('take the gates of the last recurrent layer, on the detail axis', () => {
     const s = createSeries(LAYERS);
-    appendFrame(s, frame(0, 10, { detail_step: 10 }));
-    appendFrame(s, frame(1, 20, { detail_step: 20, gates: [{ forget: 0.2 }, { forget: 0.7, input: 0.4 }] }));
+    appendFrame(s, frame(0, 10));
+    appendFrame(s, frame(1, 20, { gate_forget: [0.2, 0.7, null], gate_input: [0.3, 0.4, null] }));
     expect(s.gates.forget).toEqual([null, 0.7]);
     expect(s.gates.input).toEqual([null, 0.4]);
   });
 
-  it('caps the gradient-through-time rows', () => {
+  it('cap the gradient-through-time rows', () => {
     const s = createSeries(LAYERS);
-    for (let i = 0; i < GRAD_TIME_ROWS + 5; i++) appendFrame(s, frame(i, i + 1, { detail_step: i + 1, grad_time: [i] }));
+    for (let i = 0; i < GRAD_TIME_ROWS + 5; i++) appendFrame(s, frame(i, i + 1, { grad_time: [i] }));
     expect(s.gradTime.length).toBe(GRAD_TIME_ROWS);
     expect(s.gradTime[0]).toEqual([5]);
     expect(s.gradTimeStep[0]).toBe(6);
@@ -179,24 +175,59 @@ describe('detail series', () => {
 });
 
 describe('long runs', () => {
-  it('halve their axes past MAX_POINTS, keeping the newest values, measured test figures and the shared arrays', () => {
+  it('stay within the history capacity, keeping the newest values and the measured test figures', () => {
     const s = createSeries(LAYERS);
-    const stepArray = s.step;
-    const total = MAX_POINTS * 3 + 1;
+    const total = CAPACITY * 3 + 1;
     for (let i = 0; i < total; i++) {
-      const measured = i % 2 === 0;
-      appendFrame(s, frame(i, i + 1, { detail_step: measured ? i + 1 : 1, test_loss: measured ? i : 0 }));
+      appendFrame(s, i % 2 === 0 ? frame(i, i + 1, { test_loss: i }) : light(i, i + 1));
     }
-    expect(s.step).toBe(stepArray); // charts keep the same array objects
-    expect(s.step.length).toBeLessThanOrEqual(MAX_POINTS);
-    expect(s.step.length).toBeGreaterThan(MAX_POINTS / 2);
+    expect(s.step.length).toBeLessThanOrEqual(CAPACITY);
+    expect(s.step.length).toBeGreaterThan(CAPACITY / 2);
     expect(s.step[s.step.length - 1]).toBe(total);
     for (let i = 1; i < s.step.length; i++) expect(s.step[i]).toBeGreaterThan(s.step[i - 1]);
     for (const layer of s.gradNorm) expect(layer.length).toBe(s.step.length);
     expect(s.testLoss.length).toBe(s.step.length);
-    expect(s.testLoss.filter((v) => v !== null).length).toBeGreaterThan(s.step.length / 8);
-    expect(s.detailStep.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(s.testLoss.filter((v) => v !== null).length).toBeGreaterThan(s.step.length / 4);
+    expect(s.testLoss.at(-1)).toBe(total - 1);
+    expect(s.detailStep.length).toBeLessThanOrEqual(CAPACITY);
     expect(s.dead[0].length).toBe(s.detailStep.length);
-    expect(s.percentiles[0][4].length).toBe(s.detailStep.length);
+  });
+});
+
+describe('metricData (the registry-driven chart)', () => {
+  it('gives any series metric on its own steps: a column per layer, or one for a run metric', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { update_norm: [0.1, 0.2, 0.3] } as object));
+    appendFrame(s, light(1, 20, { update_norm: [0.4, null, 0.6] } as object));
+    expect(metricData(s, 'update_norm')).toEqual([[10, 20], [0.1, 0.4], [0.2, null], [0.3, 0.6]]);
+    expect(metricData(s, 'test_loss')).toEqual([[10], [frame(0, 10).test_loss]]);
+    expect(metricData(s, 'nothing')).toEqual([[]]);
+  });
+
+  it('shows the median of a layer metric with an inner axis (the percentiles)', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { percentiles: [[0, 1, 2], [3, 4, 5], [6, 7, 8]] }));
+    expect(metricData(s, 'percentiles')).toEqual([[10], [1], [4], [7]]);
+  });
+});
+
+describe('the arrays a chart holds', () => {
+  it('are the same objects after new frames, refilled in place', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10));
+    const [x, train, test] = lossData(s);
+    const grads = s.gradNorm;
+    const gates = s.gates;
+    appendFrame(s, light(1, 20));
+    appendFrame(s, frame(2, 30, { gate_forget: [0.5, null, null] }));
+    s.refresh();
+    expect(x).toEqual([10, 20, 30]);
+    expect(train).toHaveLength(3);
+    expect(test).toEqual([frame(0, 10).test_loss, null, frame(2, 30).test_loss]);
+    expect(grads[0]).toHaveLength(3);
+    expect(s.step).toBe(x);
+    expect(s.gradNorm).toBe(grads);
+    expect(s.gates).toBe(gates);
+    expect(gates.forget).toEqual([null, 0.5]);
   });
 });

@@ -4,7 +4,7 @@
 
 import { api, streamUrl, type ExperimentConfig, type RunInfo, type RunStatus } from './api';
 import { isActive, type DataInfo, type InsightEvent, type Layer } from './protocol';
-import { appendFrame, createSeries, pointCount, seriesFromHistory, type Series } from './series';
+import { appendFrame, createSeries, pointCount, seriesFromHello, type Series } from './series';
 import { createCoalescer } from './schedule';
 import { openStream, type ConnectionState, type StreamHandle } from './stream';
 
@@ -42,6 +42,7 @@ export class RunSession {
   }
 
   #flush(): void {
+    this.series.refresh(); // the arrays the charts hold, brought up to date in place
     this.points = pointCount(this.series);
     const latest = this.series.latest;
     if (latest && latest.step > this.step) this.step = latest.step;
@@ -169,7 +170,7 @@ export class RunSession {
         this.events = msg.events;
         this.data = msg.data;
         this.config = msg.run.config ?? this.config;
-        this.series = seriesFromHistory(msg.layers, msg.frames);
+        this.series = seriesFromHello(msg.layers, msg.history, msg.latest);
         this.totalSteps = msg.run.config?.steps ?? this.totalSteps;
         this.#applyRun(msg.run);
         this.#redraw.schedule();

@@ -75,7 +75,7 @@ describe('parseMessage (as exported by stream.ts)', () => {
   it('throws on malformed input', () => {
     expect(() => parseMessage('not json')).toThrow();
     expect(() => parseMessage('{"type":"nope"}')).toThrow(/unknown stream message type/);
-    expect(() => parseMessage('{"type":"status","status":"running"}')).toThrow(/step is missing/);
+    expect(() => parseMessage('{"type":"status","status":"running"}')).toThrow(/status.step must be a non-negative integer/);
   });
 });
 
@@ -127,7 +127,7 @@ describe('openStream', () => {
     h.sockets[2].open();
     h.sockets[2].send(helloText([frame(0, 0), frame(1, 20), frame(2, 40)]));
     expect(h.hellos).toHaveLength(2);
-    expect(h.hellos[1].frames).toHaveLength(3);
+    expect(h.hellos[1].history.tracks.train_loss.step).toEqual([0, 20, 40]);
     // a hello resets the backoff
     h.sockets[2].drop();
     expect(h.timers.at(-1)!.ms).toBe(100);

@@ -36,7 +36,9 @@ const ev = (kind: string, step: number, layer_index: number | null = null): Insi
   layer: layer_index === null ? null : `hidden ${layer_index + 1}`,
   layer_index,
   message: `${kind} at ${step}`,
+  message_zh: `${kind} 于 ${step}`,
   explanation: 'why',
+  explanation_zh: '为什么',
 });
 
 describe('activation bands', () => {
@@ -59,7 +61,7 @@ describe('activation bands', () => {
 
   it('nest 0-100, 7-93, 16-84 and 31-69, each bounded by its upper and lower percentile series', () => {
     // series k + 1 holds percentile k: 100 is series 9, 0 is series 1, 69 is series 6, 31 is series 4
-    expect(bandSpecs('red').map((b) => b.series)).toEqual([
+    expect(bandSpecs('red', 9).map((b) => b.series)).toEqual([
       [9, 1],
       [8, 2],
       [7, 3],
@@ -170,7 +172,7 @@ describe('insight events', () => {
     expect(eventMessage(worded, 'zh')).toBe('消息');
     expect(eventExplanation(worded, 'zh')).toBe('解释');
     expect(eventExplanation(worded, 'en')).toBe('why');
-    expect(eventMessage(ev('dead_units', 1), 'zh')).toBe(ev('dead_units', 1).message); // an older server: English
+    expect(eventMessage(worded, 'en')).toBe(worded.message);
   });
 
   it('place a marker by its step on the x scale, and hide it outside', () => {

@@ -8,15 +8,15 @@ import type { Series } from './series';
 // ---------------------------------------------------------------------------------------------
 // Activation distribution bands (TensorBoard's "distributions")
 
-/** Indices into PERCENTILES bounding the nested bands, outermost first: 0-100, 7-93, 16-84, 31-69. */
-export const BAND_PAIRS: readonly (readonly [lo: number, hi: number])[] = [
-  [0, 8],
-  [1, 7],
-  [2, 6],
-  [3, 5],
-];
-/** Index of the median in PERCENTILES. */
-export const MEDIAN = 4;
+/** Indices of `count` symmetric percentiles (the registry's, e.g. 0 7 16 31 50 69 84 93 100) bounding the
+ * nested bands, outermost first: 0-100, 7-93, 16-84, 31-69. */
+export function bandPairs(count: number): [lo: number, hi: number][] {
+  return Array.from({ length: Math.floor(count / 2) }, (_, k) => [k, count - 1 - k]);
+}
+/** Index of the median among `count` symmetric percentiles. */
+export function median(count: number): number {
+  return Math.floor(count / 2);
+}
 
 export type BandData = [number[], ...(number | null)[][]];
 
@@ -26,8 +26,8 @@ export function bandData(series: Series, layer: number): BandData {
 }
 
 /** uPlot bands over bandData's series (series 0 is x, so percentile k is series k + 1). */
-export function bandSpecs(fill: string): { series: [number, number]; fill: string }[] {
-  return BAND_PAIRS.map(([lo, hi]) => ({ series: [hi + 1, lo + 1], fill }));
+export function bandSpecs(fill: string, count: number): { series: [number, number]; fill: string }[] {
+  return bandPairs(count).map(([lo, hi]) => ({ series: [hi + 1, lo + 1], fill }));
 }
 
 /** The layers shown by default among `n`: first, middle and last (distinct, ascending). */
@@ -184,12 +184,12 @@ type Worded = Pick<InsightEvent, 'message' | 'explanation' | 'message_zh' | 'exp
 
 /** The event's message in `lang` (the server sends both languages), else the English one. */
 export function eventMessage(e: Worded, lang: Lang): string {
-  return (lang === 'zh' && e.message_zh) || e.message;
+  return lang === 'zh' ? e.message_zh : e.message;
 }
 
-/** The event's explanation in `lang`, else the English one. */
+/** The event's explanation in `lang`. */
 export function eventExplanation(e: Worded, lang: Lang): string {
-  return (lang === 'zh' && e.explanation_zh) || e.explanation;
+  return lang === 'zh' ? e.explanation_zh : e.explanation;
 }
 
 /** A stable id of an event (a detector reports a (kind, layer) once per step at most). */
@@ -233,7 +233,7 @@ export function markerX(step: number, min: number | null | undefined, max: numbe
 /** Whether the run reports accuracies (classification): from its task, else from what the frames carry. */
 export function hasAccuracy(task: string | null | undefined, latest: Frame | null): boolean {
   if (task) return task !== 'regression';
-  return latest !== null && (latest.train_acc !== null || latest.test_acc !== null);
+  return latest !== null && (latest.train_acc != null || latest.test_acc != null);
 }
 
 /** 10 to the power k with superscript digits: 10⁻³ (axis labels of log scales). */

@@ -2,8 +2,7 @@
 
 from fastapi import APIRouter
 
-from glassnet.api.lab_schemas import LabResult, LabRun, LabSurfaces
-from glassnet.api.schemas import ErrorOut
+from glassnet.api.schemas import ErrorOut, LabResult, LabRun, LabSurfaces
 from glassnet.lab import LAB_LIMITS, SURFACES, grid, k_of, surface_json, trajectory
 
 router = APIRouter(prefix="/lab", tags=["lab"])

@@ -1,5 +1,7 @@
 """Guided lessons (glassnet.lessons): list them, and run a lesson's check of its claim on the server's CPU."""
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
@@ -12,8 +14,10 @@ MAX_CHECKS = 2  # lesson checks that may run at once (each trains its arms on on
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 
-NOT_FOUND = {404: {"model": ErrorOut, "description": "No lesson has this id"}}
-TOO_MANY = {429: {"model": ErrorOut, "description": f"{MAX_CHECKS} lesson checks are already running"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No lesson has this id"}}
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorOut, "description": f"{MAX_CHECKS} lesson checks are already running"}
+}
 
 
 def _lesson(lesson_id: str) -> Lesson:
