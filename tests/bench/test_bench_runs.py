@@ -36,3 +36,11 @@ def test_lab_benchmark_runs_and_both_ways_end_at_the_same_losses(capsys):
     assert re.search(r"autograd / hand = \d+\.\d+", out), out
     difference = float(re.search(r"final losses: (\S+)", out).group(1))
     assert difference < 1e-6  # the same optimizer steps, so the same path up to rounding
+
+
+def test_history_benchmark_runs_and_reports_the_ratio(capsys):
+    from bench import history
+
+    history.main(["--rounds", "1", "--capacity", "32"])
+    out = capsys.readouterr().out
+    assert re.search(r"incremental \d+\.\d+ ms .* ratio \d+x", out), out

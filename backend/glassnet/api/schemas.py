@@ -10,6 +10,7 @@ from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
 from glassnet.lessons.base import Panel
 from glassnet.registry import CHOICE_ENUMS, CHOICES
 from glassnet.runs.status import RunStatus
+from glassnet.train.metrics import FINAL
 
 # ---- the optimizer lab (/api/lab): `LabRun`'s defaults are the lab's opening setup, served as `defaults`
 SurfaceName = Literal[tuple(SURFACES)]  # type: ignore[valid-type]
@@ -298,11 +299,12 @@ class VerdictOut(BaseModel):
     summary: TextOut = Field(description="One sentence with the numbers.")
 
 
-class FinalFigures(BaseModel):
-    train_loss: float | None
-    test_loss: float | None
-    train_acc: float | None
-    test_acc: float | None
+FinalFigures = create_model(  # type: ignore[call-overload]  # fields from the metric registry
+    "FinalFigures",
+    __doc__="A lesson arm's headline figures at its last step (null: not finite, or not measured: accuracy of a "
+    "regression).",
+    **{name: (float | None, ...) for name in FINAL},
+)
 
 
 class LabPathFinal(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from glassnet.config import ExperimentConfig
 from glassnet.lessons.base import LabMeasured, Lesson, Measured, Verdict
+from glassnet.train.metrics import FINAL
 from glassnet.train.pack import finite_or_none
 
 TRACE_EVERY = 25  # the training-loss trace has one point per this many steps
@@ -53,9 +54,6 @@ def run_lesson(lesson: Lesson) -> tuple[dict[str, Measured | LabMeasured], Verdi
     measure = measure_lab_arm if lesson.kind == "lab" else measure_arm
     measured = {arm.name: measure(lesson.arm_config(arm)) for arm in lesson.arms}
     return measured, lesson.verify(measured)
-
-
-FINAL = ("train_loss", "test_loss", "train_acc", "test_acc")
 
 
 def check(lesson: Lesson) -> dict[str, Any]:

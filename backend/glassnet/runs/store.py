@@ -105,6 +105,28 @@ def _segment(row: sqlite3.Row) -> Segment:
     )
 
 
+def legacy_segments(data: dict[str, Any]) -> list[Segment]:
+    """A history stored before tracks (one bucket list for every series, named `metric` or `metric/i`) as
+    segments, so runs stored by an earlier version keep their curves. Each old bucket becomes one segment."""
+    segments = []
+    for first, last, values in data["buckets"]:
+        grouped: dict[str, dict[int, list[float]]] = {}
+        for column, cell in values.items():
+            name, _, index = column.partition("/")
+            grouped.setdefault(name, {})[int(index) if index else -1] = cell
+        for name, cells in grouped.items():
+            if -1 in cells:
+                low, high, final = (np.asarray(v, dtype=np.float64) for v in cells[-1])
+            else:
+                width = max(cells) + 1
+                arrays = np.full((3, width), np.nan)
+                for i, cell in cells.items():
+                    arrays[:, i] = cell
+                low, high, final = arrays
+            segments.append(Segment(name, first, last, 1, low, high, final))
+    return segments
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +222,16 @@ class Store:
             open_parts = self.db.execute(
                 f"SELECT {SEGMENT_COLUMNS} FROM open_segments WHERE run_id = ?", (run_id,)
             ).fetchall()
+            legacy = None
+            if not closed and not open_parts and self._has_table("histories"):
+                legacy = self.db.execute("SELECT data FROM histories WHERE run_id = ?", (run_id,)).fetchone()
+        if legacy is not None:
+            return legacy_segments(json.loads(legacy["data"]))
         return [_segment(row) for row in [*closed, *open_parts]]
+
+    def _has_table(self, name: str) -> bool:
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self.db.execute(query, (name,)).fetchone() is not None
 
     def mark_interrupted(self, active: frozenset[str]) -> int:
         """Runs that were active when the server stopped: their worker died with it."""

@@ -123,7 +123,8 @@ class Trainer:
         self.optimizer.step()
         self.step_count += 1
         self.recent_losses.append(loss.detach())
-        if self.first_bad_step is None and not bool(torch.isfinite(loss)):  # one tiny host read per step
+        # one scalar read per step (about 0.2 us on a CPU; on a GPU it waits for the step to finish)
+        if self.first_bad_step is None and not math.isfinite(loss.item()):
             self.first_bad_step = self.step_count
             measure = detail = True
         if self.needs_eval and self.step_count % self.config.eval_every == 0:

@@ -308,6 +308,8 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 SERIES: tuple[Metric, ...] = tuple(m for m in METRICS if m.kind == "series")
 VIEWS: tuple[Metric, ...] = tuple(m for m in METRICS if m.kind == "view")
 SUMMARY: tuple[str, ...] = tuple(m.name for m in METRICS if m.summary)
+# the headline figures of the net itself (the summary less the clock): a lesson arm's final figures
+FINAL: tuple[str, ...] = tuple(name for name in SUMMARY if BY_NAME[name].unit != "s")
 
 
 def percentiles(ordered: torch.Tensor) -> torch.Tensor:
