@@ -122,7 +122,7 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
 
     from glassnet.data import tabular
     from glassnet.runs.history import History, metrics_csv
-    from glassnet.train.driver import ByClock, Callbacks, drive
+    from glassnet.train.driver import ByClock, Callbacks, Ending, drive
     from glassnet.train.loop import Trainer
     from glassnet.train.probe import Reading
 
@@ -140,7 +140,10 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     callbacks = Callbacks(
         on_reading=on_reading, on_event=lambda event: progress.note(f"step {event['step']}: {event['message']}")
     )
-    ending = drive(trainer, config.steps, ByClock(1 / PROGRESS_EVERY), callbacks)
+    try:
+        ending = drive(trainer, config.steps, ByClock(1 / PROGRESS_EVERY), callbacks)
+    except KeyboardInterrupt:  # Ctrl-C: the run stops where it is, and its summary still prints
+        ending = Ending("stopped", "interrupted from the keyboard")
     progress.done()
     if out is not None:
         if out.suffix == ".csv":
@@ -352,11 +355,17 @@ def _table(summary: dict[str, Any]) -> None:
         ["steps", str(summary["step"])],
         ["device", str(summary["device"])],
     ]
-    for name in SUMMARY:
-        value, step = summary["figures"].get(name, (None, summary["step"]))
-        shown = _percent(value) if BY_NAME[name].unit == "share" else _number(value)
+    # the net's figures first, the clock last; a figure the run does not measure (accuracy of a regression) is left out
+    for name in sorted(SUMMARY, key=lambda n: BY_NAME[n].unit == "s"):
+        if name not in summary["figures"]:
+            continue
+        value, step = summary["figures"][name]
+        metric = BY_NAME[name]
+        shown = _percent(value) if metric.unit == "share" else _number(value)
+        if metric.unit == "s" and value is not None:
+            shown += " s"
         at = f" (at step {step})" if step != summary["step"] and value is not None else ""
-        rows.append([BY_NAME[name].label, shown + at])
+        rows.append([metric.label, shown + at])
     if summary.get("reason"):
         rows.append(["note", summary["reason"]])
     _print_rows(rows)

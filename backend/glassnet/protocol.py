@@ -193,7 +193,9 @@ class MetricOut(BaseModel):
     scope: Literal["run", "layer", "time"]
     cadence: Literal["frame", "detail"] = Field(description="frame: every frame; detail: detail frames only.")
     kind: Literal["series", "view"] = Field(description="series: kept in the history; view: newest only.")
-    unit: str
+    unit: str = Field(description="The unit's key: '' (a plain number), 'share' (0 to 1), 'log10' or 's'.")
+    unit_label: str = Field(description="How an axis names the unit ('' for a plain number).")
+    unit_label_zh: str
     label: str
     label_zh: str
     meaning: str

@@ -174,3 +174,36 @@ def test_gradient_profile_bands_and_metrics_follow_a_healthy_run(page, server_ur
         expect(page.get_by_test_id("pathology-panel").locator("th").first).to_have_text("层")
         expect(page.get_by_test_id("loss-panel").locator("h2")).to_have_text("损失与准确率")
         page.locator("section.telemetry").screenshot(path=str(artifacts / "telemetry-strip-zh.png"))
+
+
+def test_any_metric_of_the_registry_can_be_charted_with_its_meaning(page, server_url, artifacts):
+    """The 'Any metric' panel lists what GET /api/metrics serves and this run measured, and draws the pick."""
+    registry = {m["name"]: m for m in httpx.get(f"{server_url}/api/metrics", timeout=30).json()}
+    with running(page, server_url, DEEP_TANH):
+        panel = page.get_by_test_id("metric-explorer")
+        chart = panel.get_by_test_id("metric-chart")
+        # update norm (the newest registry entry) by default: one line per layer, with the registry's meaning
+        expect(chart).to_have_attribute("data-metric", "update_norm", timeout=120_000)
+        expect(chart).to_have_attribute("data-columns", "5")
+        expect(panel.get_by_test_id("metric-meaning")).to_have_text(registry["update_norm"]["meaning"])
+        names = panel.get_by_test_id("metric-pick").locator("option").evaluate_all("os => os.map(o => o.value)")
+        assert "test_loss" in names and "weight_norm" in names
+        assert not any(n.startswith(("bn_", "gate_", "grad_time")) for n in names)  # not measured by this MLP
+        assert all(registry[n]["kind"] == "series" for n in names)
+        # a layer metric with an inner axis: which percentile, the median first
+        panel.get_by_test_id("metric-pick").select_option("percentiles")
+        inner = panel.get_by_test_id("metric-inner")
+        expect(inner.locator("option")).to_have_count(9)
+        expect(inner).to_have_value("4")
+        expect(chart).to_have_attribute("aria-label", re.compile(r"p50"))
+        inner.select_option(label="p100")
+        expect(chart).to_have_attribute("aria-label", re.compile(r"p100"))
+        # a run metric: one line; its label and unit on the axis
+        panel.get_by_test_id("metric-pick").select_option("test_loss")
+        expect(chart).to_have_attribute("data-columns", "1")
+        expect(panel.get_by_test_id("metric-meaning")).to_have_text(registry["test_loss"]["meaning"])
+        wait_js(page, "Number(document.querySelector('[data-testid=metric-chart]').dataset.points) >= 2")
+        page.get_by_test_id("language").select_option("zh")
+        expect(panel.get_by_test_id("metric-meaning")).to_have_text(registry["test_loss"]["meaning_zh"])
+        expect(panel.locator("h2")).to_have_text("任一指标")
+        panel.screenshot(path=str(artifacts / "telemetry-any-metric.png"))

@@ -31,3 +31,14 @@ def test_no_translation_of_something_that_is_not_there():
     for group, translations in CHOICES_ZH.items():
         assert set(translations) == {c.name for c in CHOICES[group]}, group
     assert set(PARAMS_ZH) == set(PARAMS)
+
+
+def test_every_metric_has_its_label_meaning_and_unit_in_both_languages():
+    from glassnet.train.metrics import METRICS, UNITS
+
+    for metric in METRICS:
+        assert metric.unit in UNITS, metric.name
+        assert metric.label and metric.meaning and metric.label_zh and metric.meaning_zh, metric.name
+        assert any("\u4e00" <= c <= "\u9fff" for c in metric.label_zh + metric.meaning_zh), metric.name
+        assert metric.label_zh != metric.label and metric.meaning_zh != metric.meaning, metric.name
+    assert len({m.name for m in METRICS}) == len(METRICS)  # a name is defined once

@@ -29,6 +29,13 @@ Kind = Literal["series", "view"]
 Measure = Callable[["Probe"], "torch.Tensor | float | dict[int, torch.Tensor] | None"]
 
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # TensorBoard's distribution bands
+# a metric's unit: its key, and how an axis names it in English and Simplified Chinese ("" for a plain number)
+UNITS: dict[str, tuple[str, str]] = {
+    "": ("", ""),
+    "share": ("share, 0-1", "比例，0-1"),
+    "log10": ("log10", "log10"),
+    "s": ("s", "秒"),
+}
 HIST_BINS = 30
 
 
@@ -44,7 +51,7 @@ class Metric:
     name: str
     scope: Scope
     cadence: Cadence
-    unit: str  # "" for a pure number; "log10" for a logarithm; "share" for 0..1; ...
+    unit: str  # one of UNITS
     label: str
     label_zh: str
     meaning: str
@@ -70,6 +77,8 @@ class Metric:
             "cadence": self.cadence,
             "kind": self.kind,
             "unit": self.unit,
+            "unit_label": UNITS[self.unit][0],
+            "unit_label_zh": UNITS[self.unit][1],
             "label": self.label,
             "label_zh": self.label_zh,
             "meaning": self.meaning,
@@ -111,12 +120,12 @@ METRICS: tuple[Metric, ...] = (
         lambda p: p.tick.lr, log=True,
     ),
     Metric(
-        "epoch", "run", "frame", "epochs", "epoch", "轮次",
+        "epoch", "run", "frame", "", "epoch", "轮次",
         "Passes over the training set so far.", "到目前为止遍历训练集的次数。",
         lambda p: p.tick.epoch,
     ),
     Metric(
-        "time", "run", "frame", "s", "seconds", "秒",
+        "time", "run", "frame", "s", "time", "时间",
         "Seconds since the run started training.", "自训练开始以来的秒数。",
         lambda p: p.tick.elapsed, summary=True,
     ),

@@ -27,6 +27,7 @@ export default defineStrings(
     explorerHelp:
       'Every figure the probe measures, from the server’s metric registry: pick one to see it over the steps, per layer (or per time step), with its meaning.',
     explorerPick: 'Metric to show',
+    explorerInner: 'Which value of each layer',
     gradHelp:
       'How strongly each layer is told to change. Left: the gradient norm of every layer over the steps (log scale; blue = input side, red = output side). Right: the same now, one bar per layer. Bars of similar height = healthy flow; the input-side bars far below the output side = vanishing gradients; far above = exploding.',
     gradWhich: 'Which gradient',
@@ -153,6 +154,7 @@ export default defineStrings(
     explorerTitle: '任一指标',
     explorerHelp: '探针测量的每个数值，来自服务器的指标注册表：选一个，按层（或按时间步）查看它随步数的变化及其含义。',
     explorerPick: '要显示的指标',
+    explorerInner: '每层显示哪个值',
     gradHelp:
       '每一层被要求改变的强度。左：各层梯度范数随步数的变化（对数坐标；蓝 = 输入侧，红 = 输出侧）。右：当前值，每层一根柱。柱高相近 = 梯度流动正常；输入侧远低于输出侧 = 梯度消失；远高于 = 梯度爆炸。',
     gradWhich: '显示哪种梯度',

@@ -3,7 +3,8 @@
 
 import type { LabRun } from './lab';
 import { withoutOwnLr } from './labinputs';
-import type { LabLink, Settings } from './urlstate';
+import type { Settings } from './labinputs';
+import type { LabLink } from './urlstate';
 
 export type { Settings };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { frame, historyOf, LAYERS } from './fixtures';
 import { CAPACITY } from './history';
-import { appendFrame, createSeries, GRAD_TIME_ROWS, gradData, lossData, metricData, pointCount, seriesFromHello } from './series';
+import { appendFrame, createSeries, GRAD_TIME_ROWS, gradData, hasValues, lossData, metricData, pointCount, seriesFromHello } from './series';
 
 const light = (seq: number, step: number, over = {}) => frame(seq, step, { detail: false, ...over });
 
@@ -204,10 +204,19 @@ describe('metricData (the registry-driven chart)', () => {
     expect(metricData(s, 'nothing')).toEqual([[]]);
   });
 
-  it('shows the median of a layer metric with an inner axis (the percentiles)', () => {
+  it('shows the chosen value of a layer metric with an inner axis (a percentile)', () => {
     const s = createSeries(LAYERS);
     appendFrame(s, frame(0, 10, { percentiles: [[0, 1, 2], [3, 4, 5], [6, 7, 8]] }));
-    expect(metricData(s, 'percentiles')).toEqual([[10], [1], [4], [7]]);
+    expect(metricData(s, 'percentiles', 1)).toEqual([[10], [1], [4], [7]]);
+    expect(metricData(s, 'percentiles', 2)).toEqual([[10], [2], [5], [8]]);
+  });
+
+  it('tells a metric with numbers from one that measured only nulls (dead units of a tanh net)', () => {
+    const s = createSeries(LAYERS);
+    appendFrame(s, frame(0, 10, { dead_fraction: [null, null, null], saturation: [0.5, null, null] }));
+    expect(hasValues(s, 'dead_fraction')).toBe(false);
+    expect(hasValues(s, 'saturation')).toBe(true);
+    expect(hasValues(s, 'nothing')).toBe(false);
   });
 });
 

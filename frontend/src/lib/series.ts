@@ -167,14 +167,21 @@ export class Series {
 }
 
 /** Any series metric on its own steps, for the registry-driven chart: [x, column 0, column 1, ...] with a
- * column per layer or time step (one for a run metric). Trailing axes (percentiles) give their middle value. */
-export function metricData(series: Series, name: string): [number[], ...(number | null)[][]] {
+ * column per layer or time step (one for a run metric). A layer metric with an inner axis (the percentiles,
+ * a histogram's range) gives the values at `inner` of it. */
+export function metricData(series: Series, name: string, inner = 0): [number[], ...(number | null)[][]] {
   const track = series.history.get(name);
   if (!track || !track.length) return [[]];
-  const first = track.last[track.length - 1];
-  if (!Array.isArray(first)) return [[...track.step], track.column()];
-  const inner = Array.isArray(first[0]) ? [Math.floor(first[0].length / 2)] : [];
-  return [[...track.step], ...first.map((_, i) => track.column(i, ...inner))];
+  const newest = track.last[track.length - 1];
+  if (!Array.isArray(newest)) return [[...track.step], track.column()];
+  const at = Array.isArray(newest[0]) ? [inner] : [];
+  return [[...track.step], ...newest.map((_, i) => track.column(i, ...at))];
+}
+
+/** Whether any measurement of a metric is a number (dead units of a tanh net are all null: nothing to draw). */
+export function hasValues(series: Series, name: string): boolean {
+  const has = (cell: Cell): boolean => (Array.isArray(cell) ? cell.some(has) : typeof cell === 'number');
+  return (series.history.get(name)?.last ?? []).some(has);
 }
 
 /** Copy `fresh` into `old` in place (arrays and records, recursively), keeping `old`'s objects. */

@@ -15,6 +15,7 @@
 // reads a link, encodeUrl writes one; appstate.svelte.ts holds the state and is the one writer of the URL.
 
 import type { ExperimentConfig } from './api';
+import type { LabInputs, Settings } from './labinputs';
 import { isLang, type Lang } from './i18n.svelte';
 
 export const TABS = ['playground', 'images', 'sequences', 'compare', 'lessons', 'lab'] as const;
@@ -163,18 +164,8 @@ function isConfigKey(defaults: ExperimentConfig, key: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // the optimizer lab's setup
 
-export type Settings = Record<string, number>;
-
-/** The optimizer lab's inputs (labstate.svelte.ts holds them). */
-export interface LabSetup {
-  surface: string;
-  k: number;
-  lr: number;
-  steps: number;
-  start: [number, number];
-  ticked: Record<string, boolean>;
-  /** each optimizer's own parameters (its registry defaults until changed) */
-  settings: Record<string, Settings>;
+/** The optimizer lab's inputs (labstate.svelte.ts holds them): what its request is made of, and the view. */
+export interface LabSetup extends LabInputs {
   view: 'overlay' | 'apart';
 }
 
