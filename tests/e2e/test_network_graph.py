@@ -105,7 +105,8 @@ def test_a_run_on_circle_shows_weighted_edges_and_unit_maps(page, server_url, ar
     assert any(abs(p[0] - p[2]) > 40 for p in pixels)  # clearly orange or blue somewhere, not all white
     edges = page.locator(f"{SVG} path.edge")
     assert edges.count() >= 2
-    strokes = {edges.nth(i).get_attribute("stroke") for i in range(edges.count())}
+    # read in one go: the edges are redrawn with every detail frame, so one element at a time may race a redraw
+    strokes = set(edges.evaluate_all("es => es.map(e => e.getAttribute('stroke'))"))
     assert len(strokes) >= 2  # positive and negative weights in their own colours
     page.wait_for_timeout(1500)  # let it learn a little, for the picture
     page.locator(f"{SVG} g[data-col='1'][data-unit='0']").hover()

@@ -162,6 +162,7 @@ def visible_texts(page) -> list[str]:
 def test_the_language_switch_changes_every_label(page, server_url, artifacts):
     page.goto(server_url)
     expect(page.get_by_test_id("play")).to_have_text("Play")
+    expect(page.locator("#steps")).to_be_visible()  # the form is built (from /api/options): its labels are there
     english = [t for t in visible_texts(page) if PROSE.search(t)]
     assert len(english) >= 10
     page.get_by_test_id("language").select_option("zh")

@@ -195,6 +195,27 @@ def test_a_non_finite_loss_is_reported_with_its_step_and_first_layer():
     assert trainer.first_bad_layer(frame) in [i.name for i in trainer.layers]
 
 
+@pytest.mark.parametrize("frame_every", [1, 7, 1000])
+def test_a_divergence_ends_the_run_at_its_first_non_finite_step_with_the_same_layer_every_time(frame_every):
+    """Defect: the run was stopped at the next frame tick, several steps later, and the layer named was read from
+    that later frame, so it differed between identical runs. Now the driver stops at the very step, however
+    often frames come, and its last reading (a full one) describes the net there."""
+    from glassnet.train.driver import BySteps, Callbacks, drive
+
+    outcomes = []
+    for _ in range(2):
+        trainer = Trainer(config(dataset={"name": "plane"}, optimizer={"name": "sgd", "lr": 5.0}, steps=500))
+        readings = []
+        ending = drive(trainer, 500, BySteps(frame_every), Callbacks(on_reading=readings.append))
+        assert ending.status == "diverged"
+        assert trainer.step_count == trainer.first_bad_step  # not a step further
+        last = readings[-1]
+        assert last.step == trainer.first_bad_step and last.detail and last["first_bad_step"] == last.step
+        outcomes.append((ending.reason, last.step))
+    assert outcomes[0] == outcomes[1]
+    assert "first layer affected is" in outcomes[0][0] and f"at step {outcomes[0][1]};" in outcomes[0][0]
+
+
 def test_early_stopping_ends_the_run_with_its_reason():
     cfg = config(
         regularization={"early_stopping": 2},

@@ -50,3 +50,26 @@ def test_a_history_stored_before_tracks_is_read_back_as_tracks(tmp_path):
     assert series["test_loss"]["step"] == [20]
     assert series["grad_norm/0"]["last"] == [0.5, None] and series["grad_norm/1"]["last"] == [0.2, 0.3]
     store.close()
+
+
+def test_a_failed_write_is_rolled_back_and_the_writer_goes_on(tmp_path):
+    store = Store(tmp_path / "glassnet.db")
+    store.jobs.put(lambda db: db.execute("INSERT INTO nowhere VALUES (1)"))  # fails: no such table
+    row = {"id": "a", "created_at": "t", "updated_at": "t", "status": "finished", "step": 3, "config": {}}
+    store.save_run(row)
+    assert [r["id"] for r in store.load_runs()] == ["a"]  # the write after it landed; flush did not hang
+    store.close()
+
+
+def test_a_run_stored_with_bare_summary_values_reads_back_with_their_step():
+    """An earlier version stored {"test_loss": 0.3, ...}; now a figure names its step: the run's last, for those."""
+    from glassnet.api.schemas import RunInfo
+    from glassnet.config import DEFAULT_CONFIG
+    from glassnet.runs.manager import STORED, Run
+
+    row = {key: None for key in STORED} | {"id": "old", "created_at": "t", "updated_at": "t", "status": "finished"}
+    row |= {"step": 800, "layers": [], "events": [], "lr_changes": [], "lineage": [], "metrics": []}
+    row |= {"config": DEFAULT_CONFIG, "summary": {"test_loss": 0.3, "test_acc": None, "time": 2.5}}
+    info = RunInfo.model_validate(Run.from_row(row).info())
+    assert info.summary["test_loss"].value == 0.3 and info.summary["test_loss"].step == 800
+    assert info.summary["test_acc"].value is None

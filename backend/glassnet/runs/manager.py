@@ -135,7 +135,14 @@ class Run:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Run":
-        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **{k: row[k] for k in STORED})
+        fields = {k: row[k] for k in STORED}
+        # a summary stored by an earlier version has bare values: take them as of the run's last step
+        fields["summary"] = {
+            name: figure if isinstance(figure, dict) else {"value": figure, "step": row["step"]}
+            for name, figure in row["summary"].items()
+            if figure is None or isinstance(figure, dict | float | int)
+        }
+        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **fields)
 
 
 class RunManager:

@@ -8,6 +8,7 @@ finished run survives any restart. Reads first wait for the writes queued before
 """
 
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -72,6 +73,7 @@ ADDED_COLUMNS = {"data": "TEXT NOT NULL DEFAULT 'null'", "metrics": "TEXT NOT NU
 SEGMENT_COLUMNS = "track, shape, first, last, count, low, high, final"
 
 Row = tuple[str, str, int, int, int, bytes, bytes, bytes]
+log = logging.getLogger("glassnet")
 
 
 def segment_row(segment: Segment) -> Row:
@@ -158,9 +160,9 @@ class Store:
                     try:
                         job(self.db)
                         self.db.execute("COMMIT")
-                    except Exception:
+                    except Exception:  # one failed write must not stop the writer: the next ones still land
                         self.db.execute("ROLLBACK")
-                        raise
+                        log.exception("a write to the store failed and was rolled back")
             finally:
                 self.jobs.task_done()
 

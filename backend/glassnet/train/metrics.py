@@ -11,6 +11,10 @@ A measure function returns a tensor shaped like its scope: () for a run, (layers
 metric (NaN where it does not apply to a layer), (time steps,) for a time metric. Views are the dense
 arrays of detail frames (grids, histograms, maps): only the newest is kept, never a history of them; a
 per-layer view returns {layer index: tensor} for the layers it applies to.
+
+Cohorts (many runs batched as one model, issue 10) keep this contract with a leading member dimension: a
+measure function then returns (members, *scope shape), the one host copy (probe.fetch) splits it into a
+reading per member, and the history, the wire and the UI stay as they are.
 """
 
 from collections.abc import Callable
