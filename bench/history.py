@@ -65,10 +65,15 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         text = json.dumps(history.to_wire(), separators=(",", ":"))
         whole.append(time.perf_counter() - start)
+    hello = json.dumps(history.to_wire(extremes=False), separators=(",", ":"))
     inc, tot = statistics.median(incremental), statistics.median(whole)
     print(
         f"per flush, on the event loop: incremental {inc * 1e3:.2f} ms ({len(rows[0])} closed + {len(rows[1])} open "
         f"segments), whole history as JSON {tot * 1e3:.1f} ms ({len(text) / 1e6:.1f} MB): ratio {tot / inc:.0f}x"
+    )
+    print(
+        f"a hello's history: {len(hello) / 1e6:.1f} MB (last values; with each bucket's min and max as well: "
+        f"{len(text) / 1e6:.1f} MB)"
     )
 
 

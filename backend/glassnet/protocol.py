@@ -149,16 +149,17 @@ class ErrorMessage(BaseModel):
 
 class Track(BaseModel):
     """One metric's decimated points (runs/history.py): bucket i covers steps first[i]..step[i], holds count[i]
-    measurements, and their min, max and last value (each shaped like `shape`: per layer, time step, ...)."""
+    measurements, and their last value, min and max (each shaped like `shape`: per layer, time step, ...)."""
 
     shape: list[int]
     per_bucket: int = Field(description="Measurements a bucket takes before the next one opens.")
     first: list[int]
     step: list[int]
     count: list[int]
-    min: list[Any]
-    max: list[Any]
     last: list[Any]
+    # absent from a hello (the page draws the last values): optional, with no default in the schema
+    min: list[Any] = Field(None, description="Absent from a hello.", json_schema_extra=_absent)  # type: ignore[arg-type]
+    max: list[Any] = Field(None, description="Absent from a hello.", json_schema_extra=_absent)  # type: ignore[arg-type]
 
 
 class HistoryOut(BaseModel):

@@ -30,7 +30,7 @@ def hello(manager: RunManager, run: Run) -> str:
         "layers": run.layers,
         "data": run.data,
         "metrics": run.metrics,
-        "history": manager.history(run).to_wire(),
+        "history": manager.history(run).to_wire(extremes=False),
         "latest": None if run.latest is None else json.loads(run.latest),
         "events": run.events,
     }

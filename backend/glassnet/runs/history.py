@@ -95,18 +95,19 @@ class Track:
     def latest(self) -> tuple[int, np.ndarray] | None:
         return None if self.n == 0 else (int(self.last[self.n - 1]), self.final[self.n - 1])
 
-    def to_wire(self) -> dict[str, Any]:
+    def to_wire(self, extremes: bool = True) -> dict[str, Any]:
         n = self.n
-        return {
+        wire = {
             "shape": list(self.shape),
             "per_bucket": self.per_bucket,
             "first": self.first[:n].tolist(),
             "step": self.last[:n].tolist(),
             "count": self.count[:n].tolist(),
-            "min": _json(self.low[:n]),
-            "max": _json(self.high[:n]),
             "last": _json(self.final[:n]),
         }
+        if extremes:
+            wire |= {"min": _json(self.low[:n]), "max": _json(self.high[:n])}
+        return wire
 
 
 class History:
@@ -159,10 +160,11 @@ class History:
         track = self.tracks.get(name)
         return None if track is None else track.latest()
 
-    def to_wire(self, names: list[str] | None = None) -> dict[str, Any]:
-        """The stream hello's and the JSON export's `history`: every track, as the UI's history takes it."""
-        chosen = self.tracks if names is None else {n: self.tracks[n] for n in names if n in self.tracks}
-        return {"capacity": self.capacity, "tracks": {name: track.to_wire() for name, track in chosen.items()}}
+    def to_wire(self, extremes: bool = True) -> dict[str, Any]:
+        """The JSON export's `history` (every track), and without each bucket's min and max (`extremes`) the
+        stream hello's: the page draws the last values, and a third of the bytes loads three times as fast."""
+        tracks = {name: track.to_wire(extremes) for name, track in self.tracks.items()}
+        return {"capacity": self.capacity, "tracks": tracks}
 
     def columns(self) -> list[str]:
         """Every column: a run metric's name, `metric/i` for layer or time step i, `metric/i/j` deeper."""

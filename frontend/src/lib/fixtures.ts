@@ -46,12 +46,10 @@ export function historyOf(frames: Frame[], capacity = 1024): HistoryWire {
   for (const f of frames) {
     for (const [name, value] of Object.entries(f)) {
       if (['seq', 'step', 'wall', 'detail', 'first_bad_step', 'dense', 'type'].includes(name)) continue;
-      const t = (tracks[name] ??= { shape: [], per_bucket: 1, first: [], step: [], count: [], min: [], max: [], last: [] });
+      const t = (tracks[name] ??= { shape: [], per_bucket: 1, first: [], step: [], count: [], last: [] });
       t.first.push(f.step);
       t.step.push(f.step);
       t.count.push(1);
-      t.min.push(value);
-      t.max.push(value);
       t.last.push(value);
     }
   }

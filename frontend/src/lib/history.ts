@@ -2,10 +2,12 @@
 // runs/history.py), continued with the live frames by the same rules, so a long run's charts stay
 // bounded and look the same live, after a reload, and after the run ended.
 //
-// A Track holds one metric's points in at most `capacity` buckets; each bucket keeps the min, the max
-// and the last value of the measurements in it (per layer, time step, ... for array metrics). When a
-// track is full, neighbours merge in pairs and a bucket takes twice the points. A figure is added only at
-// the steps it was measured at: detail figures have points at detail frames only.
+// A Track holds one metric's points in at most `capacity` buckets; each bucket keeps the last value of the
+// measurements in it (per layer, time step, ... for array metrics), and how many it took. When a track is
+// full, neighbours merge in pairs and a bucket takes twice the points: the same partition as the server's,
+// so a hello's history goes on seamlessly. (The server's buckets also keep each one's min and max, for
+// /metrics and the exports; the page draws the last values, so the hello leaves them out.) A figure is
+// added only at the steps it was measured at: detail figures have points at detail frames only.
 
 import type { components } from './api-types';
 
@@ -14,24 +16,12 @@ export type TrackWire = components['schemas']['Track'];
 /** A measured value: a number, null (not finite), or an array of them (per layer, per time step, ...). */
 export type Cell = number | null | Cell[];
 
-/** Elementwise min or max of two cells, ignoring nulls (as numpy's fmin / fmax ignore NaN). */
-function combine(a: Cell, b: Cell, pick: (x: number, y: number) => number): Cell {
-  if (Array.isArray(a) && Array.isArray(b)) return a.map((x, i) => combine(x, b[i] ?? null, pick));
-  if (typeof a === 'number' && typeof b === 'number') return pick(a, b);
-  return a ?? b;
-}
-
-const lower = (x: number, y: number) => Math.min(x, y);
-const higher = (x: number, y: number) => Math.max(x, y);
-
 export class Track {
   readonly capacity: number;
   perBucket = 1;
   first: number[] = [];
   step: number[] = [];
   count: number[] = [];
-  min: Cell[] = [];
-  max: Cell[] = [];
   last: Cell[] = [];
 
   constructor(capacity: number, wire?: TrackWire) {
@@ -41,8 +31,6 @@ export class Track {
       this.first = [...wire.first];
       this.step = [...wire.step];
       this.count = [...wire.count];
-      this.min = [...(wire.min as Cell[])];
-      this.max = [...(wire.max as Cell[])];
       this.last = [...(wire.last as Cell[])];
     }
   }
@@ -57,16 +45,12 @@ export class Track {
     if (i >= 0 && this.count[i] + 1 <= this.perBucket) {
       this.step[i] = step;
       this.count[i] += 1;
-      this.min[i] = combine(this.min[i], value, lower);
-      this.max[i] = combine(this.max[i], value, higher);
       this.last[i] = value;
       return;
     }
     this.first.push(step);
     this.step.push(step);
     this.count.push(1);
-    this.min.push(value);
-    this.max.push(value);
     this.last.push(value);
     if (this.step.length > this.capacity) this.#halve();
   }
@@ -81,17 +65,15 @@ export class Track {
       this.first[k] = this.first[a];
       this.step[k] = this.step[b];
       this.count[k] = this.count[a] + this.count[b];
-      this.min[k] = combine(this.min[a], this.min[b], lower);
-      this.max[k] = combine(this.max[a], this.max[b], higher);
       this.last[k] = this.last[b];
     }
     const keep = pairs + (n % 2);
     if (n % 2) {
-      for (const column of [this.first, this.step, this.count, this.min, this.max, this.last] as unknown[][]) {
+      for (const column of [this.first, this.step, this.count, this.last] as unknown[][]) {
         column[pairs] = column[n - 1];
       }
     }
-    for (const column of [this.first, this.step, this.count, this.min, this.max, this.last] as unknown[][]) {
+    for (const column of [this.first, this.step, this.count, this.last] as unknown[][]) {
       column.length = keep;
     }
     this.perBucket *= 2;
