@@ -105,3 +105,41 @@ def test_export_buttons_wait_for_a_run(page, server_url):
         button = page.get_by_test_id(testid)
         expect(button).to_be_disabled()
         assert button.get_attribute("title")
+
+
+def test_a_fresh_compare_tab_lists_the_runs(page, server_url):
+    """Issue 12 named it: a fresh Compare tab stayed on 'Loading runs...' until Refresh was pressed."""
+    config = {
+        "dataset": {"name": "circle"},
+        "model": {"hidden": [4], "activation": "tanh"},
+        "optimizer": {"name": "adam"},
+    }
+    run = httpx.post(f"{server_url}/api/runs", json={**config, "steps": 50}, timeout=30).json()
+    try:
+        page.goto(f"{server_url}/?tab=compare")
+        expect(page.get_by_test_id(f"compare-select-{run['id']}")).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("compare-runs")).not_to_contain_text("Loading runs")
+    finally:
+        stop_active_runs(server_url)
+
+
+def test_a_finished_run_forks_from_a_typed_step_without_a_script_error(page, server_url):
+    """Issue 12 named it: typing the fork step (the number input gives a number) broke the form ('.trim is not a
+    function') and every later fork until a reload."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{server_url}/?steps=200")
+        page.get_by_test_id("play").click()
+        expect(page.get_by_test_id("status")).to_have_attribute("data-status", "finished", timeout=120_000)
+        page.get_by_test_id("fork").click()
+        expect(page.get_by_test_id("compare-fork-form")).to_be_visible()
+        page.locator("#compare-fork-field").select_option("optimizer.lr")
+        page.locator("#compare-fork-value").fill("0.005")
+        page.locator("#compare-fork-step").fill("0")
+        page.get_by_test_id("compare-fork-submit").click()
+        expect(page.get_by_test_id("compare-fork-message")).to_be_visible(timeout=30_000)
+        expect(page.get_by_test_id("compare-legend").locator("li")).to_have_count(2)
+        assert errors == []
+    finally:
+        stop_active_runs(server_url)
