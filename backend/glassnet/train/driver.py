@@ -99,8 +99,9 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
         if trainer.step_count in calls.lr_changes:
             trainer.set_lr(calls.lr_changes[trainer.step_count])
         forced = first or paused or trainer.step_count + 1 == until
-        measure, detail = pacing.due(trainer, forced) if calls.on_reading or forced else (False, False)
-        reading = trainer.step(measure=measure and calls.on_reading is not None, detail=detail or forced)
+        # nobody reads (a fork's replay): no reading is due, but a diverging step still reads itself
+        measure, detail = pacing.due(trainer, forced) if calls.on_reading else (False, False)
+        reading = trainer.step(measure=measure, detail=detail or forced)
         if reading is not None:
             first = False
             pacing.done(reading, trainer.read_seconds)
