@@ -23,5 +23,8 @@ def play_and_get_config(page: Page, server_url: str) -> dict:
 
 
 def stop_run(page: Page) -> None:
-    page.get_by_test_id("stop").click()
+    """Stop the shown run; a short run may have finished on its own first (then there is nothing to stop)."""
+    stop = page.get_by_test_id("stop")
+    if stop.is_enabled():
+        stop.click()
     expect(page.get_by_test_id("status")).not_to_have_attribute("data-status", "running", timeout=15_000)

@@ -131,4 +131,4 @@ def test_sequences_tab_shows_the_gradient_through_time_and_the_gates(page, serve
     page.screenshot(path=str(artifacts / "sequences-tanh.png"))
     expect(page.get_by_test_id("error")).to_have_count(0)
     stop_run(page)
-    assert httpx.get(f"{server_url}/api/runs/{run_id(page)}").json()["status"] == "stopped"
+    assert httpx.get(f"{server_url}/api/runs/{run_id(page)}").json()["status"] in ("stopped", "finished")
