@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from glassnet.api.app import create_app
+from glassnet.runs.owners import KEY_HEADER
 from glassnet.settings import Settings
 
 SMALL_CONFIG: dict[str, Any] = {
@@ -32,7 +33,10 @@ def small_config() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The real app (worker pool, hub, store, routes) behind an in-process client, with its own data dir."""
-    app = create_app(Settings(workers=1, max_runs=4, data_dir=tmp_path_factory.mktemp("data")))
-    with TestClient(app) as test_client:
+    """The real app (worker pool, hub, store, routes) behind an in-process client, with its own data dir. The
+    client sends an owner key of its own (as the page and the CLI do); the per-owner limit is the server's, so
+    tests that are not about it can run four at once."""
+    settings = Settings(workers=1, max_runs=4, max_runs_per_owner=4, data_dir=tmp_path_factory.mktemp("data"))
+    with TestClient(create_app(settings)) as test_client:
+        test_client.headers[KEY_HEADER] = test_client.post("/api/owners").json()["key"]
         yield test_client

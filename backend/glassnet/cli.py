@@ -15,6 +15,10 @@ from glassnet import __version__
 from glassnet.settings import Settings
 
 PROGRESS_EVERY = 0.1  # seconds between progress updates (and measured frames, headless)
+KEY_HELP = (
+    "your owner key on that server (default: GLASSNET_OWNER_KEY, else the one kept in ~/.config/glassnet/owners.json, "
+    "else a new one, kept there)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +44,13 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--out", type=Path, help="write the metrics there: .csv (one row per point) or .json")
     run.add_argument("--server", help="train on this server (e.g. http://127.0.0.1:8000) instead of here")
     run.add_argument("--token", help="the server's access token, if it has one")
+    run.add_argument("--key", help=KEY_HELP)
 
-    runs = commands.add_parser("runs", help="list a server's runs, newest first")
+    runs = commands.add_parser("runs", help="list your runs on a server, newest first")
     runs.add_argument("--server", default="http://127.0.0.1:8000")
     runs.add_argument("--token")
+    runs.add_argument("--key", help=KEY_HELP)
+    runs.add_argument("--all", action="store_true", help="everyone's runs (needs the server token)")
     runs.add_argument("--status", help="only runs in this status")
     runs.add_argument("--limit", type=int, default=20)
 
@@ -110,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(f"{args.config} is not a valid config: {problems}")
     if args.out and args.out.suffix not in (".csv", ".json"):
         return _fail(f"--out: {args.out} must end in .csv or .json")
-    summary = _on_server(args, raw, config.steps) if args.server else _headless(config, args.out)
+    summary = _on_server(args, raw, config.total_steps) if args.server else _headless(config, args.out)
     if summary is None:
         return 1
     _table(summary)
@@ -131,7 +138,7 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     tabular.set_uploads_dir(settings.data_dir / "datasets")  # a config may name a dataset uploaded there
     trainer = Trainer(config)
     history = History()
-    progress = Progress(config.steps)
+    progress = Progress(config.total_steps)
 
     def on_reading(reading: Reading) -> None:
         history.add(reading.step, reading.values)
@@ -141,7 +148,7 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
         on_reading=on_reading, on_event=lambda event: progress.note(f"step {event['step']}: {event['message']}")
     )
     try:
-        ending = drive(trainer, config.steps, ByClock(1 / PROGRESS_EVERY), callbacks)
+        ending = drive(trainer, config.total_steps, ByClock(1 / PROGRESS_EVERY), callbacks)
     except KeyboardInterrupt:  # Ctrl-C: the run stops where it is, and its summary still prints
         ending = Ending("stopped", "interrupted from the keyboard")
     progress.done()
@@ -179,10 +186,11 @@ def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dic
     from glassnet.client import Client, GlassnetError
     from glassnet.train.metrics import SUMMARY
 
-    with Client(args.server, token=args.token) as client:
+    with Client(args.server, token=args.token, key=args.key) as client:
         try:
             run = client.create_run(raw)
             progress = Progress(steps)
+            progress.note(f"watch it at {client.url}/?run={run['id']}")
             figures: dict[str, tuple[float | None, int]] = {}
             for message in client.stream(run["id"]):
                 if message["type"] == "frame":
@@ -211,22 +219,20 @@ def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dic
 def _runs(args: argparse.Namespace) -> int:
     from glassnet.client import Client, GlassnetError
 
-    with Client(args.server, token=args.token) as client:
+    with Client(args.server, token=args.token, key=args.key) as client:
         try:
-            page = client.runs(status=args.status, limit=args.limit)
+            page = client.runs(status=args.status, limit=args.limit, everyone=args.all)
         except (GlassnetError, OSError) as exc:
             return _fail(f"{args.server}: {exc}")
-    rows = [["id", "status", "step", "dataset", "model", "optimizer", "test loss", "created"]]
+    rows = [["id", "name", "status", "step", "optimizer", "test loss", "created"]]
     for run in page["items"]:
         c = run["config"]
-        model = f"{c['model']['kind']} {c['model']['hidden']} {c['model']['activation']}"
         rows.append(
             [
                 run["id"],
-                run["status"],
-                str(run["step"]),
-                c["dataset"]["name"],
-                model,
+                run["name"],
+                run["status"] + (" (unwatched)" if run.get("idle") else ""),
+                f"{run['step']}/{c['steps'] if c['steps'] is not None else '∞'}",
                 f"{c['optimizer']['name']} {c['optimizer']['lr']:g}",
                 _number((run["summary"].get("test_loss") or {}).get("value")),
                 run["created_at"][:19].replace("T", " "),

@@ -12,17 +12,47 @@
 
 Every method returns the server's JSON (dicts and lists) and raises GlassnetError with the server's
 message (which names the field or limit) on a 4xx or 5xx answer.
+
+The runs a client starts are its owner's: the client sends an owner key (X-Glassnet-Owner) that the server
+issued. Pass `key=`, or set GLASSNET_OWNER_KEY, or let the client ask the server for one and keep it, per
+server, in the user's config dir (~/.config/glassnet/owners.json), so `glassnet runs` lists the runs that
+`glassnet run --server` started.
 """
 
 import json
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from glassnet.runs.owners import KEY_HEADER, KEY_QUERY
 from glassnet.runs.status import TERMINAL
+
+
+def keys_file() -> Path:
+    """Where the client keeps its owner keys, one per server."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "glassnet" / "owners.json"
+
+
+def _kept_keys() -> dict[str, str]:
+    try:
+        keys = json.loads(keys_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return keys if isinstance(keys, dict) else {}
+
+
+def _keep_key(url: str, key: str | None) -> None:
+    keys = {**_kept_keys(), url: key}
+    path = keys_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({u: k for u, k in keys.items() if k}, indent=1))
+    path.chmod(0o600)
 
 
 def history_frames(history: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,9 +72,20 @@ class GlassnetError(RuntimeError):
 
 
 class Client:
-    def __init__(self, url: str = "http://127.0.0.1:8000", token: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8000",
+        token: str | None = None,
+        timeout: float = 30.0,
+        key: str | None = None,
+        keep_key: bool = True,
+    ) -> None:
+        """`key`: the owner key to send (default: GLASSNET_OWNER_KEY, else the one kept for this server, else a
+        new one from the server, kept when `keep_key`)."""
         self.url = url.rstrip("/")
         self.token = token
+        self.keep_key = keep_key and key is None
+        self.key = key or os.environ.get("GLASSNET_OWNER_KEY") or (_kept_keys().get(self.url) if keep_key else None)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
@@ -57,9 +98,21 @@ class Client:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def owner_key(self) -> str:
+        """This client's owner key, asking the server for one the first time."""
+        if self.key is None:
+            self.key = self._call("POST", "/api/owners", owned=False)["key"]
+            if self.keep_key:
+                _keep_key(self.url, self.key)
+        return self.key
+
+    def _call(self, method: str, path: str, owned: bool = True, **kwargs: Any) -> Any:
+        headers = {KEY_HEADER: self.owner_key()} if owned else {}
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self.http.request(method, path, headers=headers, **kwargs)
+            if owned and response.status_code == 401 and "did not issue" in response.text and self.keep_key:
+                self.key = None  # the server's data was reset since the key was kept: get a new one, once
+                response = self.http.request(method, path, headers={KEY_HEADER: self.owner_key()}, **kwargs)
         except httpx.TransportError as exc:
             raise GlassnetError(0, f"cannot reach {self.url}: {exc}") from exc
         if response.is_error:
@@ -83,15 +136,20 @@ class Client:
         return self._call("GET", "/api/options")
 
     # ---- runs
-    def create_run(self, config: dict[str, Any]) -> dict[str, Any]:
-        return self._call("POST", "/api/runs", json=config)
+    def create_run(self, config: dict[str, Any], lease: bool = False) -> dict[str, Any]:
+        """Start a run (this client's owner's). `lease`: it pauses while nobody watches its stream, as the
+        page's runs do; a scripted run (the default) trains on unwatched."""
+        return self._call("POST", "/api/runs", json=config, params={"lease": "true"} if lease else None)
 
     def run(self, run_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/runs/{run_id}")
 
-    def runs(self, status: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    def runs(
+        self, status: str | None = None, limit: int = 50, offset: int = 0, everyone: bool = False
+    ) -> dict[str, Any]:
+        """This owner's runs, newest first (`everyone`: all owners' runs, which needs the server token)."""
         params = {"limit": limit, "offset": offset} | ({"status": status} if status else {})
-        return self._call("GET", "/api/runs", params=params)
+        return self._call("GET", "/api/runs", params=params | ({"owner": "all"} if everyone else {}))
 
     def pause(self, run_id: str) -> dict[str, Any]:
         return self._call("POST", f"/api/runs/{run_id}/pause")
@@ -108,6 +166,17 @@ class Client:
 
     def set_lr(self, run_id: str, lr: float) -> dict[str, Any]:
         return self._call("PATCH", f"/api/runs/{run_id}", json={"lr": lr})
+
+    def rename(self, run_id: str, name: str) -> dict[str, Any]:
+        return self._call("PATCH", f"/api/runs/{run_id}", json={"name": name})
+
+    def continue_run(self, run_id: str, steps: int | None) -> dict[str, Any]:
+        """Train an ended run on for `steps` more (None: until stopped), as the same run."""
+        return self._call("POST", f"/api/runs/{run_id}/continue", json={"steps": steps})
+
+    def stop_all(self) -> list[str]:
+        """Stop every active run of this owner's; their ids."""
+        return self._call("POST", "/api/runs/stop-all")["stopped"]
 
     def fork(self, run_id: str, step: int | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """A new run continuing `run_id` from `step` (default: its current step) with `changes`."""
@@ -163,8 +232,8 @@ class Client:
         from websockets.sync.client import connect
 
         ws_url = self.url.replace("http", "ws", 1) + f"/api/runs/{run_id}/stream"
-        if self.token:
-            ws_url += "?" + urlencode({"token": self.token})
+        query = {KEY_QUERY: self.owner_key()} | ({"token": self.token} if self.token else {})
+        ws_url += "?" + urlencode(query)
         with connect(ws_url, max_size=None) as ws:
             try:
                 for text in ws:

@@ -301,7 +301,12 @@ class ExperimentConfig(_Strict):
     regularization: RegularizationConfig = Field(default_factory=RegularizationConfig)
     loss: LossName = Field("auto", description="Loss function; auto picks by task.")  # type: ignore[valid-type]
     batch_size: int = Field(16, ge=1, le=LIMITS["max_batch_size"], description="Examples per step.")
-    steps: int = Field(3000, ge=1, le=LIMITS["max_steps"], description="Training steps before the run finishes.")
+    steps: int | None = Field(
+        3000,
+        ge=1,
+        le=LIMITS["max_steps"],
+        description="Training steps before the run finishes; null trains until stopped (up to limits.max_steps).",
+    )
     eval_every: int = Field(
         50,
         ge=1,
@@ -330,6 +335,11 @@ class ExperimentConfig(_Strict):
             ]
         },
     )
+
+    @property
+    def total_steps(self) -> int:
+        """The step the run ends at: `steps`, or the server's maximum for a run that trains until stopped."""
+        return LIMITS["max_steps"] if self.steps is None else self.steps
 
     @model_validator(mode="after")
     def _fits_the_task(self) -> "ExperimentConfig":

@@ -14,7 +14,28 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address to listen on; 0.0.0.0 in Docker.")
     port: int = Field(8000, ge=1, le=65535)
-    max_runs: int = Field(4, ge=1, le=256, description="Runs that may be active (running or paused) at once.")
+    max_runs: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Runs that may be active (running or paused) at once; a run paused for want of a viewer makes "
+        "way for a new one (it stops, and can continue later).",
+    )
+    max_runs_per_owner: int = Field(
+        2,
+        ge=1,
+        le=256,
+        description="Active runs one owner may have (a run paused for want of a viewer does not count).",
+    )
+    idle_pause_s: float = Field(
+        60, gt=0, le=86_400, description="A leased run (one started from the page) pauses after this long unwatched."
+    )
+    idle_stop_s: float = Field(
+        1800, gt=0, le=604_800, description="A run paused for want of a viewer stops after this long still unwatched."
+    )
+    owner_keys_per_minute: int = Field(
+        60, ge=1, le=100_000, description="Owner keys the server issues per minute to one client address."
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,
@@ -26,7 +47,10 @@ class Settings(BaseSettings):
     )
     torch_threads: int = Field(1, ge=1, le=256, description="torch threads per worker process.")
     token: str | None = Field(
-        None, min_length=8, description="When set, every REST call and stream needs it (Bearer header, or ?token=)."
+        None,
+        min_length=8,
+        description="When set, every REST call and stream needs it (Bearer header, or ?token=) or an owner key "
+        "issued under it; it is also the admin key, which may change any run.",
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body (JSON) in bytes.")
     max_upload_bytes: int = Field(5 << 20, ge=1024, description="Largest dataset upload (CSV) in bytes.")

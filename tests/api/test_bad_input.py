@@ -4,7 +4,10 @@ stored for it, and the server stays up."""
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+
+from glassnet.runs.owners import KEY_HEADER
 
 GOOD = {
     "dataset": {"name": "circle"},
@@ -83,6 +86,35 @@ BATTERY = [
     ("export format", "get", "/api/runs/does-not-exist/export?format=xlsx", None, 422, ["format"]),
     ("page size absurd", "get", "/api/runs?limit=100000", None, 422, ["limit", "500"]),
     ("status filter unknown", "get", "/api/runs?status=exploded", None, 422, ["status"]),
+    ("owner filter unknown", "get", "/api/runs?owner=bob", None, 422, ["owner"]),
+    ("everyone's runs without the token", "get", "/api/runs?owner=all", None, 403, ["owner", "token"]),
+    ("continue with 0 steps", "post", "/api/runs/does-not-exist/continue", {"steps": 0}, 422, ["steps"]),
+    ("continue with negative steps", "post", "/api/runs/does-not-exist/continue", {"steps": -3}, 422, ["steps"]),
+    ("continue with letters", "post", "/api/runs/does-not-exist/continue", {"steps": "many"}, 422, ["steps"]),
+    (
+        "continue past the limit",
+        "post",
+        "/api/runs/does-not-exist/continue",
+        {"steps": 10**7},
+        422,
+        ["steps", "1000000"],
+    ),
+    ("continue without steps", "post", "/api/runs/does-not-exist/continue", {}, 422, ["steps"]),
+    ("continue an unknown run", "post", "/api/runs/does-not-exist/continue", {"steps": 10}, 404, ["does-not-exist"]),
+    ("rename to nothing", "patch", "/api/runs/does-not-exist", {"name": ""}, 422, ["name"]),
+    ("rename to blanks", "patch", "/api/runs/does-not-exist", {"name": "   "}, 422, ["name"]),
+    ("rename overlong", "patch", "/api/runs/does-not-exist", {"name": "x" * 81}, 422, ["name", "80"]),
+    ("patch nothing", "patch", "/api/runs/does-not-exist", {}, 422, ["lr", "name"]),
+    ("stop all with a body of nonsense", "post", "/api/runs/stop-all/extra", None, 422, ["command"]),
+]
+
+# owner keys that are not keys: each is a 401 that names the header and what is wrong, and nothing is stored
+BAD_KEYS = [
+    ("empty", "", "empty"),
+    ("overlong", "a" * 200, "200 characters"),
+    ("not ASCII", "ключ".encode(), "ASCII"),
+    ("not a key", "let-me-in", "not a key"),
+    ("made up", "0123456789abcdef." + "0" * 32, "did not issue"),
 ]
 
 
@@ -101,6 +133,23 @@ def test_malformed_request_is_refused_with_a_message_that_names_it(client, case,
         assert word in detail, f"{case}: {word!r} not in {detail!r}"
     assert client.get("/api/runs").json()["total"] == before  # nothing stored
     assert client.get("/api/health").status_code == 200
+
+
+@pytest.mark.parametrize(("case", "key", "words"), BAD_KEYS, ids=[k[0] for k in BAD_KEYS])
+def test_a_bad_owner_key_is_refused_with_a_message_that_names_it(client, case, key, words):
+    before = client.get("/api/runs").json()["total"]
+    for method, path, body in [("post", "/api/runs", GOOD), ("get", "/api/runs", None), ("post", "/api/owners", None)]:
+        response = client.request(method.upper(), path, json=body, headers={KEY_HEADER: key})
+        if path == "/api/owners":
+            assert response.status_code == 401  # even asking for a key with a bad one
+            continue
+        assert response.status_code == 401, response.text
+        assert KEY_HEADER in response.json()["detail"] and words in response.json()["detail"], case
+    bare = TestClient(client.app)  # the same app, without the client's own key header: the key in the query
+    with bare.websocket_connect(f"/api/runs/x/stream?key={key if isinstance(key, str) else 'k%D0%BB'}") as ws:
+        refused = ws.receive_json()
+        assert refused["type"] == "error" and KEY_HEADER in refused["detail"]
+    assert client.get("/api/runs").json()["total"] == before
 
 
 def test_the_battery_has_at_least_30_cases():

@@ -8,9 +8,11 @@ from fastapi.testclient import TestClient
 from safetensors.torch import load
 
 from glassnet.api.app import create_app
+from glassnet.runs.owners import KEY_HEADER
 from glassnet.settings import Settings
 from tests.api.test_runs import wait_for_status
 from tests.api.test_stream import read_until_closed
+from tests.owners import own
 
 
 def finished_run(client, config) -> dict:
@@ -21,6 +23,7 @@ def finished_run(client, config) -> dict:
 def test_finished_runs_survive_a_restart_and_active_ones_come_back_interrupted(tmp_path, small_config):
     settings = Settings(workers=1, max_runs=4, data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
+        key = own(client).headers[KEY_HEADER]
         done = finished_run(client, small_config)
         metrics = client.get(f"/api/runs/{done['id']}/metrics").json()
         with client.websocket_connect(f"/api/runs/{done['id']}/stream") as ws:
@@ -29,8 +32,8 @@ def test_finished_runs_survive_a_restart_and_active_ones_come_back_interrupted(t
         small_config["steps"] = 1_000_000
         active = client.post("/api/runs", json=small_config).json()["id"]
         wait_for_status(client, active, "running")
-    # a new server on the same data dir
-    with TestClient(create_app(settings)) as client:
+    # a new server on the same data dir: the same secret, so the same owner key
+    with TestClient(create_app(settings), headers={KEY_HEADER: key}) as client:
         runs = {r["id"]: r for r in client.get("/api/runs").json()["items"]}
         assert runs[done["id"]]["status"] == "finished" and runs[done["id"]]["step"] == done["step"]
         assert runs[done["id"]]["summary"]["test_loss"] == done["summary"]["test_loss"]

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -73,8 +74,9 @@ def test_control_fork_and_errors(gn):
     assert invalid.value.status == 422 and "model.hidden.0" in invalid.value.detail
 
 
-def glassnet(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "glassnet.cli", *args], capture_output=True, text=True, timeout=120)
+def glassnet(*args: str, **env: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "glassnet.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, **env})
 
 
 def test_cli_trains_headless_with_a_summary_and_writes_metrics(tmp_path):
@@ -102,7 +104,37 @@ def test_cli_trains_on_a_server_and_lists_its_runs(server, tmp_path):
     run_id = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("run "))
     listing = glassnet("runs", "--server", server)
     assert listing.returncode == 0 and run_id in listing.stdout and "finished" in listing.stdout
+    assert f"{server}/?run={run_id}" in result.stderr  # where to watch it
+    assert "circle · mlp 8-8 tanh" in listing.stdout and "600/600" in listing.stdout  # its name, its steps
     assert json.loads((tmp_path / "m.json").read_text())["run"]["id"] == run_id
+    # the CLI kept its owner key for this server: another user (another config dir) sees none of its runs
+    kept = json.loads((config_home_of() / "glassnet" / "owners.json").read_text())
+    assert set(kept) == {server}
+    elsewhere = glassnet("runs", "--server", server, XDG_CONFIG_HOME=str(tmp_path / "someone-else"))
+    assert elsewhere.returncode == 0 and run_id not in elsewhere.stdout and "0 of 0 run(s)" in elsewhere.stdout
+    assert run_id in glassnet("runs", "--server", server, "--key", kept[server], XDG_CONFIG_HOME=str(tmp_path)).stdout
+
+
+def config_home_of():
+    from pathlib import Path
+
+    return Path(os.environ["XDG_CONFIG_HOME"])
+
+
+def test_the_clients_owner_key_owns_its_runs(server):
+    with Client(server) as mine, Client(server, keep_key=False) as stranger:
+        run = mine.create_run({**CONFIG, "steps": 200})
+        assert mine.wait(run["id"], timeout=60)["status"] == "finished"
+        assert mine.key == json.loads((config_home_of() / "glassnet" / "owners.json").read_text())[server]
+        assert stranger.owner_key() != mine.key
+        with pytest.raises(GlassnetError) as refused:
+            stranger.continue_run(run["id"], 100)
+        assert refused.value.status == 403 and run["id"] in refused.value.detail
+        assert run["id"] not in [r["id"] for r in stranger.runs()["items"]]
+        assert mine.rename(run["id"], "first try")["name"] == "first try"
+        assert mine.continue_run(run["id"], 100)["config"]["steps"] == 300
+        assert mine.stop_all() in ([run["id"]], [])  # stopped, unless it had finished already
+        assert mine.wait(run["id"], timeout=60)["status"] in ("finished", "stopped")
 
 
 def test_cli_says_what_is_wrong(tmp_path):

@@ -1,5 +1,6 @@
 """`glassnet lessons`: the list, and the lessons' checks run here or on a server."""
 
+import os
 import subprocess
 import sys
 
@@ -9,8 +10,9 @@ from tests.live_server import ARTIFACTS, running_server
 TOKEN = "correct-horse-battery"
 
 
-def glassnet(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "glassnet.cli", *args], capture_output=True, text=True, timeout=180)
+def glassnet(*args: str, **env: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "glassnet.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, env={**os.environ, **env})
 
 
 def test_the_list_names_every_lesson():
@@ -56,8 +58,10 @@ def test_lessons_through_a_server():
         assert result.returncode == 0, result.stdout + result.stderr
         assert "PASS  dead-relu" in result.stdout and "死亡" in result.stdout and "relu_dead=" in result.stdout
         assert "1 / 1 节课通过" in result.stdout
-        refused = glassnet("lessons", "--server", url)
+        # a key issued under the token opens the server (the CLI kept one above): someone with neither is refused
+        refused = glassnet("lessons", "--server", url, XDG_CONFIG_HOME=str(ARTIFACTS / "nobody-config"))
         assert refused.returncode == 2 and "401" in refused.stderr
+        assert glassnet("lessons", "--server", url).returncode == 0
 
 
 def test_a_failing_check_exits_1(monkeypatch, capsys):

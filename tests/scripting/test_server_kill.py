@@ -12,6 +12,7 @@ def test_sigkill_during_a_run_loses_no_finished_run(tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     data = {"GLASSNET_DATA_DIR": str(tmp_path)}
     with running_server(ARTIFACTS, "kill-server", **data) as url, Client(url) as gn:
+        key = gn.owner_key()
         finished = [gn.create_run({**CONFIG, "seed": seed}) for seed in range(2)]
         finished = [gn.wait(run["id"], timeout=60) for run in finished]
         metrics = gn.metrics(finished[0]["id"])
@@ -26,7 +27,8 @@ def test_sigkill_during_a_run_loses_no_finished_run(tmp_path):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
 
-    with running_server(ARTIFACTS, "kill-server", **data) as url, Client(url) as gn:
+    # the same data dir (and secret) on another port: the same owner key
+    with running_server(ARTIFACTS, "kill-server", **data) as url, Client(url, key=key) as gn:
         runs = {r["id"]: r for r in gn.runs()["items"]}
         for run in finished:
             assert runs[run["id"]]["status"] == "finished"

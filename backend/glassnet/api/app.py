@@ -13,13 +13,15 @@ from fastapi.staticfiles import StaticFiles
 
 from glassnet import __version__
 from glassnet.api import stream
-from glassnet.api.deps import require_token
+from glassnet.api.deps import get_caller
 from glassnet.api.limits import BodyLimit
-from glassnet.api.routes import datasets, health, lab, lessons, options, runs
+from glassnet.api.logs import redact_access_log
+from glassnet.api.routes import datasets, health, lab, lessons, options, owners, runs
 from glassnet.api.schemas import ErrorOut
 from glassnet.protocol import STREAM_MESSAGES
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import InvalidChanges, RunManager
+from glassnet.runs.owners import Forbidden, Keys, Unauthorized
 from glassnet.runs.rules import InvalidRequest, InvalidTransition, RunLimitReached, RunNotFound
 from glassnet.settings import Settings
 
@@ -56,11 +58,17 @@ DOMAIN_ERRORS: dict[type[Exception], int] = {
     InvalidTransition: 409,
     InvalidRequest: 422,
     RunLimitReached: 429,
+    Unauthorized: 401,
+    Forbidden: 403,
 }
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(status_code=DOMAIN_ERRORS[type(exc)], content={"detail": str(exc)})
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    content: dict[str, Any] = {"detail": str(exc)}
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, RunLimitReached):
+        content |= {"limit": exc.limit, "active": exc.active}
+    return JSONResponse(status_code=DOMAIN_ERRORS[type(exc)], content=content, headers=headers)
 
 
 def _openapi_with_stream(app: FastAPI) -> dict[str, Any]:
@@ -85,9 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub()
         app.state.manager = RunManager(settings, app.state.hub, asyncio.get_running_loop())
         app.state.manager.start()
+        leases = asyncio.create_task(app.state.manager.watch_leases())
         try:
             yield
         finally:
+            leases.cancel()
             app.state.manager.shutdown()
 
     app = FastAPI(
@@ -97,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.keys = Keys(settings.data_dir, settings.token, settings.owner_keys_per_minute)
+    redact_access_log()
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     # large JSON (lab paths, metric series, exports) shrinks several times; clients that send no
     # Accept-Encoding: gzip get it as it is
@@ -106,13 +118,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for error in DOMAIN_ERRORS:
         app.add_exception_handler(error, _domain_error)
     app.openapi = lambda: _openapi_with_stream(app)  # type: ignore[method-assign]
-    protected = [Depends(require_token)]
-    for module in (health, options, runs, datasets, lessons, lab):
+    protected = [Depends(get_caller)]  # with a token set: the token or a key issued under it
+    for module in (health, options, owners, runs, datasets, lessons, lab):
         app.include_router(
             module.router,
             prefix="/api",
             dependencies=protected,
-            responses={401: {"model": ErrorOut, "description": "A token is set and was not sent"}},
+            responses={401: {"model": ErrorOut, "description": "A token is set and neither it nor a key was sent"}},
         )
     app.include_router(stream.router, prefix="/api")
 

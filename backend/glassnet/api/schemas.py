@@ -9,6 +9,7 @@ from glassnet.config import LIMITS, ExperimentConfig, OptimizerConfig
 from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
 from glassnet.lessons.base import Panel
 from glassnet.registry import CHOICE_ENUMS, CHOICES
+from glassnet.runs.owners import KEY_HEADER, KEY_QUERY
 from glassnet.runs.status import RunStatus
 from glassnet.train.metrics import FINAL
 
@@ -203,8 +204,17 @@ class Figure(BaseModel):
     step: int = Field(description="The step it was measured at.")
 
 
+class IdleNote(BaseModel):
+    """Why a leased run is paused, or stopped: nobody watched it."""
+
+    action: Literal["paused", "stopped"]
+    step: int = Field(description="The step it was at.")
+    after_s: float = Field(description="Seconds it had gone unwatched.")
+
+
 class RunInfo(BaseModel):
     id: str
+    name: str = Field(description="Its owner's name for it; by default the data, the model and the start time.")
     status: RunStatus
     step: int
     config: ExperimentConfig
@@ -216,6 +226,11 @@ class RunInfo(BaseModel):
     summary: dict[str, Figure] = Field(
         description="The headline figures (train/test loss and accuracy, seconds), each as last measured."
     )
+    owner: str | None = Field(description="Its owner's id (not a key); null for runs made before owners existed.")
+    mine: bool = Field(description="The caller owns it.")
+    can_change: bool = Field(description="The caller may change it (its owner, or the admin); anyone may watch it.")
+    lease: bool = Field(description="It pauses while nobody watches it (runs started from the page).")
+    idle: IdleNote | None = Field(description="Set while it is paused, or once it stopped, for want of a viewer.")
 
 
 class RunPage(BaseModel):
@@ -240,10 +255,45 @@ class Metrics(BaseModel):
 
 
 class RunChanges(BaseModel):
-    """Settings that can change while a run trains."""
+    """What can change on a run: its name (any time), its learning rate (while it trains)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lr": 0.001}]})
-    lr: float = Field(ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate.")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"lr": 0.001}, {"name": "baseline"}]})
+    lr: float | None = Field(
+        None, ge=LIMITS["min_lr"], le=LIMITS["max_lr"], description="The new (base) learning rate."
+    )
+    name: str | None = Field(None, min_length=1, max_length=80, description="A name to show for the run.")
+
+    @model_validator(mode="after")
+    def _something(self) -> "RunChanges":
+        if self.lr is None and self.name is None:
+            raise ValueError("body: give lr, name or both")
+        if self.name is not None and not self.name.strip():
+            raise ValueError("name: give some visible characters")
+        return self
+
+
+class ContinueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"steps": 2000}, {"steps": None}]})
+    steps: int | None = Field(
+        ge=1,
+        le=LIMITS["max_steps"],
+        description="Steps to add to the run's total; null trains until stopped (up to limits.max_steps).",
+    )
+
+
+class OwnerKey(BaseModel):
+    key: str = Field(description=f"Send it as the {KEY_HEADER} header (a stream: ?{KEY_QUERY}=<key>). Keep it secret.")
+    owner: str = Field(description="The owner id that runs show (RunInfo.owner).")
+
+
+class LimitOut(BaseModel):
+    detail: str
+    limit: Literal["owner", "server"] = Field(description="Which limit was hit.")
+    active: list[RunInfo] = Field(description="The caller's active runs: stop one to make room.")
+
+
+class StoppedOut(BaseModel):
+    stopped: list[str] = Field(description="The ids of the runs that were stopped.")
 
 
 class ForkRequest(BaseModel):

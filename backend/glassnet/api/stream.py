@@ -11,9 +11,10 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from glassnet.api.deps import UNAUTHORIZED, websocket_token_ok
+from glassnet.api.deps import websocket_caller
 from glassnet.protocol import PROTOCOL_VERSION, ErrorMessage
 from glassnet.runs.manager import Run, RunManager
+from glassnet.runs.owners import Caller, Unauthorized
 from glassnet.runs.status import TERMINAL
 
 HELLO_TIMEOUT = 60.0
@@ -21,12 +22,12 @@ HELLO_TIMEOUT = 60.0
 router = APIRouter()
 
 
-def hello(manager: RunManager, run: Run) -> str:
+def hello(manager: RunManager, run: Run, caller: Caller) -> str:
     """The hello (protocol.Hello) as JSON text."""
     message = {
         "type": "hello",
         "protocol": PROTOCOL_VERSION,
-        "run": run.info(),
+        "run": run.info(caller),
         "layers": run.layers,
         "data": run.data,
         "metrics": run.metrics,
@@ -41,8 +42,10 @@ def hello(manager: RunManager, run: Run) -> str:
 async def stream(websocket: WebSocket, run_id: str) -> None:
     manager: RunManager = websocket.app.state.manager
     await websocket.accept()
-    if not websocket_token_ok(websocket):
-        await websocket.send_text(ErrorMessage(detail=UNAUTHORIZED).model_dump_json())
+    try:
+        caller = websocket_caller(websocket)
+    except Unauthorized as exc:
+        await websocket.send_text(ErrorMessage(detail=str(exc)).model_dump_json())
         await websocket.close(code=4401)
         return
     run = manager.runs.get(run_id)
@@ -52,15 +55,16 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         return
 
     if run.status in TERMINAL or run_id not in manager.hub.channels:
-        await websocket.send_text(hello(manager, run))  # an ended run: its stored history, then a normal close
+        await websocket.send_text(hello(manager, run, caller))  # an ended run: its stored history, then a close
         await websocket.close()
         return
 
     channel, subscriber = manager.hub.subscribe(run_id)
+    manager.viewer_joined(run)  # an open stream renews the run's lease
     try:
         # a run's layers are known once its worker has built the model (a second or two at most)
         await asyncio.wait_for(channel.started.wait(), timeout=HELLO_TIMEOUT)
-        await websocket.send_text(hello(manager, run))
+        await websocket.send_text(hello(manager, run, caller))
         if run.status in TERMINAL:
             await websocket.close()
             return
@@ -83,6 +87,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         pass
     finally:
         manager.hub.unsubscribe(run_id, subscriber)
+        manager.viewer_left(run)
 
 
 async def _until_closed(websocket: WebSocket) -> None:

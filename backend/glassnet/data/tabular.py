@@ -91,12 +91,12 @@ def parse(text: str, target: str | None = None) -> tuple[np.ndarray, np.ndarray,
     return x, y, meta
 
 
-def store(text: str, name: str, target: str | None) -> dict[str, Any]:
+def store(text: str, name: str, target: str | None, owner: str | None = None) -> dict[str, Any]:
     x, y, meta = parse(text, target)
     dataset_id = uuid.uuid4().hex[:12]
     folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"id": dataset_id, "name": name, **meta}
+    meta = {"id": dataset_id, "name": name, "owner": owner, **meta}
     np.savez(folder / f"{dataset_id}.npz", x=x, y=y)
     (folder / f"{dataset_id}.json").write_text(json.dumps(meta))
     return meta
@@ -115,8 +115,11 @@ def load(dataset_id: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         return arrays["x"], arrays["y"], info
 
 
-def listing() -> list[dict[str, Any]]:
+def listing(owner: str | None, everyone: bool = False) -> list[dict[str, Any]]:
+    """The uploads of `owner` (all of them for `everyone`), oldest first. Anyone may train on an upload whose
+    id they have; the list shows each owner their own."""
     folder = uploads_dir()
     if not folder.is_dir():
         return []
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)]
+    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return [m for m in (json.loads(p.read_text()) for p in files) if everyone or m.get("owner") == owner]

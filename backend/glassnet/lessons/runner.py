@@ -27,7 +27,7 @@ def measure_arm(config: dict[str, Any]) -> Measured:
     readings: list[Reading] = []
     try:
         trainer = Trainer(ExperimentConfig.model_validate({**config, "device": "cpu"}))
-        drive(trainer, trainer.config.steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
+        drive(trainer, trainer.config.total_steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
     finally:
         torch.set_num_threads(threads)
     first, last = readings[0], readings[-1]

@@ -1,5 +1,10 @@
 """Run lifecycle: each run trains in its own worker process, taken from a pool of pre-warmed ones.
 
+Runs belong to owners (runs/owners.py): anyone may read a run, only its owner (or the admin) may change it.
+Limits hold per server and per owner. A run started from the page holds a lease that its viewers (open
+streams) renew: unwatched for `idle_pause_s` it pauses, and paused unwatched for `idle_stop_s` it stops; a
+viewer's return resumes it. An ended run keeps its training state and can continue as the same run.
+
 A reader thread per run turns the worker's pipe (runs/messages.py) into calls on the event loop, which
 update the run, add to its history, persist it, and publish to the hub. A worker that dies without a last
 word turns its run `failed` with the exit code. Runs survive restarts through the store; those that were
@@ -7,6 +12,7 @@ active when the server stopped come back `interrupted`.
 """
 
 import asyncio
+import contextlib
 import copy
 import logging
 import threading
@@ -20,12 +26,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from glassnet.config import ExperimentConfig, merge_config
+from glassnet.config import LIMITS, ExperimentConfig, merge_config
 from glassnet.data import tabular
-from glassnet.protocol import Status
+from glassnet.protocol import Event, Status
 from glassnet.runs import messages as m
+from glassnet.runs.checkpoints import Checkpoints
 from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
+from glassnet.runs.owners import Caller, check_change
 from glassnet.runs.pool import WorkerPool
 from glassnet.runs.rules import (
     InvalidRequest,
@@ -62,8 +70,28 @@ def now_iso() -> str:
 
 STORED = (  # the run's fields that the store keeps (besides its config)
     *("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data"),
-    *("events", "lr_changes", "lineage", "summary", "metrics", "latest"),
+    *("events", "lr_changes", "lineage", "summary", "metrics", "latest", "owner", "name", "lease", "idle"),
 )
+CONTINUABLE = frozenset({"finished", "stopped", "interrupted"})  # with a saved state at the run's last step
+
+
+def _widths(widths: list[int]) -> str:
+    if len(widths) > 3 and len(set(widths)) == 1:
+        return f"{widths[0]}×{len(widths)}"
+    return "-".join(map(str, widths)) or "0"
+
+
+def default_name(config: ExperimentConfig, created_at: str) -> str:
+    """A run's name until its owner gives it one: the data, the model and the time it started (UTC), as in
+    "circle · mlp 8-8 tanh · 14:03 UTC" (the UI's modelSummary says the model the same way)."""
+    m = config.model
+    if m.kind == "cnn":
+        model = f"cnn {_widths(m.channels)} {m.activation}"
+    elif m.kind == "rnn":
+        model = f"{m.cell} {m.rnn_hidden}×{m.rnn_layers}"
+    else:
+        model = f"mlp {_widths(m.hidden)} {m.activation}"
+    return f"{config.dataset.name} · {model} · {created_at[11:16]} UTC"
 
 
 @dataclass
@@ -88,6 +116,14 @@ class Run:
     # the headline figures, each with the step it was measured at (kept for runs whose history is not loaded)
     summary: dict[str, Any] = field(default_factory=dict)
     latest: str | None = None  # the newest detail frame (JSON): an ended run is shown as it finished
+    owner: str | None = None  # the owner id; None: a run stored before owners existed
+    name: str | None = None  # given by its owner; None: default_name
+    lease: bool = False  # pauses, then stops, while nobody watches it (runs started from the page)
+    # set while it is paused, or once it stopped, for want of a viewer: {"action", "step", "after_s"}
+    idle: dict[str, Any] | None = None
+    viewers: int = 0  # open streams
+    unwatched_since: float = field(default_factory=time.monotonic)
+    paused_since: float = field(default_factory=time.monotonic)
     history: History | None = field(default_factory=History)  # None: in the store, not loaded yet
     process: BaseProcess | None = None
     conn: Connection | None = None
@@ -113,9 +149,10 @@ class Run:
                 figures[name] = {"value": finite_or_none(value), "step": step}
         return figures
 
-    def info(self) -> dict[str, Any]:
+    def info(self, caller: Caller | None = None) -> dict[str, Any]:
         return {
             "id": self.id,
+            "name": self.name or default_name(self.config, self.created_at),
             "status": self.status,
             "step": self.step,
             "config": self.config.model_dump(mode="json"),
@@ -125,7 +162,17 @@ class Run:
             "error": self.error,
             "parent": self.parent,
             "summary": self.current_summary(),
+            "owner": self.owner,
+            "mine": caller is not None and caller.owner is not None and caller.owner == self.owner,
+            "can_change": caller is not None and caller.may_change(self.owner),
+            "lease": self.lease,
+            "idle": self.idle,
         }
+
+    @property
+    def counts(self) -> bool:
+        """Whether the run counts against the limits: active, and not paused for want of a viewer."""
+        return self.status in ACTIVE and self.idle is None
 
     def row(self) -> dict[str, Any]:
         self.summary = self.current_summary()
@@ -136,6 +183,7 @@ class Run:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Run":
         fields = {k: row[k] for k in STORED}
+        fields["lease"] = bool(fields["lease"])
         # a summary stored by an earlier version has bare values: take them as of the run's last step
         fields["summary"] = {
             name: figure if isinstance(figure, dict) else {"value": figure, "step": row["step"]}
@@ -153,9 +201,11 @@ class RunManager:
         self.pool = WorkerPool(settings.workers, settings.torch_threads)
         self.store = Store(settings.data_dir / "glassnet.db")
         self.weights_dir = settings.data_dir / "weights"
+        self.checkpoints = Checkpoints(settings.data_dir / "checkpoints")
         self.uploads = settings.data_dir / "datasets"
         tabular.set_uploads_dir(self.uploads)
         self.runs: dict[str, Run] = {}
+        self.tasks: set[asyncio.Future] = set()  # resumes for returning viewers, in flight
 
     def start(self) -> None:
         interrupted = self.store.mark_interrupted(ACTIVE)
@@ -184,8 +234,13 @@ class RunManager:
         except KeyError:
             raise RunNotFound(run_id) from None
 
-    def list(self, status: str | None = None) -> list[Run]:
-        runs = [r for r in self.runs.values() if status is None or r.status == status]
+    def list_runs(self, caller: Caller, status: str | None = None, everyone: bool = False) -> list[Run]:
+        """The caller's runs (everyone's for `everyone`, which the routes allow the admin only), newest first."""
+        runs = [
+            r
+            for r in self.runs.values()
+            if (everyone or r.owner == caller.owner) and (status is None or r.status == status)
+        ]
         return sorted(runs, key=lambda r: r.created_at, reverse=True)
 
     def active_count(self) -> int:
@@ -197,37 +252,102 @@ class RunManager:
         return run.history
 
     # ---- lifecycle
-    def create(self, config: ExperimentConfig, parent: Run | None = None, fork_step: int | None = None) -> Run:
+    async def create(
+        self,
+        config: ExperimentConfig,
+        caller: Caller,
+        lease: bool = False,
+        parent: Run | None = None,
+        fork_step: int | None = None,
+    ) -> Run:
+        owner = caller.need_owner("starting a run")
         check_config(config)
-        if self.active_count() >= self.settings.max_runs:
-            raise RunLimitReached(
-                f"too many active runs: the limit is {self.settings.max_runs} running or paused at once "
-                "(GLASSNET_MAX_RUNS); stop one first"
-            )
+        await self._make_room(caller, owner)
         created = now_iso()
         run = Run(id=uuid.uuid4().hex[:12], config=config, created_at=created, updated_at=created)
+        run.owner, run.lease = owner, lease
+        start: bytes | None = None
+        replay: list[m.ReplaySegment] = []
         if parent is not None:
+            at = fork_step or 0
             run.parent = parent.id
             run.lineage = [
                 *copy.deepcopy(parent.lineage),
                 {
                     "config": parent.start_config(),
-                    "until": fork_step,
-                    "lr_changes": [c for c in parent.lr_changes if c["step"] < (fork_step or 0)],
+                    "until": at,
+                    "lr_changes": [c for c in parent.lr_changes if c["step"] < at],
                 },
             ]
-        run.process, run.conn = self.pool.take()
+            start, replay = self._starting_point(parent, run.lineage, at)
+            run.step = at  # where it starts (its worker confirms it)
+            run.name = f"{parent.info()['name']} · fork at {at}"
         self.runs[run.id] = run
-        self.hub.open(run.id)
-        self.store.save_run(run.row())
-        replay = [m.ReplaySegment.model_validate(segment) for segment in run.lineage]
-        run.conn.send(m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads)))
-        threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
-        self.pool.fill()
+        self._launch(
+            run, m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=start)
+        )
         return run
 
-    def fork(self, run_id: str, step: int | None, changes: dict[str, Any]) -> Run:
-        """A new run that continues `run_id` from `step` (default: its current step) with `changes`."""
+    def _launch(self, run: Run, job: m.Job) -> None:
+        run.process, run.conn = self.pool.take()
+        self.hub.open(run.id)
+        self.store.save_run(run.row())
+        run.unwatched_since = time.monotonic()
+        run.conn.send(job)
+        threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
+        self.pool.fill()
+
+    def _starting_point(
+        self, parent: Run, lineage: list[dict[str, Any]], at: int
+    ) -> tuple[bytes | None, list[m.ReplaySegment]]:
+        """Where a fork at step `at` of `parent` starts: the parent's newest saved state at or before `at`, then
+        a replay of the parent's config (and live lr changes) up to `at`; with no saved state, a replay of the
+        whole lineage from step 0."""
+        saved = self.checkpoints.at_or_before(parent.id, at)
+        if saved is None:
+            return None, [m.ReplaySegment.model_validate(segment) for segment in lineage]
+        step, data = saved
+        config = parent.start_config()
+        earlier = [c for c in parent.lr_changes if c["step"] < step]
+        if earlier:
+            config["optimizer"]["lr"] = earlier[-1]["lr"]  # the lr in force when the state was saved
+        changes = [c for c in parent.lr_changes if step <= c["step"] < at]
+        segment = m.ReplaySegment(config=config, until=at, lr_changes=changes)
+        return data, [segment] if at > step else []
+
+    async def _make_room(self, caller: Caller, owner: str | None) -> None:
+        """Refuse a new active run over the owner's or the server's limit (429, listing the caller's active
+        runs); at the server's limit, a run paused for want of a viewer stops to make way."""
+        counted = [r for r in self.runs.values() if r.counts]
+        mine = [r for r in self.runs.values() if owner is not None and r.owner == owner and r.status in ACTIVE]
+        active = [r.info(caller) for r in mine]
+        per_owner = self.settings.max_runs_per_owner
+        if owner is not None and sum(r.counts for r in mine) >= per_owner:
+            raise RunLimitReached(
+                f"you have {per_owner} active runs, the most one owner may have (GLASSNET_MAX_RUNS_PER_OWNER); "
+                "stop one of them first",
+                "owner",
+                active,
+            )
+        if len(counted) >= self.settings.max_runs:
+            raise RunLimitReached(
+                f"the server is busy: {self.settings.max_runs} runs are active, its limit (GLASSNET_MAX_RUNS); "
+                "try again when one ends, or stop one of yours",
+                "server",
+                active,
+            )
+        idle = sorted(
+            (r for r in self.runs.values() if r.status in ACTIVE and not r.counts), key=lambda r: r.paused_since
+        )
+        while idle and self.active_count() >= self.settings.max_runs:
+            victim = idle.pop(0)
+            with contextlib.suppress(InvalidTransition):  # it may have ended meanwhile
+                await self.command(victim.id, "stop", Caller(admin=True))
+                self._idle_note(victim, "stopped", "made way for a new run")
+
+    async def fork(self, run_id: str, step: int | None, changes: dict[str, Any], caller: Caller) -> Run:
+        """A new run (the caller's) that continues `run_id` from `step` (default: its current step) with
+        `changes`; anyone who may read a run may fork it."""
         check_fork_changes(changes)
         parent = self.get(run_id)
         at = parent.step if step is None else step
@@ -244,16 +364,72 @@ class RunManager:
             raise InvalidChanges(
                 [{**e, "loc": ("changes", *e["loc"])} for e in exc.errors(include_url=False)]
             ) from None
-        return self.create(config, parent=parent, fork_step=at)
+        if config.total_steps <= at:
+            raise InvalidRequest(
+                f"changes.steps: the fork starts at step {at} and would end at step {config.total_steps}, so it has "
+                f'nothing to train; give it more steps (e.g. {{"steps": {at + 1000}}}) or none (until stopped)'
+            )
+        return await self.create(config, caller, parent=parent, fork_step=at)
 
-    async def command(self, run_id: str, command: str) -> Run:
+    async def continue_run(self, run_id: str, steps: int | None, caller: Caller) -> Run:
+        """An ended run trains on from its saved state for `steps` more (its total becomes the step it ended
+        at plus `steps`; None: until stopped), as the same run with one history."""
+        run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
+        if run.status not in CONTINUABLE:
+            why = {
+                "diverged": "its state is not finite; fork it from an earlier step instead",
+                "failed": "it failed; fork it from an earlier step instead",
+            }.get(run.status, "it is still active; only an ended run continues")
+            raise InvalidTransition(f"run {run.id} is {run.status}: {why}")
+        saved = self.checkpoints.at_or_before(run.id, run.step)
+        if saved is None or saved[0] != run.step:
+            raise InvalidTransition(
+                f"run {run.id} has no saved state at its last step {run.step} (it ended before states were "
+                "kept, or with the server); fork it instead"
+            )
+        if steps is None:
+            total = None
+        else:
+            total = run.step + steps  # more steps from where it ended (a finished run's step is its total)
+            if total > LIMITS["max_steps"]:
+                raise InvalidRequest(
+                    f"steps: {steps} more would make {total:,} steps, over the limit of {LIMITS['max_steps']:,}"
+                )
+        await self._make_room(caller, run.owner)
+        run.config = run.config.model_copy(update={"steps": total})
+        run.status, run.error, run.idle = "pending", None, None
+        job = m.Job(config=run.config.model_dump(mode="json"), replay=[], uploads=str(self.uploads), start=saved[1])
+        self._launch(run, job)
+        return run
+
+    def rename(self, run_id: str, name: str, caller: Caller) -> Run:
+        run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
+        run.name = name
+        self.store.save_run(run.row())
+        return run
+
+    async def stop_all(self, caller: Caller) -> list[Run]:
+        """Stop every active run of the caller's."""
+        caller.need_owner("stopping your runs")
+        mine = [r for r in self.runs.values() if r.owner == caller.owner and r.status in ACTIVE]
+        for run in mine:
+            await self.command(run.id, "stop", caller)
+        return mine
+
+    async def command(self, run_id: str, command: str, caller: Caller) -> Run:
         """pause, resume, step or stop; waits (briefly) until the worker has acted on it."""
         run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
         allowed = {"pause": {"running"}, "resume": {"paused"}, "step": {"paused"}, "stop": ACTIVE}[command]
         if run.status not in allowed:
             raise InvalidTransition(
                 f"run {run.id} is {run.status}; '{command}' needs it to be {' or '.join(sorted(allowed))}"
             )
+        if command in ("resume", "step") and run.idle is not None:
+            await self._make_room(caller, run.owner)  # it counts again from here
+            run.idle = None
         step = run.step
         # what the command's own outcome looks like (a frame already on its way changes the step, not that)
         done = {
@@ -270,9 +446,10 @@ class RunManager:
             self._kill(run, "stopped", None)  # the worker did not answer in time
         return run
 
-    async def set_lr(self, run_id: str, lr: float) -> Run:
+    async def set_lr(self, run_id: str, lr: float, caller: Caller) -> Run:
         """A live change of the learning rate of an active run; waits (briefly) for the worker's word."""
         run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
         if run.status not in ACTIVE:
             raise InvalidTransition(f"run {run.id} is {run.status}; the learning rate can change while it is active")
         changes = len(run.lr_changes)
@@ -300,14 +477,106 @@ class RunManager:
         finally:
             run.weights_waiters.pop(request, None)
 
-    async def delete(self, run_id: str) -> None:
+    async def delete(self, run_id: str, caller: Caller) -> None:
         run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
         if run.status in ACTIVE:
-            await self.command(run_id, "stop")
+            await self.command(run_id, "stop", caller)
         del self.runs[run_id]
         self.hub.close(run_id)
         self.store.delete(run_id)
         (self.weights_dir / f"{run_id}.safetensors").unlink(missing_ok=True)
+        self.checkpoints.delete(run_id)
+
+    # ---- leases: nobody watching, no training
+    def viewer_joined(self, run: Run) -> None:
+        run.viewers += 1
+        if run.idle is not None and run.idle["action"] == "paused" and run.status == "paused":
+            task = asyncio.ensure_future(self._resume_for_viewer(run))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def viewer_left(self, run: Run) -> None:
+        run.viewers = max(0, run.viewers - 1)
+        if run.viewers == 0:
+            run.unwatched_since = time.monotonic()
+
+    async def _resume_for_viewer(self, run: Run) -> None:
+        try:
+            await self.command(run.id, "resume", Caller(admin=True))
+        except (RunLimitReached, InvalidTransition):
+            return  # no room for it now (or it ended): it stays paused, and its page offers Resume
+        self._notice(run, "idle_resumed", "Resumed: someone is watching again", "已继续：又有人在看了", "")
+
+    async def watch_leases(self) -> None:
+        """Pause leased runs nobody watches, and stop paused ones still unwatched; runs until cancelled."""
+        tick = min(1.0, self.settings.idle_pause_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            await self.check_leases()
+
+    async def check_leases(self) -> None:
+        now = time.monotonic()
+        for run in list(self.runs.values()):
+            if not run.lease or run.viewers or run.status not in ACTIVE:
+                continue
+            unwatched = now - run.unwatched_since
+            if run.status == "running" and unwatched >= self.settings.idle_pause_s:
+                await self._idle_pause(run, unwatched)
+            elif (
+                run.status == "paused" and now - max(run.paused_since, run.unwatched_since) >= self.settings.idle_stop_s
+            ):
+                await self._idle_stop(run)
+
+    async def _idle_pause(self, run: Run, unwatched: float) -> None:
+        run.idle = {"action": "paused", "step": run.step, "after_s": round(unwatched)}
+        try:
+            await self.command(run.id, "pause", Caller(admin=True))
+        except InvalidTransition:
+            run.idle = None
+            return
+        after = round(unwatched)
+        self._notice(
+            run,
+            "idle_paused",
+            f"Paused: nobody watched this run for {after} s",
+            f"已暂停：{after} 秒无人观看",
+            "A run started from the page trains only while someone watches it. Open it again and it resumes.",
+        )
+        self.store.save_run(run.row())
+
+    async def _idle_stop(self, run: Run) -> None:
+        try:
+            await self.command(run.id, "stop", Caller(admin=True))
+        except InvalidTransition:
+            return
+        self._idle_note(run, "stopped", f"paused and unwatched for {round(self.settings.idle_stop_s)} s")
+
+    def _idle_note(self, run: Run, action: str, why: str) -> None:
+        run.idle = {"action": action, "step": run.step, "after_s": round(time.monotonic() - run.unwatched_since)}
+        self._notice(
+            run,
+            "idle_stopped",
+            f"Stopped: {why}",
+            "已停止：无人观看",
+            "Its history and training state are kept: Continue trains it on from here.",
+        )
+        self.store.save_run(run.row())
+
+    def _notice(self, run: Run, kind: str, message: str, message_zh: str, explanation: str) -> None:
+        event = Event(
+            kind=kind,
+            step=run.step,
+            layer=None,
+            layer_index=None,
+            message=message,
+            message_zh=message_zh,
+            explanation=explanation,
+            explanation_zh=explanation,
+        )
+        if len(run.events) < EVENT_LIMIT:
+            run.events.append(event.model_dump(mode="json"))
+        self.hub.publish(run.id, event)
 
     # ---- plumbing
     def _send(self, run: Run, message: m.Message) -> None:
@@ -323,16 +592,19 @@ class RunManager:
         self._set_status(run, status, run.step, error)
 
     def _read(self, run: Run) -> None:
-        """Runs in a thread: forwards the worker's messages to the loop until the pipe closes."""
-        assert run.conn is not None and run.process is not None
+        """Runs in a thread: forwards the worker's messages to the loop until the pipe closes. It keeps its own
+        worker and pipe: a run that continues gets a new worker while this one may still be exiting."""
+        conn, process = run.conn, run.process
+        assert conn is not None and process is not None
         try:
             while True:
-                message = run.conn.recv()
+                message = conn.recv()
                 self.loop.call_soon_threadsafe(self._on_message, run, message)
         except (EOFError, OSError):
             pass
-        run.process.join(timeout=5)
-        self.loop.call_soon_threadsafe(self._on_exit, run, run.process.exitcode)
+        process.join(timeout=5)
+        with contextlib.suppress(RuntimeError):  # the server has shut down meanwhile
+            self.loop.call_soon_threadsafe(self._on_exit, run, process, process.exitcode)
 
     def _on_message(self, run: Run, message: m.Report) -> None:
         match message:
@@ -355,6 +627,8 @@ class RunManager:
                 optimizer = run.config.optimizer.model_copy(update={"lr": lr})
                 run.config = run.config.model_copy(update={"optimizer": optimizer})
                 self.store.save_run(run.row())
+            case m.Checkpointed(step=step, data=data):
+                self.checkpoints.save(run.id, step, data)
             case m.Weights(request=request, data=data):
                 if request is None:  # the final weights, as the run ends
                     self.weights_dir.mkdir(parents=True, exist_ok=True)
@@ -380,7 +654,9 @@ class RunManager:
             closed, open_parts = run.history.take_segments()
             self.store.append_history(run.id, [segment_row(s) for s in closed], [segment_row(s) for s in open_parts])
 
-    def _on_exit(self, run: Run, exitcode: int | None) -> None:
+    def _on_exit(self, run: Run, process: BaseProcess, exitcode: int | None) -> None:
+        if process is not run.process:
+            return  # the worker of the run's earlier part (it has continued since)
         if run.status in ACTIVE:
             how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
             self._set_status(run, "failed", run.step, f"the worker process {how} before the run ended")
@@ -391,6 +667,10 @@ class RunManager:
     def _set_status(self, run: Run, status: str, step: int, error: str | None) -> None:
         if run.status in TERMINAL:
             return  # the first ending wins
+        if status == "paused" and run.status != "paused":
+            run.paused_since = time.monotonic()
+        if status == "running":
+            run.idle = None  # however it was resumed
         run.status, run.step, run.error = status, step, error
         self._flush(run)
         self.hub.publish(run.id, Status.model_validate({"status": status, "step": step, "error": error}))

@@ -2,7 +2,8 @@
 
 Server -> worker: a Job, then commands (Pause, Resume, Step, Stop, SetLr, GetWeights). Worker -> server:
 Started (the model's layers, the device, the data), Framed (a frame, already serialised for the stream,
-with its raw figures for the history), Noticed (a detector's event), StatusChanged, LrApplied and Weights.
+with its raw figures for the history), Noticed (a detector's event), StatusChanged, LrApplied, Weights and
+Checkpointed.
 The worker polls for commands between steps, so a stop lands within one step.
 """
 
@@ -32,6 +33,7 @@ class Job(Message):
     config: dict[str, Any]
     replay: list[ReplaySegment]
     uploads: str  # the uploaded datasets' directory
+    start: bytes | None = None  # a checkpoint (Trainer.checkpoint) to resume from, before any replay
 
 
 class Pause(Message):
@@ -98,4 +100,13 @@ class Weights(Message):
     data: bytes
 
 
-Report = Started | Framed | Noticed | StatusChanged | LrApplied | Weights
+class Checkpointed(Message):
+    """The full training state at `step` (Trainer.checkpoint): now and then while training, and as the run ends
+    (`final`), so that forks start near their step and an ended run can continue."""
+
+    step: int
+    data: bytes
+    final: bool = False
+
+
+Report = Started | Framed | Noticed | StatusChanged | LrApplied | Weights | Checkpointed

@@ -21,7 +21,12 @@ class RunNotFound(KeyError):
 
 
 class RunLimitReached(RuntimeError):
-    """429: too many active runs."""
+    """429: too many active runs; `limit` says which (the server's or the owner's), `active` lists the caller's
+    active runs (RunInfo), so a page can offer to stop one."""
+
+    def __init__(self, message: str, limit: str, active: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.limit, self.active = limit, active
 
 
 class InvalidTransition(RuntimeError):

@@ -38,7 +38,11 @@ CREATE TABLE IF NOT EXISTS runs (
     lineage     TEXT NOT NULL DEFAULT '[]',
     summary     TEXT NOT NULL DEFAULT '{}',
     metrics     TEXT NOT NULL DEFAULT '[]',
-    latest      TEXT
+    latest      TEXT,
+    owner       TEXT,
+    name        TEXT,
+    lease       INTEGER NOT NULL DEFAULT 0,
+    idle        TEXT NOT NULL DEFAULT 'null'
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at);
 CREATE TABLE IF NOT EXISTS segments (
@@ -67,9 +71,17 @@ CREATE TABLE IF NOT EXISTS open_segments (
     PRIMARY KEY (run_id, track)
 );
 """
-JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics")
+JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics", "idle")
 # columns added since the first schema: a store written before them gets them on open
-ADDED_COLUMNS = {"data": "TEXT NOT NULL DEFAULT 'null'", "metrics": "TEXT NOT NULL DEFAULT '[]'", "latest": "TEXT"}
+ADDED_COLUMNS = {
+    "data": "TEXT NOT NULL DEFAULT 'null'",
+    "metrics": "TEXT NOT NULL DEFAULT '[]'",
+    "latest": "TEXT",
+    "owner": "TEXT",  # runs stored before owners existed have none
+    "name": "TEXT",
+    "lease": "INTEGER NOT NULL DEFAULT 0",
+    "idle": "TEXT NOT NULL DEFAULT 'null'",
+}
 SEGMENT_COLUMNS = "track, shape, first, last, count, low, high, final"
 
 Row = tuple[str, str, int, int, int, bytes, bytes, bytes]

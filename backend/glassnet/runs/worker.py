@@ -1,9 +1,11 @@
 """The worker process: imports torch once, waits for a Job, trains it through the driver and reports over
 its pipe in the typed messages of runs/messages.py.
 
-A fork's job carries `replay`: the segments that rebuild its starting point (training is deterministic, so
-replaying the parent's config and its live changes up to the fork step gives exactly the parent's state
-there). A worker that does not answer is terminated by the server.
+A job may carry `start`, a saved training state to resume from (an ended run that continues, or a fork
+starting from its parent's newest saved state at or before its step), and `replay`: the segments that
+rebuild a fork's starting point from there (training is deterministic, so replaying the parent's config and
+its live changes up to the fork step gives exactly the parent's state there). The worker saves the training
+state now and then, and as the run ends. A worker that does not answer is terminated by the server.
 """
 
 import contextlib
@@ -37,7 +39,7 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
         from glassnet.data import tabular
 
         tabular.set_uploads_dir(Path(job.uploads))
-        _run(conn, ExperimentConfig.model_validate(job.config), job.replay)
+        _run(conn, ExperimentConfig.model_validate(job.config), job.replay, job.start)
     except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
         reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         with contextlib.suppress(OSError):  # unless the server itself is gone
@@ -46,12 +48,13 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
         conn.close()
 
 
-def replay(segments: list[m.ReplaySegment]) -> bytes | None:
-    """Train through each segment's config up to its `until` step, applying its live lr changes."""
+def replay(segments: list[m.ReplaySegment], start: bytes | None = None) -> bytes | None:
+    """From `start` (or from scratch), train through each segment's config up to its `until` step, applying its
+    live lr changes; the state reached."""
     from glassnet.train.driver import BySteps, Callbacks, drive
     from glassnet.train.loop import Trainer
 
-    checkpoint = None
+    checkpoint = start
     for segment in segments:
         config = ExperimentConfig.model_validate(segment.config)
         trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
@@ -67,13 +70,14 @@ def weights(trainer: "Trainer") -> bytes:
     return save({k: v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()})
 
 
-def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegment]) -> None:
+def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegment], start: bytes | None) -> None:
     from glassnet.protocol import DataInfo, Event, Layer, frame_of
+    from glassnet.runs.checkpoints import Cadence
     from glassnet.train.driver import ByClock, Callbacks, drive
     from glassnet.train.loop import Trainer
     from glassnet.train.probe import Reading
 
-    checkpoint = replay(segments) if segments else None
+    checkpoint = replay(segments, start) if segments else start
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
     # running before the layers: a stream's hello waits for the layers, so a client that has its hello can
     # already pause the run
@@ -104,12 +108,21 @@ def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegm
                 return command.kind
         return None
 
+    cadence = Cadence()
+
+    def on_step(step: int) -> None:
+        if cadence.due(step):
+            conn.send(m.Checkpointed(step=step, data=trainer.checkpoint()))
+
     callbacks = Callbacks(
         on_reading=on_reading,
+        on_step=on_step,
         on_event=lambda event: conn.send(m.Noticed(event=Event.model_validate(event))),
         on_status=lambda status: conn.send(m.StatusChanged(status=status, step=trainer.step_count)),
         control=control,
     )
-    ending = drive(trainer, config.steps, ByClock(config.frame_hz), callbacks)
+    ending = drive(trainer, config.total_steps, ByClock(config.frame_hz), callbacks)
     conn.send(m.Weights(request=None, data=weights(trainer)))
+    if ending.status != "diverged":  # a diverged state is not one to continue from
+        conn.send(m.Checkpointed(step=trainer.step_count, data=trainer.checkpoint(), final=True))
     conn.send(m.StatusChanged(status=ending.status, step=trainer.step_count, error=ending.reason))

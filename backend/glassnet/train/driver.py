@@ -78,6 +78,7 @@ class Callbacks:
     # between steps: the next command, waiting for one while `paused` is true
     control: Callable[[bool], Command | None] | None = None
     lr_changes: dict[int, float] = field(default_factory=dict)  # step -> a live learning-rate change to replay
+    on_step: Callable[[int], None] | None = None  # after every step, with the step count (cheap work only)
 
 
 def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
@@ -102,6 +103,8 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
         # nobody reads (a fork's replay): no reading is due, but a diverging step still reads itself
         measure, detail = pacing.due(trainer, forced) if calls.on_reading else (False, False)
         reading = trainer.step(measure=measure, detail=detail or forced)
+        if calls.on_step:
+            calls.on_step(trainer.step_count)
         if reading is not None:
             first = False
             pacing.done(reading, trainer.read_seconds)

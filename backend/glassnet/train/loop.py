@@ -38,7 +38,7 @@ class Trainer:
         self.model = build_model(self.data.input_shape, self.data.n_outputs, config.model).to(self.device)
         self.objective = Objective(self.data.task, config.loss, config.regularization.label_smoothing)
         self.optimizer = make_optimizer(self.model.parameters(), config.optimizer)
-        self.schedule = Schedule(config.schedule, config.optimizer.lr, config.steps)
+        self.schedule = Schedule(config.schedule, config.optimizer.lr, config.total_steps)
         self.probe = Probe(self.model, self.objective, self.data)
         self.params = list(self.model.parameters())
         self.l1_weights = self.probe.flat_weights

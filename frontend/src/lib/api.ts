@@ -27,18 +27,31 @@ export type Lesson = Schemas['LessonOut'];
 export type LessonArm = Schemas['LessonArmOut'];
 export type LessonCheck = Schemas['LessonCheck'];
 export type LessonArmRun = Schemas['LessonArmRun'];
+export type ContinueRequest = Schemas['ContinueRequest'];
+export type OwnerKey = Schemas['OwnerKey'];
+export type LimitOut = Schemas['LimitOut'];
+export type IdleNote = Schemas['IdleNote'];
 export type ChoiceList = { [K in keyof Options]: Options[K] extends Choice[] ? K : never }[keyof Options];
 
 /** A non-2xx answer; `message` is the server's `detail`, which names the field or limit. */
 export class ApiError extends Error {
   readonly status: number;
   readonly fieldErrors: { field: string; message: string }[];
+  /** The parsed error body (a 429's `limit` and `active` runs live there). */
+  readonly body: unknown;
 
-  constructor(status: number, message: string, fieldErrors: { field: string; message: string }[] = []) {
+  constructor(status: number, message: string, fieldErrors: { field: string; message: string }[] = [], body?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.fieldErrors = fieldErrors;
+    this.body = body;
+  }
+
+  /** A 429's details: which limit, and the caller's active runs (so the page can offer to stop one). */
+  get limit(): LimitOut | null {
+    const b = this.body as Partial<LimitOut> | undefined;
+    return this.status === 429 && b && Array.isArray(b.active) ? (b as LimitOut) : null;
   }
 }
 
@@ -71,7 +84,7 @@ export function errorMessage(status: number, body: unknown): ApiError {
   } else if (typeof body === 'string' && body.trim()) {
     message = `HTTP ${status}: ${body.trim().slice(0, 200)}`;
   }
-  return new ApiError(status, message, fieldErrors);
+  return new ApiError(status, message, fieldErrors, body);
 }
 
 const TOKEN_KEY = 'glassnet-token';
@@ -86,15 +99,58 @@ export function accessToken(search: string = globalThis.location?.search ?? '', 
   return store?.getItem(TOKEN_KEY) ?? null;
 }
 
-/** The Authorization header for fetches outside `request` (exports, downloads). */
-export function authHeaders(): Record<string, string> {
-  const token = accessToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+const OWNER_STORE = 'glassnet-owner';
+export const OWNER_HEADER = 'X-Glassnet-Owner';
+
+/** This browser's owner key (issued by the server on the first visit, kept in localStorage), if it has one. */
+export function storedOwner(store: Storage | undefined = globalThis.localStorage): OwnerKey | null {
+  try {
+    const parsed = JSON.parse(store?.getItem(OWNER_STORE) ?? 'null') as OwnerKey | null;
+    return parsed && typeof parsed.key === 'string' && typeof parsed.owner === 'string' ? parsed : null;
+  } catch {
+    return null;
+  }
 }
 
-async function request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+let issuing: Promise<OwnerKey | null> | null = null;
+
+/** The owner key, asking the server for one if this browser has none yet (once, however many callers wait). */
+export function ensureOwner(store: Storage | undefined = globalThis.localStorage): Promise<OwnerKey | null> {
+  const known = storedOwner(store);
+  if (known) return Promise.resolve(known);
+  issuing ??= request<OwnerKey>('POST', '/api/owners', undefined, 'application/json', false)
+    .then((issued) => {
+      store?.setItem(OWNER_STORE, JSON.stringify(issued));
+      return issued;
+    })
+    .catch(() => null) // the calls that need a key then say why they failed
+    .finally(() => (issuing = null));
+  return issuing;
+}
+
+/** Forget a key the server no longer accepts (its data was reset): the next call gets a new one. */
+function forgetOwner(store: Storage | undefined = globalThis.localStorage): void {
+  store?.removeItem(OWNER_STORE);
+}
+
+/** The Authorization and owner headers for fetches outside `request` (exports, downloads). */
+export function authHeaders(): Record<string, string> {
+  const token = accessToken();
+  const owner = storedOwner();
+  return { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(owner ? { [OWNER_HEADER]: owner.key } : {}) };
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+  withOwner = true,
+  retry = true,
+): Promise<T> {
   let res: Response;
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (withOwner) await ensureOwner();
+  const headers: Record<string, string> = { Accept: 'application/json', ...(withOwner ? authHeaders() : {}) };
   if (body !== undefined) headers['Content-Type'] = contentType;
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -113,6 +169,11 @@ async function request<T>(method: string, path: string, body?: unknown, contentT
       parsed = text;
     }
   }
+  const detail = String((parsed as { detail?: unknown } | undefined)?.detail ?? '');
+  if (res.status === 401 && withOwner && retry && headers[OWNER_HEADER] && detail.includes('did not issue')) {
+    forgetOwner(); // a key this server did not issue (its data was reset): get a new one and try once more
+    return request<T>(method, path, body, contentType, true, false);
+  }
   if (res.status === 401) {
     throw new ApiError(401, 'This server needs an access token: open the page as /?token=<token> (it is remembered).');
   }
@@ -125,9 +186,17 @@ const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
   options: () => request<Options>('GET', '/api/options'),
+  /** The caller's runs, newest first. */
   listRuns: (limit = 50) => request<RunPage>('GET', `/api/runs?limit=${limit}`),
   getRun: (id: string) => request<RunInfo>('GET', runPath(id)),
-  createRun: (config: ExperimentConfig) => request<RunInfo>('POST', '/api/runs', config),
+  /** Start a run; `lease`: it pauses while no page watches it (what the page's own runs do). */
+  createRun: (config: ExperimentConfig, lease = false) =>
+    request<RunInfo>('POST', `/api/runs${lease ? '?lease=true' : ''}`, config),
+  /** Train an ended run on for `steps` more (null: until stopped), as the same run. */
+  continueRun: (id: string, steps: number | null) => request<RunInfo>('POST', `${runPath(id)}/continue`, { steps }),
+  renameRun: (id: string, name: string) => request<RunInfo>('PATCH', runPath(id), { name }),
+  /** Stop every active run of this browser's owner. */
+  stopAllMine: () => request<{ stopped: string[] }>('POST', '/api/runs/stop-all'),
   pauseRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/pause`),
   resumeRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/resume`),
   stopRun: (id: string) => request<RunInfo>('POST', `${runPath(id)}/stop`),
@@ -144,14 +213,19 @@ export const api = {
   runLesson: (id: string) => request<LessonCheck>('POST', `/api/lessons/${encodeURIComponent(id)}/run`),
 };
 
-/** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https, with the token if any. */
+/** `ws://host/api/runs/{id}/stream` on the page's own host, `wss://` under https, with the token and the owner
+ * key (?key=) if any (a stream cannot set headers). */
 export function streamUrl(
   id: string,
   loc: { protocol: string; host: string } = location,
   token: string | null = accessToken(),
+  owner: string | null = storedOwner()?.key ?? null,
 ): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = token ? `?token=${encodeURIComponent(token)}` : '';
+  const params = new URLSearchParams();
+  if (token) params.set('token', token);
+  if (owner) params.set('key', owner);
+  const query = params.size ? `?${params}` : '';
   return `${scheme}//${loc.host}${runPath(id)}/stream${query}`;
 }
 

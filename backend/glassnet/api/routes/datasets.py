@@ -4,6 +4,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
 from glassnet import registry
+from glassnet.api.deps import CallerDep
 from glassnet.api.schemas import ErrorOut
 from glassnet.config import DatasetConfig, ExperimentConfig, Noise, Seed, UploadId
 from glassnet.data import PREVIEW_POINTS, preview, tabular
@@ -37,9 +38,11 @@ CSV_EXAMPLE = "x1,x2,label\n0.1,0.5,0\n-0.3,0.9,1\n..."
 )
 async def upload_dataset(
     request: Request,
+    caller: CallerDep,
     name: Annotated[str, Query(min_length=1, max_length=80, description="A name to show for it")] = "uploaded",
     target: Annotated[str | None, Query(max_length=80, description="The target column (default: the last)")] = None,
 ) -> dict:
+    owner = caller.need_owner("uploading a dataset")
     body = await request.body()
     if not body:
         raise HTTPException(422, "body: send the CSV file as the request body (Content-Type: text/csv)")
@@ -48,14 +51,14 @@ async def upload_dataset(
     except UnicodeDecodeError:
         raise HTTPException(422, "body: the file is not UTF-8 text") from None
     try:
-        return tabular.store(text, name, target)
+        return tabular.store(text, name, target, owner)
     except tabular.BadUpload as exc:
         raise HTTPException(422, str(exc)) from None
 
 
-@router.get("", response_model=list[UploadedDataset], summary="Uploaded datasets, oldest first")
-def list_datasets() -> list[dict]:
-    return tabular.listing()
+@router.get("", response_model=list[UploadedDataset], summary="The caller's uploaded datasets, oldest first")
+def list_datasets(caller: CallerDep) -> list[dict]:
+    return tabular.listing(caller.owner, everyone=caller.admin and caller.owner is None)
 
 
 class PreviewQuery(BaseModel):

@@ -6,8 +6,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from glassnet.api.deps import ManagerDep
-from glassnet.api.schemas import ErrorOut, ForkRequest, Metrics, RunChanges, RunInfo, RunPage
+from glassnet.api.deps import CallerDep, ManagerDep
+from glassnet.api.schemas import (
+    ContinueRequest,
+    ErrorOut,
+    ForkRequest,
+    LimitOut,
+    Metrics,
+    RunChanges,
+    RunInfo,
+    RunPage,
+    StoppedOut,
+)
 from glassnet.config import ExperimentConfig
 from glassnet.runs.history import metrics_csv
 from glassnet.runs.status import RunStatus
@@ -17,26 +27,47 @@ router = APIRouter(prefix="/runs", tags=["runs"])
 Responses = dict[int | str, dict[str, object]]
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No run has this id"}}
 CONFLICT: Responses = {409: {"model": ErrorOut, "description": "The run's status does not allow this"}}
-TOO_MANY: Responses = {429: {"model": ErrorOut, "description": "Too many active runs"}}
+TOO_MANY: Responses = {429: {"model": LimitOut, "description": "Too many active runs (the owner's or the server's)"}}
+NOT_YOURS: Responses = {
+    401: {"model": ErrorOut, "description": "An owner key is needed and is missing, malformed or forged"},
+    403: {"model": ErrorOut, "description": "The run belongs to another owner"},
+}
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=RunInfo, responses=TOO_MANY, summary="Start a training run"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RunInfo,
+    responses={**TOO_MANY, **NOT_YOURS},
+    summary="Start a training run (the caller's)",
 )
-def create_run(config: ExperimentConfig, manager: ManagerDep) -> dict:
-    return manager.create(config).info()
+async def create_run(
+    config: ExperimentConfig,
+    manager: ManagerDep,
+    caller: CallerDep,
+    lease: Annotated[
+        bool, Query(description="Pause it while nobody watches it (GLASSNET_IDLE_PAUSE_S), as the page does")
+    ] = False,
+) -> dict:
+    return (await manager.create(config, caller, lease=lease)).info(caller)
 
 
-@router.get("", response_model=RunPage, summary="Runs, newest first, optionally by status, a page at a time")
+@router.get("", response_model=RunPage, summary="The caller's runs, newest first, optionally by status, by page")
 def list_runs(
     manager: ManagerDep,
+    caller: CallerDep,
     status_filter: Annotated[RunStatus | None, Query(alias="status", description="Only runs in this status")] = None,
+    owner: Annotated[
+        Literal["me", "all"], Query(description="'me' (the caller's runs) or 'all' (everyone's: the token only)")
+    ] = "me",
     limit: Annotated[int, Query(ge=1, le=500, description="Runs per page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Runs to skip")] = 0,
 ) -> dict:
-    runs = manager.list(status_filter)
+    if owner == "all" and not caller.admin:
+        raise HTTPException(403, "owner: 'all' lists everyone's runs and needs the server token")
+    runs = manager.list_runs(caller, status_filter, everyone=owner == "all")
     return {
-        "items": [r.info() for r in runs[offset : offset + limit]],
+        "items": [r.info(caller) for r in runs[offset : offset + limit]],
         "total": len(runs),
         "limit": limit,
         "offset": offset,
@@ -44,39 +75,66 @@ def list_runs(
 
 
 @router.get("/{run_id}", response_model=RunInfo, responses=NOT_FOUND, summary="A run's status, config and summary")
-def get_run(run_id: str, manager: ManagerDep) -> dict:
-    return manager.get(run_id).info()
+def get_run(run_id: str, manager: ManagerDep, caller: CallerDep) -> dict:
+    return manager.get(run_id).info(caller)
+
+
+@router.post(
+    "/stop-all",
+    response_model=StoppedOut,
+    responses=NOT_YOURS,
+    summary="Stop every active run of the caller's",
+)
+async def stop_all(manager: ManagerDep, caller: CallerDep) -> dict:
+    return {"stopped": [run.id for run in await manager.stop_all(caller)]}
 
 
 @router.post(
     "/{run_id}/fork",
     status_code=status.HTTP_201_CREATED,
     response_model=RunInfo,
-    responses={**NOT_FOUND, **CONFLICT, **TOO_MANY},
-    summary="A new run that continues this one from a step, with changed settings",
+    responses={**NOT_FOUND, **CONFLICT, **TOO_MANY, **NOT_YOURS},
+    summary="A new run (the caller's) that continues this one from a step, with changed settings",
 )
-def fork_run(run_id: str, request: ForkRequest, manager: ManagerDep) -> dict:
-    return manager.fork(run_id, request.step, request.changes).info()
+async def fork_run(run_id: str, request: ForkRequest, manager: ManagerDep, caller: CallerDep) -> dict:
+    return (await manager.fork(run_id, request.step, request.changes, caller)).info(caller)
+
+
+@router.post(
+    "/{run_id}/continue",
+    response_model=RunInfo,
+    responses={**NOT_FOUND, **CONFLICT, **TOO_MANY, **NOT_YOURS},
+    summary="Train an ended (finished or stopped) run on from its saved state, as the same run",
+)
+async def continue_run(run_id: str, request: ContinueRequest, manager: ManagerDep, caller: CallerDep) -> dict:
+    return (await manager.continue_run(run_id, request.steps, caller)).info(caller)
 
 
 @router.post(
     "/{run_id}/{command}",
     response_model=RunInfo,
-    responses={**NOT_FOUND, **CONFLICT},
+    responses={**NOT_FOUND, **CONFLICT, **NOT_YOURS, **TOO_MANY},
     summary="Pause, resume, single-step (while paused) or stop a run",
 )
-async def command_run(run_id: str, command: Literal["pause", "resume", "step", "stop"], manager: ManagerDep) -> dict:
-    return (await manager.command(run_id, command)).info()
+async def command_run(
+    run_id: str, command: Literal["pause", "resume", "step", "stop"], manager: ManagerDep, caller: CallerDep
+) -> dict:
+    return (await manager.command(run_id, command, caller)).info(caller)
 
 
 @router.patch(
     "/{run_id}",
     response_model=RunInfo,
-    responses={**NOT_FOUND, **CONFLICT},
-    summary="Change an active run's settings live (the learning rate)",
+    responses={**NOT_FOUND, **CONFLICT, **NOT_YOURS},
+    summary="Rename a run, or change an active run's learning rate live",
 )
-async def patch_run(run_id: str, changes: RunChanges, manager: ManagerDep) -> dict:
-    return (await manager.set_lr(run_id, changes.lr)).info()
+async def patch_run(run_id: str, changes: RunChanges, manager: ManagerDep, caller: CallerDep) -> dict:
+    run = manager.get(run_id)
+    if changes.name is not None:
+        run = manager.rename(run_id, changes.name.strip(), caller)
+    if changes.lr is not None:
+        run = await manager.set_lr(run_id, changes.lr, caller)
+    return run.info(caller)
 
 
 @router.get(
@@ -108,14 +166,14 @@ def get_metrics(
     responses={**NOT_FOUND, 200: {"content": {"text/csv": {}, "application/json": {}}}},
     summary="The run's metrics as CSV (one row per point, last values) or JSON (everything)",
 )
-def export_run(run_id: str, manager: ManagerDep, format: Literal["csv", "json"] = "csv") -> Response:
+def export_run(run_id: str, manager: ManagerDep, caller: CallerDep, format: Literal["csv", "json"] = "csv") -> Response:
     run = manager.get(run_id)
     history = manager.history(run)
     headers = {"Content-Disposition": f'attachment; filename="glassnet-{run.id}.{format}"'}
     if format == "csv":
         return Response(metrics_csv(history), media_type="text/csv", headers=headers)
     body = {
-        "run": run.info(),
+        "run": run.info(caller),
         "layers": run.layers,
         "events": run.events,
         "lr_changes": run.lr_changes,
@@ -141,9 +199,9 @@ async def get_checkpoint(run_id: str, manager: ManagerDep) -> Response:
 @router.delete(
     "/{run_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND,
-    summary="Stop a run and delete it with its history and weights",
+    responses={**NOT_FOUND, **NOT_YOURS},
+    summary="Stop a run and delete it with its history, weights and saved states",
 )
-async def delete_run(run_id: str, manager: ManagerDep) -> Response:
-    await manager.delete(run_id)
+async def delete_run(run_id: str, manager: ManagerDep, caller: CallerDep) -> Response:
+    await manager.delete(run_id, caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
