@@ -31,9 +31,11 @@ class ServerUrl(str):
 @contextmanager
 def running_server(artifacts: Path, name: str, **env: str) -> Iterator[ServerUrl]:
     """`glassnet serve` on a free port, with its own data dir; its log goes to test-artifacts/<name>.log."""
-    static = ROOT / "backend" / "glassnet" / "static" / "index.html"
+    # the built UI: the package's, or the one GLASSNET_STATIC_DIR names (the server reads the same variable)
+    ui_dir = env.get("GLASSNET_STATIC_DIR") or os.environ.get("GLASSNET_STATIC_DIR")
+    static = (Path(ui_dir) if ui_dir else ROOT / "backend" / "glassnet" / "static") / "index.html"
     if not static.is_file():
-        pytest.fail("the UI is not built: run `make ui` (make test does)")
+        pytest.fail(f"the UI is not built ({static} is missing): run `make ui` (make test does)")
     port = free_port()
     env = {**os.environ, "GLASSNET_WORKERS": "1", "GLASSNET_DATA_DIR": str(artifacts / f"{name}-data"), **env}
     log_path = artifacts / f"{name}.log"

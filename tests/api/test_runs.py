@@ -212,3 +212,18 @@ def test_the_live_lr_change_is_in_the_openapi_schema(client):
     lr = next(b for b in schema["components"]["schemas"][body]["properties"]["lr"]["anyOf"] if b["type"] == "number")
     assert lr["minimum"] > 0 and lr["maximum"] >= 1
     assert {"200", "404", "409", "422"} <= set(patch["responses"])
+
+
+def test_a_paused_or_stopped_run_shows_the_net_as_it_is_then(client, small_config):
+    small_config["steps"] = 1_000_000
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    try:
+        wait_for_status(client, run_id, "running")
+        time.sleep(0.3)
+        for command in ("pause", "stop"):  # a stop right after the pause has no newer step to read
+            answer = client.post(f"/api/runs/{run_id}/{command}").json()
+            with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+                latest = ws.receive_json()["latest"]
+            assert latest["step"] == answer["step"] and latest["detail"] and latest["dense"], command
+    finally:
+        client.post(f"/api/runs/{run_id}/stop")

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import expect
+
+from tests.e2e.owners import client, issue_key, owner_context, page_key, stop_all_mine
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +23,9 @@ def wait_runs(page, name: str, runs: int) -> None:
     )
 
 
-def stop_active_runs(server_url: str) -> None:
-    for run in httpx.get(f"{server_url}/api/runs", timeout=30).json()["items"]:
-        if run["status"] in {"pending", "running", "paused"}:
-            httpx.post(f"{server_url}/api/runs/{run['id']}/stop", timeout=30)
+def stop_active_runs(server_url: str, page) -> None:
+    """Stop the runs of the page's owner (the page's own, its forks): the server's run slots are shared."""
+    stop_all_mine(server_url, page_key(page))
 
 
 def test_fork_with_a_smaller_lr_overlays_both_runs_and_exports_csv(page, server_url, artifacts):
@@ -65,7 +65,7 @@ def test_fork_with_a_smaller_lr_overlays_both_runs_and_exports_csv(page, server_
             wait_runs(page, name, 2)
             assert chart(page, name)["points"] > 2
         # let the fork train a while, so the screenshot shows the two curves part
-        start = httpx.get(f"{server_url}/api/runs/{fork}", timeout=30).json()["step"]
+        start = client(server_url, page_key(page)).get(f"/api/runs/{fork}").json()["step"]
         page.wait_for_function(
             "([id, step]) => Number(document.querySelector(`[data-run='${id}'] .step`).dataset.step) > step",
             arg=[fork, start + 400],
@@ -96,7 +96,7 @@ def test_fork_with_a_smaller_lr_overlays_both_runs_and_exports_csv(page, server_
         page.get_by_test_id("tab-compare").click()
         wait_runs(page, "train-loss", 2)
     finally:
-        stop_active_runs(server_url)
+        stop_active_runs(server_url, page)
 
 
 def test_export_buttons_wait_for_a_run(page, server_url):
@@ -107,20 +107,25 @@ def test_export_buttons_wait_for_a_run(page, server_url):
         assert button.get_attribute("title")
 
 
-def test_a_fresh_compare_tab_lists_the_runs(page, server_url):
-    """Issue 12 named it: a fresh Compare tab stayed on 'Loading runs...' until Refresh was pressed."""
+def test_a_fresh_compare_tab_lists_the_runs(browser, server_url):
+    """Issue 12 named it: a fresh Compare tab stayed on 'Loading runs...' until Refresh was pressed. The list is the
+    caller's runs: the run is started with the key the browser then holds."""
     config = {
         "dataset": {"name": "circle"},
         "model": {"hidden": [4], "activation": "tanh"},
         "optimizer": {"name": "adam"},
     }
-    run = httpx.post(f"{server_url}/api/runs", json={**config, "steps": 50}, timeout=30).json()
+    owner = issue_key(server_url)
+    run = client(server_url, owner["key"]).post("/api/runs", json={**config, "steps": 50}).json()
+    context = owner_context(browser, owner)
+    page = context.new_page()
     try:
         page.goto(f"{server_url}/?tab=compare")
         expect(page.get_by_test_id(f"compare-select-{run['id']}")).to_be_visible(timeout=30_000)
         expect(page.get_by_test_id("compare-runs")).not_to_contain_text("Loading runs")
     finally:
-        stop_active_runs(server_url)
+        stop_all_mine(server_url, owner["key"])
+        context.close()
 
 
 def test_a_finished_run_forks_from_a_typed_step_without_a_script_error(page, server_url):
@@ -142,4 +147,4 @@ def test_a_finished_run_forks_from_a_typed_step_without_a_script_error(page, ser
         expect(page.get_by_test_id("compare-legend").locator("li")).to_have_count(2)
         assert errors == []
     finally:
-        stop_active_runs(server_url)
+        stop_active_runs(server_url, page)

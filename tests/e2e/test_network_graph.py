@@ -1,5 +1,7 @@
 """The network column: the graph of the model, its weights and unit maps live, and the controls that edit it."""
 
+from urllib.parse import urlparse
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -76,7 +78,7 @@ def test_buttons_edit_the_draft_and_play_trains_it(page, server_url, artifacts):
     page.get_by_test_id("remove-layer").click()
     expect(page.locator(SVG)).to_have_attribute("data-hidden", "7,8,10")
 
-    with page.expect_response(lambda r: r.url.endswith("/api/runs") and r.request.method == "POST") as created:
+    with page.expect_response(lambda r: urlparse(r.url).path == "/api/runs" and r.request.method == "POST") as created:
         page.get_by_test_id("play").click()
     run_id = created.value.json()["id"]
     model = httpx.get(f"{server_url}/api/runs/{run_id}").json()["config"]["model"]

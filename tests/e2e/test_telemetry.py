@@ -9,7 +9,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from glassnet.runs.owners import KEY_HEADER
 from tests.e2e.helpers import play_and_get_config, run_id
+from tests.e2e.owners import page_key
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +32,7 @@ def running(page: Page, server_url: str, query: str) -> Iterator[dict]:
         expect(page.get_by_test_id("status")).to_have_attribute("data-status", "running", timeout=120_000)
         yield config
     finally:
-        httpx.post(f"{server_url}/api/runs/{run_id(page)}/stop", timeout=30)
+        httpx.post(f"{server_url}/api/runs/{run_id(page)}/stop", headers={KEY_HEADER: page_key(page)}, timeout=30)
 
 
 def wait_js(page: Page, condition: str, timeout: int = 120_000) -> None:

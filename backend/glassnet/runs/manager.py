@@ -324,14 +324,15 @@ class RunManager:
         per_owner = self.settings.max_runs_per_owner
         if owner is not None and sum(r.counts for r in mine) >= per_owner:
             raise RunLimitReached(
-                f"you have {per_owner} active runs, the most one owner may have (GLASSNET_MAX_RUNS_PER_OWNER); "
+                f"You have {per_owner} active run{'s' if per_owner != 1 else ''}, the most one owner may have "
+                "(GLASSNET_MAX_RUNS_PER_OWNER); "
                 "stop one of them first",
                 "owner",
                 active,
             )
         if len(counted) >= self.settings.max_runs:
             raise RunLimitReached(
-                f"the server is busy: {self.settings.max_runs} runs are active, its limit (GLASSNET_MAX_RUNS); "
+                f"The server is busy: {self.settings.max_runs} runs are active, its limit (GLASSNET_MAX_RUNS); "
                 "try again when one ends, or stop one of yours",
                 "server",
                 active,

@@ -82,17 +82,28 @@ class Callbacks:
 
 
 def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
-    """Train until step `until`, a stop, a divergence or early stopping; the first and the last step (and a
-    single step taken while paused) are read in full."""
+    """Train until step `until`, a stop, a divergence or early stopping; the first and the last step, a
+    single step taken while paused, and the net as it is when paused or stopped are read in full."""
     calls = callbacks or Callbacks()
     insights = Insights([layer.name for layer in trainer.layers]) if calls.on_event else None
     paused, first = False, True
+    last_read = -1  # the step of the last reading
+
+    def read_as_it_is() -> None:
+        """A pause or a stop shows the net as it is then, in full (steps since the last reading included)."""
+        if calls.on_reading and trainer.step_count not in (0, last_read):
+            calls.on_reading(trainer.read(detail=True))
+
     while trainer.step_count < until:
         command = calls.control(paused) if calls.control else None
         if command == "stop":
+            read_as_it_is()
             return Ending("stopped")
         if command in ("pause", "resume") and paused != (command == "pause"):
             paused = command == "pause"
+            if paused:
+                read_as_it_is()
+                last_read = trainer.step_count
             if calls.on_status:
                 calls.on_status("paused" if paused else "running")
         if paused and command != "step":
@@ -106,7 +117,7 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
         if calls.on_step:
             calls.on_step(trainer.step_count)
         if reading is not None:
-            first = False
+            first, last_read = False, reading.step
             pacing.done(reading, trainer.read_seconds)
             if calls.on_reading:
                 calls.on_reading(reading)

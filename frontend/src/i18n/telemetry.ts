@@ -112,6 +112,9 @@ export default defineStrings(
     k_no_symmetry_breaking: 'identical units',
     k_overfitting: 'overfitting',
     k_lr_too_high: 'learning rate too high',
+    k_idle_paused: 'paused, unwatched',
+    k_idle_resumed: 'resumed',
+    k_idle_stopped: 'stopped, unwatched',
 
     metricsTitle: 'Now',
     metricsHelp: 'The newest figures of the run. Hover one for what it means.',
@@ -238,6 +241,9 @@ export default defineStrings(
     k_no_symmetry_breaking: '单元完全相同',
     k_overfitting: '过拟合',
     k_lr_too_high: '学习率过高',
+    k_idle_paused: '无人观看，已暂停',
+    k_idle_resumed: '已继续',
+    k_idle_stopped: '无人观看，已停止',
 
     metricsTitle: '当前',
     metricsHelp: '本次运行的最新数值。悬停查看其含义。',

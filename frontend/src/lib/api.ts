@@ -222,10 +222,11 @@ export function streamUrl(
   owner: string | null = storedOwner()?.key ?? null,
 ): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  const params = new URLSearchParams();
-  if (token) params.set('token', token);
-  if (owner) params.set('key', owner);
-  const query = params.size ? `?${params}` : '';
+  const params = [
+    ...(token ? [`token=${encodeURIComponent(token)}`] : []),
+    ...(owner ? [`key=${encodeURIComponent(owner)}`] : []),
+  ];
+  const query = params.length ? `?${params.join('&')}` : '';
   return `${scheme}//${loc.host}${runPath(id)}/stream${query}`;
 }
 

@@ -1,4 +1,4 @@
-// The app's state: the tab shown, the lesson opened, the draft config and the optimizer lab's setup (the language is
+// The app's state: the tab shown, the lesson opened, the run shown, the draft config and the optimizer lab's setup (the language is
 // `locale`, i18n.svelte.ts). Components read and write it here; the page's URL mirrors it through the one codec
 // (urlstate.ts), and writeUrl below is the one place that writes the URL.
 
@@ -13,6 +13,8 @@ class AppState {
   tab = $state<Tab>('playground');
   /** the lesson opened in the Lessons tab; null until one is opened (the tab then shows the first) */
   lesson = $state<string | null>(null);
+  /** the run shown (App mirrors the session's run here, and attaches to the one a link names) */
+  run = $state<string | null>(null);
   /** the draft: what Play trains; null until the server's defaults have come (GET /api/options) */
   config = $state<ExperimentConfig | null>(null);
   /** the optimizer lab's inputs */
@@ -33,6 +35,7 @@ export function openUrl(search: string): void {
   const link = decodeUrl(search);
   app.tab = link.tab;
   app.lesson = link.lesson;
+  app.run = link.run;
   locale.lang = initialLang(link.lang);
   if (link.lab) applyLab(link.lab);
 }
@@ -73,6 +76,7 @@ function snapshot(): UrlState | null {
     tab: app.tab,
     lesson: app.lesson,
     lang: locale.lang,
+    run: app.run,
     config: $state.snapshot(app.config) as ExperimentConfig,
     // the lab's setup goes into the link while the lab is shown (and only once it has one)
     lab: app.tab === 'lab' && labState.ready ? ($state.snapshot(labState) as UrlState['lab']) : null,
@@ -84,6 +88,13 @@ function snapshot(): UrlState | null {
 export function currentQuery(options: Options): string | null {
   const state = snapshot();
   return state ? encodeUrl(state, urlContext(options)) : null;
+}
+
+/** The page's link to share: with the run shown (`withRun`), or the settings only (the same link without `run=`). */
+export function shareLink(options: Options, withRun: boolean, loc: { origin: string; pathname: string } = location): string | null {
+  const state = snapshot();
+  if (!state) return null;
+  return `${loc.origin}${loc.pathname}${encodeUrl({ ...state, run: withRun ? state.run : null }, urlContext(options))}`;
 }
 
 /** Mirror the state in the URL (the one writer of it): App calls it from an effect, so every change lands there. */

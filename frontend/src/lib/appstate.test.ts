@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Options } from './api';
-import { app, currentQuery, draftIsOwn, openConfig, openUrl } from './appstate.svelte';
+import { app, currentQuery, draftIsOwn, openConfig, openUrl, shareLink } from './appstate.svelte';
 import { DEFAULTS } from './fixtures';
 import { locale } from './i18n.svelte';
 
@@ -37,5 +37,20 @@ describe('the app state from a link and back', () => {
     expect(app.config).toEqual(DEFAULTS);
     expect(draftIsOwn(options)).toBe(false);
     expect(currentQuery(options)).toBe('');
+  });
+});
+
+describe('the run in the link', () => {
+  it('takes the run from the link, keeps it in the URL, and shares the link with or without it', () => {
+    openUrl('?run=r42&seed=3');
+    expect(app.run).toBe('r42');
+    openConfig(options);
+    expect(currentQuery(options)).toBe('?run=r42&seed=3');
+    const loc = { origin: 'http://host', pathname: '/' };
+    expect(shareLink(options, true, loc)).toBe('http://host/?run=r42&seed=3');
+    expect(shareLink(options, false, loc)).toBe('http://host/?seed=3');
+    app.run = null; // Reset
+    expect(currentQuery(options)).toBe('?seed=3');
+    expect(shareLink(options, true, loc)).toBe('http://host/?seed=3');
   });
 });

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Choice, ExperimentConfig, Options } from './api';
 import {
+  addSelected,
   changeAt,
+  chartLabels,
   configDiff,
+  datasetTask,
+  forkNeedsSteps,
+  mixedTasks,
+  parseForkEnd,
+  parseForkStep,
+  seriesDigest,
+  taskKind,
   describeChange,
   forkPaths,
   modelSummary,
@@ -118,5 +127,101 @@ describe('modelSummary', () => {
     expect(modelSummary({ ...DEFAULTS, model: { ...DEFAULTS.model, hidden: Array(10).fill(32) } })).toBe('mlp 32×10 tanh');
     expect(modelSummary({ ...DEFAULTS, model: { ...DEFAULTS.model, kind: 'rnn' } })).toBe('lstm 32×1');
     expect(modelSummary(null)).toBe('–');
+  });
+});
+
+describe('the fork step as typed', () => {
+  it('is empty (the run’s current step) or a whole step from 0 to the run’s step', () => {
+    expect(parseForkStep('', 300)).toEqual({ ok: true, step: null });
+    expect(parseForkStep('  ', 300)).toEqual({ ok: true, step: null });
+    expect(parseForkStep(null, 300)).toEqual({ ok: true, step: null });
+    expect(parseForkStep('0', 300)).toEqual({ ok: true, step: 0 });
+    expect(parseForkStep(0, 300)).toEqual({ ok: true, step: 0 }); // a number input's binding gives a number
+    expect(parseForkStep('300', 300)).toEqual({ ok: true, step: 300 });
+    expect(parseForkStep('abc', 300)).toEqual({ ok: false, error: 'number' });
+    expect(parseForkStep('12x', 300)).toEqual({ ok: false, error: 'number' });
+    expect(parseForkStep('-1', 300)).toEqual({ ok: false, error: 'negative' });
+    expect(parseForkStep('2.5', 300)).toEqual({ ok: false, error: 'integer' });
+    expect(parseForkStep('301', 300)).toEqual({ ok: false, error: 'beyond' });
+  });
+
+  it('needs more steps at (or past) the end of a run that ends, never for one that trains until stopped', () => {
+    expect(forkNeedsSteps(300, 300)).toBe(true);
+    expect(forkNeedsSteps(300, 299)).toBe(false);
+    expect(forkNeedsSteps(300, 0)).toBe(false);
+    expect(forkNeedsSteps(null, 5000)).toBe(false);
+    expect(parseForkEnd('1300', 300, 1_000_000)).toEqual({ ok: true, end: 1300 });
+    expect(parseForkEnd('300', 300, 1_000_000)).toEqual({ ok: false });
+    expect(parseForkEnd('', 300, 1_000_000)).toEqual({ ok: false });
+    expect(parseForkEnd('2e6', 300, 1_000_000)).toEqual({ ok: false });
+    expect(parseForkEnd('abc', 300, 1_000_000)).toEqual({ ok: false });
+  });
+});
+
+describe('runs of different tasks', () => {
+  const options = {
+    datasets: [
+      { name: 'circle', tags: { task: 'binary' } },
+      { name: 'sine', tags: { task: 'regression' } },
+      { name: 'digits', tags: { task: 'multiclass' } },
+      { name: 'upload', tags: { task: 'from the file' } },
+    ],
+  } as unknown as Options;
+  const on = (name: string) => ({ ...DEFAULTS, dataset: { ...DEFAULTS.dataset, name } }) as ExperimentConfig;
+
+  it('tells classification from regression', () => {
+    expect(taskKind('binary')).toBe('classification');
+    expect(taskKind('multiclass')).toBe('classification');
+    expect(taskKind('regression')).toBe('regression');
+    expect(taskKind('from the file')).toBeNull();
+    expect(datasetTask(options, on('sine'))).toBe('regression');
+    expect(datasetTask(options, on('upload'))).toBeNull(); // its file decides
+    expect(datasetTask(options, null)).toBeNull();
+  });
+
+  it('are named when the overlay mixes them, not when it does not', () => {
+    expect(mixedTasks(['binary', 'regression'])).toEqual(['classification', 'regression']);
+    expect(mixedTasks(['binary', 'multiclass'])).toEqual([]);
+    expect(mixedTasks(['regression', 'regression', null])).toEqual([]);
+    expect(mixedTasks(['regression', undefined, 'multiclass'])).toEqual(['classification', 'regression']);
+    expect(mixedTasks([])).toEqual([]);
+  });
+});
+
+describe('the selection', () => {
+  it('makes room for a new run, keeping the pinned ones', () => {
+    expect(addSelected(['a', 'b'], 'c')).toEqual(['a', 'b', 'c']);
+    expect(addSelected(['a', 'b'], 'b')).toEqual(['a', 'b']);
+    expect(addSelected(['page', 'b', 'c', 'd'], 'e', ['page'])).toEqual(['page', 'c', 'd', 'e']);
+    expect(addSelected(['page', 'parent', 'c', 'd'], 'fork', ['page', 'parent'])).toEqual(['page', 'parent', 'd', 'fork']);
+    expect(addSelected(['a', 'b', 'c', 'd'], 'e')).toEqual(['b', 'c', 'd', 'e']);
+  });
+
+  it('names the charts’ runs by name, told apart where two read the same', () => {
+    expect(chartLabels(['baseline', 'lr 0.05'], ['aaaa1111', 'bbbb2222'])).toEqual(['baseline', 'lr 0.05']);
+    expect(chartLabels(['x'.repeat(40)], ['aaaa1111'], 10)).toEqual(['xxxxxxxxx…']);
+    // the default names fit whole, so runs made a minute apart read apart
+    expect(chartLabels(['circle · mlp 8-8 tanh · 14:03 UTC', 'circle · mlp 8-8 tanh · 14:04 UTC'], ['a1', 'b2'])).toEqual([
+      'circle · mlp 8-8 tanh · 14:03 UTC',
+      'circle · mlp 8-8 tanh · 14:04 UTC',
+    ]);
+    expect(chartLabels(['circle · mlp 8-8 tanh · 14:03 UTC', 'circle · mlp 8-8 tanh · 14:03 UTC'], ['aaaa1111', 'bbbb2222'], 28)).toEqual([
+      'circle · mlp 8-8 tanh… #aaaa',
+      'circle · mlp 8-8 tanh… #bbbb',
+    ]);
+  });
+
+  it('sums up each plotted series: points, first and last point', () => {
+    const data = [
+      [0, 10, 20, 30],
+      [1, null, 0.5, 0.25],
+      [null, 0.9, null, null],
+      [null, null, null, null],
+    ];
+    expect(seriesDigest(data)).toEqual([
+      { points: 3, first: [0, 1], last: [30, 0.25] },
+      { points: 1, first: [10, 0.9], last: [10, 0.9] },
+      { points: 0, first: null, last: null },
+    ]);
   });
 });

@@ -165,3 +165,131 @@ export function valueNear(x: ArrayLike<number>, ys: ArrayLike<number | null | un
   if (lo < 0 || hi >= ys.length) return null;
   return (x[idx] - x[lo] <= x[hi] - x[idx] ? ys[lo] : ys[hi]) ?? null;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// the fork form: what was typed, and whether the fork has anything to train
+
+/** A run the fork form may fork: its id and name and, as its stream reports them, its step, status and config. */
+export interface ForkParent {
+  id: string;
+  name: string;
+  step: number;
+  status: string;
+  config: ExperimentConfig | null;
+}
+
+/** A typed fork step: `null` is the run's current step (the field left empty). */
+export type ForkStep = { ok: true; step: number | null } | { ok: false; error: 'number' | 'integer' | 'negative' | 'beyond' };
+
+/** The fork step as typed (a text field, so letters arrive here, not as a script error), checked against the steps
+ * the run has trained (0..`max`). */
+export function parseForkStep(text: unknown, max: number): ForkStep {
+  const t = text === null || text === undefined ? '' : String(text).trim();
+  if (t === '') return { ok: true, step: null };
+  const n = Number(t);
+  if (!Number.isFinite(n)) return { ok: false, error: 'number' };
+  if (n < 0) return { ok: false, error: 'negative' };
+  if (!Number.isInteger(n)) return { ok: false, error: 'integer' };
+  if (n > max) return { ok: false, error: 'beyond' };
+  return { ok: true, step: n };
+}
+
+/** Steps a fork that would have nothing to train is given by default. */
+export const MORE_STEPS = 1000;
+
+/** Whether a fork from step `at` of a run that ends at step `total` (null: it trains until stopped) would have
+ * nothing to train, and so needs a later end (the server refuses it otherwise). */
+export function forkNeedsSteps(total: number | null | undefined, at: number): boolean {
+  return total !== null && total !== undefined && total <= at;
+}
+
+/** The end step typed for such a fork, checked: a whole number past the fork step, at most `max`. */
+export function parseForkEnd(text: unknown, at: number, max: number): { ok: true; end: number } | { ok: false } {
+  const t = text === null || text === undefined ? '' : String(text).trim();
+  const n = Number(t);
+  if (t === '' || !Number.isInteger(n) || n <= at || n > max) return { ok: false };
+  return { ok: true, end: n };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// what the overlaid runs learn
+
+export type TaskKind = 'classification' | 'regression';
+
+/** A task as the server names it (binary, multiclass, regression) as the kind whose figures compare. */
+export function taskKind(task: string | null | undefined): TaskKind | null {
+  if (task === 'regression') return 'regression';
+  if (task === 'binary' || task === 'multiclass') return 'classification';
+  return null;
+}
+
+/** The task of a config's dataset from its /api/options tags (null for an upload: its file decides). */
+export function datasetTask(options: Options, config: ExperimentConfig | null | undefined): string | null {
+  const name = config?.dataset?.name;
+  const choice = (options.datasets as Choice[]).find((c) => c.name === name);
+  const task = (choice?.tags as Record<string, unknown> | undefined)?.task;
+  return typeof task === 'string' && taskKind(task) !== null ? task : null;
+}
+
+/** The kinds of task among the overlaid runs, when there are more than one (their losses do not compare); else
+ * nothing. Runs whose task is not known yet are left out. */
+export function mixedTasks(tasks: readonly (string | null | undefined)[]): TaskKind[] {
+  const kinds = new Set(tasks.map(taskKind).filter((k): k is TaskKind => k !== null));
+  return kinds.size > 1 ? [...kinds].sort() : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the selection and the charts' names
+
+/** `selected` with `id` added, making room when it holds MAX_COMPARED: the oldest run not `pinned` (the page's run,
+ * a fork's parent) leaves. */
+export function addSelected(selected: readonly string[], id: string, pinned: readonly (string | null)[] = []): string[] {
+  if (selected.includes(id)) return [...selected];
+  let next = [...selected];
+  if (next.length >= MAX_COMPARED) {
+    const drop = next.find((x) => !pinned.includes(x)) ?? next[0];
+    next = next.filter((x) => x !== drop);
+  }
+  return [...next, id];
+}
+
+/** Short chart legend labels from the runs' names: cut to `max` characters (at a word), and told apart by their ids' first
+ * characters where two would read the same. */
+export function chartLabels(names: readonly string[], ids: readonly string[], max = 36): string[] {
+  const cut = names.map((n) => {
+    if (n.length <= max) return n;
+    const head = n.slice(0, max - 1);
+    const space = head.lastIndexOf(' ');
+    // at a word's end where there is one, without a dangling separator
+    return `${(space > max / 2 ? head.slice(0, space) : head).replace(/[\s·,;:-]+$/, '')}…`;
+  });
+  return cut.map((label, i) => (cut.filter((x) => x === label).length > 1 ? `${label} #${ids[i].slice(0, 4)}` : label));
+}
+
+export interface SeriesDigest {
+  /** Points the run has on the chart. */
+  points: number;
+  /** [step, value] of its first and last point, or null. */
+  first: [number, number] | null;
+  last: [number, number] | null;
+}
+
+/** Each run's series of an overlay ([union x, run 0, run 1, ...]) in brief: what a test or a reader of the page can
+ * check without the canvas. */
+export function seriesDigest(data: readonly (ArrayLike<number | null | undefined>)[]): SeriesDigest[] {
+  const x = data[0] ?? [];
+  return data.slice(1).map((ys) => {
+    let points = 0;
+    let first: [number, number] | null = null;
+    let last: [number, number] | null = null;
+    for (let i = 0; i < ys.length; i++) {
+      const v = ys[i];
+      if (v === null || v === undefined) continue;
+      points++;
+      const p: [number, number] = [x[i] as number, v];
+      first ??= p;
+      last = p;
+    }
+    return { points, first, last };
+  });
+}

@@ -118,6 +118,17 @@ export function fieldInfo(path: string): FieldInfo | null {
   }
 }
 
+/** Whether a config path may be null (its schema is `anyOf [..., null]`: `steps` null trains until stopped). */
+export function fieldNullable(path: string): boolean {
+  let node: SchemaNode = { $ref: '#/components/schemas/ExperimentConfig' };
+  for (const key of path.split('.')) {
+    const props = resolve(node).properties;
+    if (!props || !(key in props)) return false;
+    node = props[key];
+  }
+  return (node.anyOf ?? []).some((a) => a.type === 'null');
+}
+
 /** The /api/options list of a field's choices (model.activation -> options.activations), as its schema names it;
  * null for a field that is not a choice of the registry. */
 export function choicesFor(options: Options, info: Pick<FieldInfo, 'list'> | null | undefined): Choice[] | null {

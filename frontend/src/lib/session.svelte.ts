@@ -2,13 +2,16 @@
 // Series live in plain arrays (see series.ts); the reactive `version` is bumped at most once per
 // animation frame, and that is what makes the charts and read-outs redraw.
 
-import { api, streamUrl, type ExperimentConfig, type RunInfo, type RunStatus } from './api';
+import { api, ApiError, streamUrl, type ExperimentConfig, type IdleNote, type LimitOut, type RunInfo, type RunStatus } from './api';
 import { isActive, type DataInfo, type InsightEvent, type Layer } from './protocol';
 import { appendFrame, createSeries, pointCount, seriesFromHello, type Series } from './series';
 import { createCoalescer } from './schedule';
 import { openStream, type ConnectionState, type StreamHandle } from './stream';
 
 export type DisplayStatus = RunStatus | 'idle';
+
+/** Ended statuses from which Continue trains a run on (its state was saved); diverged and failed runs fork instead. */
+export const CONTINUABLE: readonly RunStatus[] = ['finished', 'stopped', 'interrupted'];
 
 export class RunSession {
   runId = $state<string | null>(null);
@@ -26,6 +29,12 @@ export class RunSession {
   data = $state.raw<DataInfo | null>(null);
   /** The run this one was forked from, if any. */
   parent = $state<string | null>(null);
+  /** The shown run as the server last described it (its name, whether it is ours to change, its lease). */
+  info = $state.raw<RunInfo | null>(null);
+  /** Why the shown run was paused or stopped for want of a viewer (kept after it resumed, for the page to say so). */
+  idle = $state.raw<IdleNote | null>(null);
+  /** A refused start (429): which limit, and the caller's active runs, so the page can offer to stop one. */
+  limit = $state.raw<LimitOut | null>(null);
   /** What the detectors saw in this run, oldest first. */
   events = $state.raw<InsightEvent[]>([]);
   series = $state.raw<Series>(createSeries([]));
@@ -39,6 +48,17 @@ export class RunSession {
 
   get active(): boolean {
     return isActive(this.status);
+  }
+
+  /** Whether this browser may change the shown run (pause, stop, lr, continue); true while none is shown. Someone
+   * else's run, opened from a shared link, can be watched only. */
+  get canChange(): boolean {
+    return this.info?.can_change ?? true;
+  }
+
+  /** The shown run ended in a way that Continue can train on from (finished, stopped, interrupted) and is ours. */
+  get canContinue(): boolean {
+    return this.runId !== null && this.canChange && CONTINUABLE.includes(this.status as RunStatus);
   }
 
   #flush(): void {
@@ -62,27 +82,68 @@ export class RunSession {
 
   #applyRun(run: RunInfo): void {
     if (run.id !== this.runId) return;
+    this.info = run;
+    if (run.idle) this.idle = run.idle;
     this.#setStatus(run.status, run.step, run.error);
   }
 
-  async start(config: ExperimentConfig): Promise<void> {
+  /** An error of a REST call: its message, and a 429's limit (the page lists the runs to stop). */
+  #fail(e: unknown): void {
+    this.error = (e as Error).message;
+    this.limit = e instanceof ApiError ? e.limit : null;
+  }
+
+  /** One REST call at a time: `busy` while it runs; its error (and a 429's run list) shown. */
+  async #call(work: () => Promise<void>): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     this.error = null;
+    this.limit = null;
     try {
-      // one run at a time on this page: a restart ends the run it replaces
-      if (this.runId && this.active) await api.stopRun(this.runId).catch(() => undefined);
-      const run = await api.createRun(config);
-      this.#closeStream();
-      this.#show(run);
+      await work();
     } catch (e) {
-      this.error = (e as Error).message;
+      this.#fail(e);
     } finally {
       this.busy = false;
     }
   }
 
-  /** Show run `run` (just created, forked, or picked from the list) and follow its stream. */
+  /** Start a new run of ours with `config` and show it. It holds a lease: unwatched, it pauses, then stops. */
+  start(config: ExperimentConfig): Promise<void> {
+    return this.#call(async () => {
+      // one run at a time on this page: a restart ends the run it replaces, if it is ours (someone else's run, shown
+      // from a shared link, goes on)
+      if (this.runId && this.active && this.canChange) await api.stopRun(this.runId).catch(() => undefined);
+      const run = await api.createRun(config, true);
+      this.#closeStream();
+      this.#show(run);
+    });
+  }
+
+  /** Train the shown run (ended, ours) on for `steps` more (null: until stopped), as the same run: the page
+   * reattaches to it, and its step rises from where it ended. */
+  continueRun(steps: number | null): Promise<void> {
+    const id = this.runId;
+    if (!id) return Promise.resolve();
+    return this.#call(async () => this.#show(await api.continueRun(id, steps)));
+  }
+
+  /** Stop run `id` of ours (one of a 429's active runs, to make room); it leaves the limit's list. */
+  async stopOther(id: string): Promise<void> {
+    try {
+      const run = await api.stopRun(id);
+      this.#applyRun(run);
+    } catch (e) {
+      // it may have ended meanwhile: then it no longer takes room either
+      if (!(e instanceof ApiError && e.status === 409)) {
+        this.error = (e as Error).message;
+        return;
+      }
+    }
+    if (this.limit) this.limit = { ...this.limit, active: this.limit.active.filter((r) => r.id !== id) };
+  }
+
+  /** Show run `run` (just created, forked, continued, or picked from the list) and follow its stream. */
   #show(run: RunInfo): void {
     this.#closeStream();
     this.runId = run.id;
@@ -91,6 +152,9 @@ export class RunSession {
     this.totalSteps = run.config?.steps ?? null;
     this.config = run.config ?? null;
     this.parent = run.parent ?? null;
+    this.info = run;
+    this.idle = run.idle ?? null;
+    this.limit = null;
     this.layers = [];
     this.events = [];
     this.data = null;
@@ -99,36 +163,27 @@ export class RunSession {
     this.#connect(run.id);
   }
 
-  /** Follow an existing run (active or ended) by id. */
+  /** Follow an existing run (active or ended, ours or someone else's) by id: a live run's stream resumes from its
+   * history, an ended run shows its final state. `runId` is the id at once (the page's link keeps it meanwhile); an
+   * id the server does not know leaves the page idle with an error that names it. */
   async attach(id: string): Promise<void> {
+    this.#closeStream();
+    this.#clear();
+    this.runId = id;
     try {
-      this.error = null;
-      this.#show(await api.getRun(id));
+      const run = await api.getRun(id);
+      if (this.runId === id) this.#show(run);
     } catch (e) {
-      this.error = (e as Error).message;
+      if (this.runId !== id) return;
+      this.runId = null;
+      this.error = `Cannot open run ${id}: ${(e as Error).message}`;
     }
   }
 
-  /** Fork the shown run at `step` (default: now) with `changes`; returns the new run, or null on error. */
-  async fork(changes: Record<string, unknown>, step?: number): Promise<RunInfo | null> {
-    const id = this.runId;
-    if (!id) return null;
-    this.busy = true;
-    this.error = null;
-    try {
-      return await api.forkRun(id, { changes, ...(step !== undefined ? { step } : {}) });
-    } catch (e) {
-      this.error = (e as Error).message;
-      return null;
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** Change the learning rate of the running run (it applies from the next step). */
+  /** Change the learning rate of the running run (it applies from the next step); not someone else's. */
   async setLr(lr: number): Promise<void> {
     const id = this.runId;
-    if (!id || !this.active) return;
+    if (!id || !this.active || !this.canChange) return;
     try {
       this.#applyRun(await api.patchRun(id, { lr }));
     } catch (e) {
@@ -136,10 +191,10 @@ export class RunSession {
     }
   }
 
-  /** Forget the shown run (stopping it if it trains): the page goes back to its idle state. */
+  /** Forget the shown run (stopping it if it trains and is ours): the page goes back to its idle state. */
   async reset(): Promise<void> {
     const id = this.runId;
-    if (id && this.active) {
+    if (id && this.active && this.canChange) {
       try {
         await api.stopRun(id);
       } catch {
@@ -147,16 +202,24 @@ export class RunSession {
       }
     }
     this.#closeStream();
+    this.#clear();
+    this.error = null;
+    this.limit = null;
+  }
+
+  /** Nothing shown. */
+  #clear(): void {
     this.runId = null;
     this.status = 'idle';
     this.step = 0;
     this.totalSteps = null;
     this.config = null;
     this.parent = null;
+    this.info = null;
+    this.idle = null;
     this.layers = [];
     this.events = [];
     this.data = null;
-    this.error = null;
     this.series = createSeries([]);
     this.#flush();
   }
@@ -171,7 +234,7 @@ export class RunSession {
         this.data = msg.data;
         this.config = msg.run.config ?? this.config;
         this.series = seriesFromHello(msg.layers, msg.history, msg.latest);
-        this.totalSteps = msg.run.config?.steps ?? this.totalSteps;
+        this.totalSteps = msg.run.config ? msg.run.config.steps : this.totalSteps;
         this.#applyRun(msg.run);
         this.#redraw.schedule();
       },
@@ -180,7 +243,10 @@ export class RunSession {
         if (appendFrame(this.series, msg)) this.#redraw.schedule();
       },
       onEvent: (msg) => {
-        if (this.runId === id) this.events = [...this.events, msg];
+        if (this.runId !== id) return;
+        this.events = [...this.events, msg];
+        // paused or stopped for want of a viewer: the run's idle note says when and why
+        if (msg.kind === 'idle_paused' || msg.kind === 'idle_stopped') void this.#refresh(id);
       },
       onStatus: (msg) => {
         if (this.runId !== id) return;
@@ -195,25 +261,25 @@ export class RunSession {
     });
   }
 
+  async #refresh(id: string): Promise<void> {
+    try {
+      this.#applyRun(await api.getRun(id));
+    } catch {
+      // the stream goes on saying what it knows
+    }
+  }
+
   #closeStream(): void {
     this.#stream?.close();
     this.#stream = null;
     this.connection = 'closed';
   }
 
-  async #control(action: 'pause' | 'resume' | 'stop' | 'step'): Promise<void> {
+  #control(action: 'pause' | 'resume' | 'stop' | 'step'): Promise<void> {
     const id = this.runId;
-    if (!id || this.busy) return;
-    this.busy = true;
-    this.error = null;
-    try {
-      const call = { pause: api.pauseRun, resume: api.resumeRun, stop: api.stopRun, step: api.stepRun }[action];
-      this.#applyRun(await call(id));
-    } catch (e) {
-      this.error = (e as Error).message;
-    } finally {
-      this.busy = false;
-    }
+    if (!id) return Promise.resolve();
+    const call = { pause: api.pauseRun, resume: api.resumeRun, stop: api.stopRun, step: api.stepRun }[action];
+    return this.#call(async () => this.#applyRun(await call(id)));
   }
 
   pause = () => this.#control('pause');

@@ -168,6 +168,10 @@ export const EVENT_KINDS: Record<string, { color: string; icon: string; rank: nu
   no_symmetry_breaking: { color: '#0f8b8d', icon: '≡', rank: 5 },
   saturation: { color: '#9467bd', icon: '◐', rank: 6 },
   overfitting: { color: '#d4a017', icon: '↗', rank: 7 },
+  // a run paused, resumed or stopped for want of a viewer (its lease)
+  idle_paused: { color: '#5d6675', icon: '‖', rank: 20 },
+  idle_resumed: { color: '#17602f', icon: '▶', rank: 21 },
+  idle_stopped: { color: '#4d3f6b', icon: '■', rank: 22 },
 };
 const UNKNOWN_KIND = { color: '#5d6675', icon: '•', rank: 99 };
 

@@ -202,3 +202,32 @@ describe('the whole link', () => {
     expect([link.tab, link.lesson, link.lab?.surface]).toEqual(['lessons', 'x', 'saddle']);
   });
 });
+
+describe('the run shown and a run that trains until stopped', () => {
+  it('carries the run alongside the config, and reads it back', () => {
+    const query = encodeUrl(plain({ run: 'a1b2c3d4', config: changed() }), ctx);
+    expect(query).toMatch(/^\?run=a1b2c3d4&/);
+    const link = decodeUrl(query, ctx);
+    expect(link.run).toBe('a1b2c3d4');
+    expect(link.config?.config).toEqual(changed());
+    expect(link.config?.errors).toEqual([]);
+    expect(link.extra).toEqual([]); // `run` is the link's own key, not an unknown one kept as it came
+    expect(decodeUrl('?seed=3', ctx).run).toBeNull();
+    expect(decodeUrl('?run=', ctx).run).toBeNull();
+    expect(encodeUrl(plain({ run: null }), ctx)).toBe('');
+  });
+
+  it('round-trips steps=null (until stopped), and refuses null where the schema does not allow it', () => {
+    const c = structuredClone(defaults);
+    c.steps = null;
+    const query = encodeUrl(plain({ config: c }), ctx);
+    expect(query).toBe('?steps=null');
+    const link = decodeUrl(query, ctx);
+    expect(link.config?.errors).toEqual([]);
+    expect(link.config?.config.steps).toBeNull();
+    expect(link.config?.config).toEqual(c);
+    const bad = decodeUrl('?seed=null&optimizer.lr=null', ctx).config!;
+    expect(bad.errors).toEqual(["seed: 'null' is not a number", "optimizer.lr: 'null' is not a number"]);
+    expect(bad.config.seed).toBe(defaults.seed);
+  });
+});

@@ -2,6 +2,7 @@
 //
 //   lang=zh                      the language (English is left out)
 //   tab=lessons                  the tab (the playground is left out)
+//   run=3f2a9c0d1e7b             the run shown (the page attaches to it: live, or its final state if it ended)
 //   lesson=dead-relu             the lesson opened in the Lessons tab (kept while other tabs are shown)
 //   lab.surface=saddle&lab.start=1.8,0.001&lab.lr=0.05&lab.steps=150&lab.k=10&lab.optimizers=sgd,adam&
 //   lab.adam.beta1=0.8&lab.view=apart
@@ -9,7 +10,8 @@
 //                                where it differs from its registry default
 //   dataset.name=spiral&model.hidden=8,8,8&seed=3
 //                                every leaf of the config that differs from the server's defaults; lists of numbers or
-//                                names comma-joined, lists of objects and other values as JSON
+//                                names comma-joined, lists of objects and other values as JSON; `steps=null` (a
+//                                setting the schema lets be null: train until stopped)
 //
 // Keys of no part (other than `token`, which api.ts reads and the link then drops) are kept as they came. decodeUrl
 // reads a link, encodeUrl writes one; appstate.svelte.ts holds the state and is the one writer of the URL.
@@ -17,8 +19,9 @@
 import type { ExperimentConfig } from './api';
 import type { LabInputs, Settings } from './labinputs';
 import { isLang, type Lang } from './i18n.svelte';
+import { fieldNullable } from './schema';
 
-export const TABS = ['playground', 'images', 'sequences', 'compare', 'lessons', 'lab'] as const;
+export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'lessons', 'lab'] as const;
 export type Tab = (typeof TABS)[number];
 
 export function isTab(v: unknown): v is Tab {
@@ -111,8 +114,14 @@ export interface DecodedConfig {
   errors: string[];
 }
 
-/** `defaults` with the URL's config parameters applied; keys of the other parts are ignored. */
-export function decodeConfig(params: URLSearchParams, defaults: ExperimentConfig, resets?: Resets): DecodedConfig {
+/** `defaults` with the URL's config parameters applied; keys of the other parts are ignored. `null` is taken for a
+ * setting that may be null (`nullable`: the server's schema says so). */
+export function decodeConfig(
+  params: URLSearchParams,
+  defaults: ExperimentConfig,
+  resets?: Resets,
+  nullable: (path: string) => boolean = fieldNullable,
+): DecodedConfig {
   const config = structuredClone(defaults) as unknown as JsonObject;
   const applied: string[] = [];
   const errors: string[] = [];
@@ -135,7 +144,7 @@ export function decodeConfig(params: URLSearchParams, defaults: ExperimentConfig
     }
     try {
       const before = node[last];
-      node[last] = decodeValue(text, before);
+      node[last] = text === 'null' && nullable(path) ? null : decodeValue(text, before);
       applied.push(path);
       // a link that switches a choice (optimizer.name=rmsprop) without its parameters gets the choice's defaults
       if (last === 'name' && resets && before !== node[last]) {
@@ -243,6 +252,8 @@ export interface UrlState {
   tab: Tab;
   lesson: string | null;
   lang: Lang;
+  /** the run shown (null: none, or a link of the settings only) */
+  run?: string | null;
   config: ExperimentConfig;
   /** the lab's setup; written only while the lab tab is shown */
   lab: LabSetup | null;
@@ -259,12 +270,13 @@ export interface UrlContext {
   resets?: Resets;
 }
 
-/** The link of `state`: `?lang=..&tab=..&lesson=..&<extra>&lab.*&<config>`, or '' when all is default. */
+/** The link of `state`: `?lang=..&tab=..&lesson=..&run=..&<extra>&lab.*&<config>`, or '' when all is default. */
 export function encodeUrl(state: UrlState, ctx: UrlContext): string {
   const params = new URLSearchParams();
   if (state.lang !== 'en') params.set('lang', state.lang);
   if (state.tab !== 'playground') params.set('tab', state.tab);
   if (state.lesson) params.set('lesson', state.lesson);
+  if (state.run) params.set('run', state.run);
   for (const [k, v] of state.extra ?? []) params.set(k, v);
   if (state.tab === 'lab' && state.lab) for (const [k, v] of encodeLab(state.lab, ctx.labDefaults)) params.set(k, v);
   for (const [k, v] of encodeConfig(state.config, ctx.defaults)) params.set(k, v);
@@ -277,6 +289,8 @@ export interface DecodedUrl {
   tab: Tab;
   lesson: string | null;
   lang: Lang | null;
+  /** the run to show */
+  run: string | null;
   lab: LabLink | null;
   /** the config; null when decoded without the defaults */
   config: DecodedConfig | null;
@@ -284,7 +298,7 @@ export interface DecodedUrl {
   extra: [string, string][];
 }
 
-const APP_KEYS = ['lang', 'tab', 'lesson'];
+const APP_KEYS = ['lang', 'tab', 'lesson', 'run'];
 
 /** Read a link (`location.search`). The config needs the server's defaults: without `ctx` it is null. */
 export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'resets'>): DecodedUrl {
@@ -302,6 +316,7 @@ export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'r
     tab: isTab(tab) ? tab : 'playground',
     lesson: params.get('lesson') || null,
     lang: isLang(lang) ? lang : null,
+    run: params.get('run')?.trim() || null,
     lab: decodeLab(params),
     config: ctx ? decodeConfig(params, ctx.defaults, ctx.resets) : null,
     extra,

@@ -1,0 +1,51 @@
+import { defineStrings } from '../lib/i18n.svelte';
+
+export default defineStrings(
+  {
+    readOnly:
+      'This run belongs to someone else: you can watch it live, but not pause, stop or change it. Fork it to make your own copy, or press Play to train a run of your own with these settings.',
+    readOnlyTitle: 'Shared with you by its link',
+    fork: 'Fork it',
+    forkTitle: 'Branch this run into a copy of your own, with one change',
+    waking: 'Paused at step {step}: nobody watched it for {after}. It resumes now that you are back.',
+    wakingMine: 'If it stays paused (the server has no room for it yet), press Resume.',
+    resumed: 'Paused at step {step} because nobody watched it for {after}; it resumed now that you are back.',
+    stopped:
+      'Stopped at step {step}: nobody watched it for {after} (a run started from this page trains only while someone watches it). Its history and training state are kept.',
+    stoppedMine: 'Continue (above) trains it on from here.',
+    dismiss: 'Hide this note',
+    s: 's',
+    min: 'min',
+    h: 'h',
+    limitOwner: 'Your runs that are still active (stop one to make room, then press Play again):',
+    limitServer: 'The server is busy with other runs. Your active runs, if you want to make room:',
+    limitNone: 'You have no active run to stop: wait until a run on the server ends, then press Play again.',
+    limitDone: 'Room made: press Play again.',
+    stop: 'Stop',
+    stopTitle: 'Stop this run for good (its results stay), to make room for a new one',
+    stepOf: 'step {step}',
+  },
+  {
+    readOnly:
+      '这次训练属于别人：你可以实时观看，但不能暂停、停止或改动它。分叉它可得到你自己的副本，或者点击“运行”用这些设置训练你自己的一次训练。',
+    readOnlyTitle: '别人通过链接分享给你的',
+    fork: '分叉它',
+    forkTitle: '把这次训练分叉成你自己的副本，并改动一项设置',
+    waking: '在第 {step} 步暂停了：{after}无人观看。你回来了，它会接着训练。',
+    wakingMine: '如果它仍然暂停（服务器暂时没有空位），请点击“继续”。',
+    resumed: '因为{after}无人观看，它曾在第 {step} 步暂停；你回来了，它已接着训练。',
+    stopped: '在第 {step} 步停止了：{after}无人观看（从本页开始的训练只在有人观看时进行）。它的历史和训练状态都保留着。',
+    stoppedMine: '点击上方的“接着训练”可从这里继续。',
+    dismiss: '隐藏这条提示',
+    s: '秒',
+    min: '分钟',
+    h: '小时',
+    limitOwner: '你仍在进行的训练（停止一个腾出位置，然后再点击“运行”）：',
+    limitServer: '服务器正忙于其他训练。如果想腾出位置，这是你仍在进行的训练：',
+    limitNone: '你没有可停止的训练：请等服务器上的某次训练结束后再点击“运行”。',
+    limitDone: '已腾出位置：请再次点击“运行”。',
+    stop: '停止',
+    stopTitle: '彻底停止这次训练（结果会保留），为新的训练腾出位置',
+    stepOf: '第 {step} 步',
+  },
+);
