@@ -135,7 +135,7 @@ def test_the_clients_owner_key_owns_its_runs(server):
         assert mine.continue_run(run["id"], 100)["config"]["steps"] == 300
         assert mine.stop_all() in ([run["id"]], [])  # stopped, unless it had finished already
         assert mine.wait(run["id"], timeout=60)["status"] in ("finished", "stopped")
-        assert [m["type"] for m in mine.stream(run["id"])][0] == "hello"  # a stream sends its key in the query
+        assert next(m["type"] for m in mine.stream(run["id"])) == "hello"  # a stream sends its key in the query
     log = (ARTIFACTS / "client-server.log").read_text()
     assert "key=[redacted]" in log and mine.key not in log and stranger.key not in log
 
