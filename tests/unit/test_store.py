@@ -65,7 +65,7 @@ def test_a_run_stored_with_bare_summary_values_reads_back_with_their_step():
     """An earlier version stored {"test_loss": 0.3, ...}; now a figure names its step: the run's last, for those."""
     from glassnet.api.schemas import RunInfo
     from glassnet.config import DEFAULT_CONFIG
-    from glassnet.runs.manager import STORED, Run
+    from glassnet.runs.run import STORED, Run
 
     row = {key: None for key in STORED} | {"id": "old", "created_at": "t", "updated_at": "t", "status": "finished"}
     row |= {"step": 800, "layers": [], "events": [], "lr_changes": [], "lineage": [], "metrics": []}

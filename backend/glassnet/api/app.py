@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub()
         app.state.manager = RunManager(settings, app.state.hub, asyncio.get_running_loop())
         app.state.manager.start()
-        leases = asyncio.create_task(app.state.manager.watch_leases())
+        leases = asyncio.create_task(app.state.manager.leases.watch())
         try:
             yield
         finally:

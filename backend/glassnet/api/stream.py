@@ -13,8 +13,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from glassnet.api.deps import websocket_caller
 from glassnet.protocol import PROTOCOL_VERSION, ErrorMessage
-from glassnet.runs.manager import Run, RunManager
+from glassnet.runs.manager import RunManager
 from glassnet.runs.owners import Caller, Unauthorized
+from glassnet.runs.run import Run
 from glassnet.runs.status import TERMINAL
 
 HELLO_TIMEOUT = 60.0
@@ -60,7 +61,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         return
 
     channel, subscriber = manager.hub.subscribe(run_id)
-    manager.viewer_joined(run)  # an open stream renews the run's lease
+    manager.leases.viewer_joined(run)  # an open stream renews the run's lease
     try:
         # a run's layers are known once its worker has built the model (a second or two at most)
         await asyncio.wait_for(channel.started.wait(), timeout=HELLO_TIMEOUT)
@@ -87,7 +88,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         pass
     finally:
         manager.hub.unsubscribe(run_id, subscriber)
-        manager.viewer_left(run)
+        manager.leases.viewer_left(run)
 
 
 async def _until_closed(websocket: WebSocket) -> None:

@@ -60,11 +60,5 @@ class Checkpoints:
             return None
         return earlier[-1], (self._dir(run_id) / f"{earlier[-1]:010d}.pt").read_bytes()
 
-    def drop_after(self, run_id: str, step: int) -> None:
-        """Forget states past `step` (none should exist; a continued run's are all before its new steps)."""
-        for s in self.steps(run_id):
-            if s > step:
-                (self._dir(run_id) / f"{s:010d}.pt").unlink(missing_ok=True)
-
     def delete(self, run_id: str) -> None:
         shutil.rmtree(self._dir(run_id), ignore_errors=True)

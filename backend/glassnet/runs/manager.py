@@ -1,9 +1,10 @@
 """Run lifecycle: each run trains in its own worker process, taken from a pool of pre-warmed ones.
 
-Runs belong to owners (runs/owners.py): anyone may read a run, only its owner (or the admin) may change it.
-Limits hold per server and per owner. A run started from the page holds a lease that its viewers (open
-streams) renew: unwatched for `idle_pause_s` it pauses, and paused unwatched for `idle_stop_s` it stops; a
-viewer's return resumes it. An ended run keeps its training state and can continue as the same run.
+Runs (runs/run.py) belong to owners (runs/owners.py): anyone may read a run, only its owner (or the admin)
+may change it. Limits hold per server and per owner; a run paused for want of a viewer (runs/leases.py)
+does not count, and makes way at the server's limit. Workers save the training state now and then and as a
+run ends (runs/checkpoints.py): a fork starts from the nearest saved state, and an ended run continues from
+its last one as the same run.
 
 A reader thread per run turns the worker's pipe (runs/messages.py) into calls on the event loop, which
 update the run, add to its history, persist it, and publish to the hub. A worker that dies without a last
@@ -18,9 +19,6 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -33,6 +31,7 @@ from glassnet.runs import messages as m
 from glassnet.runs.checkpoints import Checkpoints
 from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
+from glassnet.runs.leases import SERVER, Leases
 from glassnet.runs.owners import Caller, check_change
 from glassnet.runs.pool import WorkerPool
 from glassnet.runs.rules import (
@@ -43,11 +42,10 @@ from glassnet.runs.rules import (
     check_config,
     check_fork_changes,
 )
+from glassnet.runs.run import CONTINUABLE, Run, now_iso
 from glassnet.runs.status import ACTIVE, TERMINAL
 from glassnet.runs.store import Store, segment_row
 from glassnet.settings import Settings
-from glassnet.train.metrics import SUMMARY
-from glassnet.train.pack import finite_or_none
 
 COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
 STOP_TIMEOUT = 1.0  # seconds a worker has to stop before it is terminated
@@ -64,135 +62,6 @@ class InvalidChanges(ValueError):
         self.errors = errors
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-STORED = (  # the run's fields that the store keeps (besides its config)
-    *("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data"),
-    *("events", "lr_changes", "lineage", "summary", "metrics", "latest", "owner", "name", "lease", "idle"),
-)
-CONTINUABLE = frozenset({"finished", "stopped", "interrupted"})  # with a saved state at the run's last step
-
-
-def _widths(widths: list[int]) -> str:
-    if len(widths) > 3 and len(set(widths)) == 1:
-        return f"{widths[0]}×{len(widths)}"
-    return "-".join(map(str, widths)) or "0"
-
-
-def default_name(config: ExperimentConfig, created_at: str) -> str:
-    """A run's name until its owner gives it one: the data, the model and the time it started (UTC), as in
-    "circle · mlp 8-8 tanh · 14:03 UTC" (the UI's modelSummary says the model the same way)."""
-    m = config.model
-    if m.kind == "cnn":
-        model = f"cnn {_widths(m.channels)} {m.activation}"
-    elif m.kind == "rnn":
-        model = f"{m.cell} {m.rnn_hidden}×{m.rnn_layers}"
-    else:
-        model = f"mlp {_widths(m.hidden)} {m.activation}"
-    return f"{config.dataset.name} · {model} · {created_at[11:16]} UTC"
-
-
-@dataclass
-class Run:
-    id: str
-    config: ExperimentConfig  # as it is now (a live lr change updates it)
-    created_at: str
-    updated_at: str = ""
-    status: str = "pending"
-    step: int = 0
-    device: str | None = None
-    error: str | None = None
-    parent: str | None = None
-    layers: list[dict[str, Any]] = field(default_factory=list)
-    data: dict[str, Any] | None = None  # the stream hello's data description, once the worker has built the data
-    metrics: list[str] = field(default_factory=list)  # the registry metrics the run measures
-    events: list[dict[str, Any]] = field(default_factory=list)
-    # live learning-rate changes: {"step": the worker's step when applied, "lr": new, "from": old}
-    lr_changes: list[dict[str, Any]] = field(default_factory=list)
-    # how to rebuild the state this run started from: [{"config", "until", "lr_changes"}, ...] (forks)
-    lineage: list[dict[str, Any]] = field(default_factory=list)
-    # the headline figures, each with the step it was measured at (kept for runs whose history is not loaded)
-    summary: dict[str, Any] = field(default_factory=dict)
-    latest: str | None = None  # the newest detail frame (JSON): an ended run is shown as it finished
-    owner: str | None = None  # the owner id; None: a run stored before owners existed
-    name: str | None = None  # given by its owner; None: default_name
-    lease: bool = False  # pauses, then stops, while nobody watches it (runs started from the page)
-    # set while it is paused, or once it stopped, for want of a viewer: {"action", "step", "after_s"}
-    idle: dict[str, Any] | None = None
-    viewers: int = 0  # open streams
-    unwatched_since: float = field(default_factory=time.monotonic)
-    paused_since: float = field(default_factory=time.monotonic)
-    history: History | None = field(default_factory=History)  # None: in the store, not loaded yet
-    process: BaseProcess | None = None
-    conn: Connection | None = None
-    flushed_at: float = 0.0
-    weights_waiters: dict[str, asyncio.Future] = field(default_factory=dict)
-
-    def start_config(self) -> dict[str, Any]:
-        """The config the run was started with (before live changes)."""
-        config = self.config.model_dump(mode="json")
-        if self.lr_changes:
-            config["optimizer"]["lr"] = self.lr_changes[0]["from"]
-        return config
-
-    def current_summary(self) -> dict[str, Any]:
-        """Each headline figure's last measurement: {name: {"value", "step"}} (value null if not finite)."""
-        if self.history is None:
-            return self.summary
-        figures = {}
-        for name in SUMMARY:
-            latest = self.history.latest(name)
-            if latest is not None:
-                step, value = latest
-                figures[name] = {"value": finite_or_none(value), "step": step}
-        return figures
-
-    def info(self, caller: Caller | None = None) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name or default_name(self.config, self.created_at),
-            "status": self.status,
-            "step": self.step,
-            "config": self.config.model_dump(mode="json"),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at or self.created_at,
-            "device": self.device,
-            "error": self.error,
-            "parent": self.parent,
-            "summary": self.current_summary(),
-            "owner": self.owner,
-            "mine": caller is not None and caller.owner is not None and caller.owner == self.owner,
-            "can_change": caller is not None and caller.may_change(self.owner),
-            "lease": self.lease,
-            "idle": self.idle,
-        }
-
-    @property
-    def counts(self) -> bool:
-        """Whether the run counts against the limits: active, and not paused for want of a viewer."""
-        return self.status in ACTIVE and self.idle is None
-
-    def row(self) -> dict[str, Any]:
-        self.summary = self.current_summary()
-        row = {k: getattr(self, k) for k in STORED}
-        row["updated_at"] = self.updated_at or self.created_at
-        return {**row, "config": self.config.model_dump(mode="json")}
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "Run":
-        fields = {k: row[k] for k in STORED}
-        fields["lease"] = bool(fields["lease"])
-        # a summary stored by an earlier version has bare values: take them as of the run's last step
-        fields["summary"] = {
-            name: figure if isinstance(figure, dict) else {"value": figure, "step": row["step"]}
-            for name, figure in row["summary"].items()
-            if figure is None or isinstance(figure, dict | float | int)
-        }
-        return cls(config=ExperimentConfig.model_validate(row["config"]), history=None, **fields)
-
-
 class RunManager:
     def __init__(self, settings: Settings, hub: Hub, loop: asyncio.AbstractEventLoop) -> None:
         self.settings = settings
@@ -205,7 +74,7 @@ class RunManager:
         self.uploads = settings.data_dir / "datasets"
         tabular.set_uploads_dir(self.uploads)
         self.runs: dict[str, Run] = {}
-        self.tasks: set[asyncio.Future] = set()  # resumes for returning viewers, in flight
+        self.leases = Leases(self)
 
     def start(self) -> None:
         interrupted = self.store.mark_interrupted(ACTIVE)
@@ -343,8 +212,8 @@ class RunManager:
         while idle and self.active_count() >= self.settings.max_runs:
             victim = idle.pop(0)
             with contextlib.suppress(InvalidTransition):  # it may have ended meanwhile
-                await self.command(victim.id, "stop", Caller(admin=True))
-                self._idle_note(victim, "stopped", "made way for a new run")
+                await self.command(victim.id, "stop", SERVER)
+                self.leases.note_stopped(victim, "made way for a new run")
 
     async def fork(self, run_id: str, step: int | None, changes: dict[str, Any], caller: Caller) -> Run:
         """A new run (the caller's) that continues `run_id` from `step` (default: its current step) with
@@ -489,92 +358,8 @@ class RunManager:
         (self.weights_dir / f"{run_id}.safetensors").unlink(missing_ok=True)
         self.checkpoints.delete(run_id)
 
-    # ---- leases: nobody watching, no training
-    def viewer_joined(self, run: Run) -> None:
-        run.viewers += 1
-        if run.idle is not None and run.idle["action"] == "paused" and run.status == "paused":
-            task = asyncio.ensure_future(self._resume_for_viewer(run))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
-    def viewer_left(self, run: Run) -> None:
-        run.viewers = max(0, run.viewers - 1)
-        if run.viewers == 0:
-            run.unwatched_since = time.monotonic()
-
-    async def _resume_for_viewer(self, run: Run) -> None:
-        try:
-            await self.command(run.id, "resume", Caller(admin=True))
-        except (RunLimitReached, InvalidTransition):
-            return  # no room for it now (or it ended): it stays paused, and its page offers Resume
-        self._notice(run, "idle_resumed", "Resumed: someone is watching again", "已继续：又有人在看了", "")
-
-    async def watch_leases(self) -> None:
-        """Pause leased runs nobody watches, and stop paused ones still unwatched; runs until cancelled."""
-        tick = min(1.0, self.settings.idle_pause_s / 4)
-        while True:
-            await asyncio.sleep(tick)
-            await self.check_leases()
-
-    async def check_leases(self) -> None:
-        now = time.monotonic()
-        for run in list(self.runs.values()):
-            if not run.lease or run.viewers or run.status not in ACTIVE:
-                continue
-            unwatched = now - run.unwatched_since
-            if run.status == "running" and unwatched >= self.settings.idle_pause_s:
-                await self._idle_pause(run, unwatched)
-            elif (
-                run.status == "paused" and now - max(run.paused_since, run.unwatched_since) >= self.settings.idle_stop_s
-            ):
-                await self._idle_stop(run)
-
-    async def _idle_pause(self, run: Run, unwatched: float) -> None:
-        run.idle = {"action": "paused", "step": run.step, "after_s": round(unwatched)}
-        try:
-            await self.command(run.id, "pause", Caller(admin=True))
-        except InvalidTransition:
-            run.idle = None
-            return
-        after = round(unwatched)
-        self._notice(
-            run,
-            "idle_paused",
-            f"Paused: nobody watched this run for {after} s",
-            f"已暂停：{after} 秒无人观看",
-            "A run started from the page trains only while someone watches it. Open it again and it resumes.",
-        )
-        self.store.save_run(run.row())
-
-    async def _idle_stop(self, run: Run) -> None:
-        try:
-            await self.command(run.id, "stop", Caller(admin=True))
-        except InvalidTransition:
-            return
-        self._idle_note(run, "stopped", f"paused and unwatched for {round(self.settings.idle_stop_s)} s")
-
-    def _idle_note(self, run: Run, action: str, why: str) -> None:
-        run.idle = {"action": action, "step": run.step, "after_s": round(time.monotonic() - run.unwatched_since)}
-        self._notice(
-            run,
-            "idle_stopped",
-            f"Stopped: {why}",
-            "已停止：无人观看",
-            "Its history and training state are kept: Continue trains it on from here.",
-        )
-        self.store.save_run(run.row())
-
-    def _notice(self, run: Run, kind: str, message: str, message_zh: str, explanation: str) -> None:
-        event = Event(
-            kind=kind,
-            step=run.step,
-            layer=None,
-            layer_index=None,
-            message=message,
-            message_zh=message_zh,
-            explanation=explanation,
-            explanation_zh=explanation,
-        )
+    def add_event(self, run: Run, event: Event) -> None:
+        """A detector's (or the server's) event: kept with the run (the first EVENT_LIMIT), sent to its viewers."""
         if len(run.events) < EVENT_LIMIT:
             run.events.append(event.model_dump(mode="json"))
         self.hub.publish(run.id, event)
@@ -612,9 +397,7 @@ class RunManager:
             case m.Framed():
                 self._on_frame(run, message)
             case m.Noticed(event=event):
-                if len(run.events) < EVENT_LIMIT:
-                    run.events.append(event.model_dump(mode="json"))
-                self.hub.publish(run.id, event)
+                self.add_event(run, event)
             case m.StatusChanged(status=status, step=step, error=error):
                 self._set_status(run, status, run.step if step is None else step, error)
             case m.Started():
