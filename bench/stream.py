@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import websockets
 
+from glassnet.runs.owners import KEY_HEADER
 from tests.live_server import running_server
 
 CONFIG = {
@@ -88,6 +89,7 @@ async def speed_with(base: str, http: httpx.Client, clients: int, stalled: bool,
 
 async def bench(base: str, pid: int, seconds: float, long_steps: int) -> None:
     http = httpx.Client(base_url=base, timeout=30)
+    http.headers[KEY_HEADER] = http.post("/api/owners").json()["key"]  # the runs are this bench's
     run_id = http.post("/api/runs", json=CONFIG).json()["id"]
     ws_url = base.replace("http", "ws") + f"/api/runs/{run_id}/stream"
     latencies: list[float] = []

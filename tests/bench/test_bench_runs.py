@@ -44,3 +44,12 @@ def test_history_benchmark_runs_and_reports_the_ratio(capsys):
     history.main(["--rounds", "1", "--capacity", "32"])
     out = capsys.readouterr().out
     assert re.search(r"incremental \d+\.\d+ ms .* ratio \d+x", out), out
+
+
+def test_fork_benchmark_runs_and_times_both_ways(capsys):
+    from bench import fork
+
+    fork.main(["--steps", "600", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "saved state  median" in out and "replay       median" in out
+    assert re.search(r"from a saved state: \d+\.\d+x", out), out

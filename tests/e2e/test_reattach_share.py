@@ -83,7 +83,7 @@ def test_a_reload_reattaches_to_the_live_run_and_its_step_keeps_rising(page, ser
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "running", timeout=15_000)
     # its history came with the reattach (the chart is not empty) and it trains on from where it was
     page.wait_for_function(
-        "() => Number(document.querySelector('[data-testid=loss-chart]').dataset.points) > 3", timeout=15_000
+        "() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > 3", timeout=15_000
     )
     assert step_of(page) >= before
     after = step_of(page)
@@ -139,7 +139,7 @@ def test_a_link_to_an_ended_run_opens_its_history_without_a_new_run(page, server
     expect(again.get_by_test_id("step")).to_contain_text("300")
     # its whole history, and its final state (the decision boundary of the hello's latest frame)
     again.wait_for_function(
-        "() => Number(document.querySelector('[data-testid=loss-chart]').dataset.points) > 3", timeout=15_000
+        "() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > 3", timeout=15_000
     )
     expect(again.get_by_test_id("boundary")).to_have_attribute("data-step", "300", timeout=15_000)
     expect(again.get_by_test_id("error")).to_have_count(0)
@@ -217,7 +217,7 @@ def test_someone_elses_run_is_watched_read_only(page, browser, server_url, artif
         # Play: a run of the viewer's own, with the viewer's settings; the owner's run goes on
         viewer.get_by_test_id("play").click()
         viewer.wait_for_function(
-            "(rid) => { const id = document.querySelector('[data-testid=status]').dataset.runId;"
+            "(rid) => { const id = document.querySelector('[data-testid=status]')?.dataset.runId;"
             " return id && id !== rid; }",
             arg=rid,
             timeout=30_000,
