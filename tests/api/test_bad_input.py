@@ -104,6 +104,7 @@ BATTERY = [
     ("rename to nothing", "patch", "/api/runs/does-not-exist", {"name": ""}, 422, ["name"]),
     ("rename to blanks", "patch", "/api/runs/does-not-exist", {"name": "   "}, 422, ["name"]),
     ("rename overlong", "patch", "/api/runs/does-not-exist", {"name": "x" * 81}, 422, ["name", "80"]),
+    ("rename with a line break", "patch", "/api/runs/does-not-exist", {"name": "a\nb"}, 422, ["name", "control"]),
     ("patch nothing", "patch", "/api/runs/does-not-exist", {}, 422, ["lr", "name"]),
     ("stop all with a body of nonsense", "post", "/api/runs/stop-all/extra", None, 422, ["command"]),
 ]

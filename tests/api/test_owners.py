@@ -103,6 +103,10 @@ def test_another_owner_may_watch_and_fork_but_not_change_a_run(client, small_con
         # the owner may
         renamed = client.patch(f"/api/runs/{run['id']}", json={"name": "  baseline  "}).json()
         assert renamed["name"] == "baseline"
+        blank = client.patch(f"/api/runs/{run['id']}", json={"name": "   "}).json()
+        assert blank["errors"] == [
+            {"field": "name", "message": "a name needs at least one visible character", "type": "value_error"}
+        ]
         assert client.post(f"/api/runs/{run['id']}/stop").json()["status"] == "stopped"
     finally:
         client.post(f"/api/runs/{run['id']}/stop")
@@ -120,6 +124,7 @@ def test_the_list_is_the_callers_and_everyones_needs_the_token(tmp_path, small_c
         legacy = finished(client, small_config)  # the admin without a key: a run of nobody's
         assert [r["id"] for r in client.get("/api/runs", headers=alice).json()["items"]] == [a["id"]]
         assert client.get("/api/runs", params={"owner": "all"}, headers=alice).status_code == 403
+        assert client.get("/api/runs").json()["items"] == []  # the token without a key: none of its own
         everyone = client.get("/api/runs", params={"owner": "all"}).json()
         assert {r["id"] for r in everyone["items"]} == {a["id"], b["id"], legacy["id"]}
         # a run of nobody's: readable by all, changeable with the token only

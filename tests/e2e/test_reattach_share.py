@@ -11,8 +11,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import run_id
-from tests.e2e.owners import page_key
+from glassnet.runs.owners import KEY_HEADER
+from tests.e2e.helpers import play_and_get_config, run_id
+from tests.e2e.owners import issue_key, page_key
 from tests.live_server import running_server
 
 pytestmark = pytest.mark.e2e
@@ -167,6 +168,34 @@ def test_an_unknown_run_in_the_link_is_named_and_the_page_stays_usable(page, ser
     assert url_run(page.url) == run_id(page)
 
 
+def test_a_bare_run_link_brings_the_runs_settings_into_the_form(browser, server_url):
+    """A link with only `run=` (as the CLI prints it) shows that run with its own settings, so Play, a fork and a
+    copied link start from them."""
+    owner = issue_key(server_url)
+    config = {
+        "dataset": {"name": "moons"},
+        "model": {"hidden": [6], "activation": "relu"},
+        "optimizer": {"name": "adam", "lr": 0.02},
+        "steps": 200,
+    }
+    rid = httpx.post(f"{server_url}/api/runs", json=config, headers={KEY_HEADER: owner["key"]}).json()["id"]
+    context = browser.new_context(viewport=VIEWPORT)  # someone else, opening the link
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?run={rid}")
+        expect(page.get_by_test_id("status")).to_have_attribute("data-status", "finished", timeout=60_000)
+        expect(page.get_by_test_id("dataset-moons")).to_have_attribute("aria-checked", "true")
+        expect(page.locator("#optimizer-lr")).to_have_value("0.02")
+        expect(page).to_have_url(re.compile(r"dataset\.name=moons"))
+        expect(page).to_have_url(re.compile(rf"run={rid}"))
+        expect(page.get_by_test_id("error")).to_have_count(0)
+        config_of_play = play_and_get_config(page, server_url)  # their own run, with the same settings
+        assert config_of_play["dataset"]["name"] == "moons" and config_of_play["model"]["hidden"] == [6]
+        assert config_of_play["optimizer"]["lr"] == 0.02 and run_id(page) != rid
+    finally:
+        context.close()
+
+
 def test_someone_elses_run_is_watched_read_only(page, browser, server_url, artifacts):
     rid = start_long_run(page, server_url)
     # the owner copies the link to this run; the settings-only link has no run
@@ -309,7 +338,13 @@ def test_a_run_stopped_for_want_of_a_viewer_offers_continue(browser, lease_url, 
         expect(notice).to_have_attribute("data-kind", "stopped", timeout=15_000)
         expect(notice).to_contain_text("Continue")
         expect(page.get_by_test_id("status")).to_have_attribute("data-status", "stopped")
+        # what is typed is checked next to the box, as in My runs, and Continue waits for a good number
+        for typed, words in [("0", "From 1 to"), ("abc", "digits only"), ("2.5", "whole number"), ("", "how many")]:
+            page.get_by_test_id("continue-steps").fill(typed)
+            expect(page.get_by_test_id("continue-error")).to_contain_text(words)
+            expect(page.get_by_test_id("continue")).to_be_disabled()
         page.get_by_test_id("continue-steps").fill("400")
+        expect(page.get_by_test_id("continue-error")).to_have_count(0)
         page.screenshot(path=str(artifacts / "lease-stopped-continue.png"))
         page.get_by_test_id("continue").click()
         # the same run trains on from where it ended, and the page follows it live
@@ -348,11 +383,17 @@ def test_a_start_refused_for_the_limit_lists_the_runs_to_stop(browser, one_run_u
         expect(rows).to_have_count(1)
         expect(rows.first).to_have_attribute("data-run-id", rid)
         expect(rows.first).to_contain_text("running")
+        # said plainly (the server's words, naming its setting, are the tooltip)
+        expect(page.get_by_test_id("limit-headline")).to_have_text(
+            "You already have as many runs training as one person may have at once (1)."
+        )
+        expect(error).not_to_contain_text("GLASSNET_MAX_RUNS_PER_OWNER")
         page.screenshot(path=str(artifacts / "limit-429.png"))
         expect(page.get_by_test_id("status")).to_have_attribute("data-status", "idle")
 
         rows.first.get_by_test_id("limit-stop").click()
-        expect(page.get_by_test_id("limit-done")).to_contain_text("press Play again")
+        expect(page.get_by_test_id("limit-headline")).to_have_text("Room made: press Play again.")
+        expect(rows).to_have_count(0)
         assert get_run(one_run_url, rid)["status"] == "stopped"
         expect(first.get_by_test_id("status")).to_have_attribute("data-status", "stopped", timeout=15_000)
         page.get_by_test_id("play").click()

@@ -42,7 +42,8 @@ def _validation_answer(problems: Sequence[Any]) -> JSONResponse:
             message = f"invalid JSON: {err.get('ctx', {}).get('error', err['msg'])}"
             errors.append({"field": "body", "message": message, "type": err["type"]})
         else:
-            errors.append({"field": _field(err["loc"]), "message": err["msg"], "type": err["type"]})
+            message = err["msg"].removeprefix("Value error, ")  # a validator's own words, without pydantic's prefix
+            errors.append({"field": _field(err["loc"]), "message": message, "type": err["type"]})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
 

@@ -1,9 +1,10 @@
 """The API's models: REST requests and responses, the optimizer lab's among them. They document the API
 (OpenAPI) and type the frontend (openapi-typescript). The stream's messages are in glassnet/protocol.py."""
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from glassnet.config import LIMITS, ExperimentConfig, OptimizerConfig
 from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
@@ -263,12 +264,21 @@ class RunChanges(BaseModel):
     )
     name: str | None = Field(None, min_length=1, max_length=80, description="A name to show for the run.")
 
+    @field_validator("name")
+    @classmethod
+    def _visible(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        if any(unicodedata.category(c).startswith("C") for c in name):
+            raise ValueError("a name is one line of text, without tabs, line breaks or other control characters")
+        if not name.strip():
+            raise ValueError("a name needs at least one visible character")
+        return name.strip()
+
     @model_validator(mode="after")
     def _something(self) -> "RunChanges":
         if self.lr is None and self.name is None:
-            raise ValueError("body: give lr, name or both")
-        if self.name is not None and not self.name.strip():
-            raise ValueError("name: give some visible characters")
+            raise ValueError("give lr, name or both")
         return self
 
 

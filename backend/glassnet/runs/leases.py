@@ -75,6 +75,7 @@ class Leases:
         except InvalidTransition:
             run.idle = None  # it ended meanwhile
             return
+        run.idle["step"] = run.step  # where it did pause (a few steps on)
         self._notice(
             run,
             "idle_paused",

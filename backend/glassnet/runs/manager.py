@@ -105,6 +105,8 @@ class RunManager:
 
     def list_runs(self, caller: Caller, status: str | None = None, everyone: bool = False) -> list[Run]:
         """The caller's runs (everyone's for `everyone`, which the routes allow the admin only), newest first."""
+        if caller.owner is None and not everyone:
+            return []  # no key, no runs of one's own (the runs of nobody are listed with owner=all)
         runs = [
             r
             for r in self.runs.values()

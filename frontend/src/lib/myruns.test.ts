@@ -76,9 +76,10 @@ describe('continuing', () => {
   it('says where the run will end, counting as the server does', () => {
     const finished = run({ step: 300, config: { ...DEFAULTS, steps: 300 } });
     expect(continuedEnd(finished, 1000)).toBe(1300);
-    // stopped early: the steps are added to its planned end
+    // stopped early: the steps are added to where it stopped (POST /continue: "from where it ended")
     const stopped = run({ status: 'stopped', step: 120, config: { ...DEFAULTS, steps: 300 } });
-    expect(continuedEnd(stopped, 1000)).toBe(1300);
+    expect(continuedEnd(stopped, 1000)).toBe(1120);
+    expect(maxMoreSteps(stopped, 1_000_000)).toBe(999_880);
     // an until-stopped run that was stopped: from where it stopped
     expect(continuedEnd(run({ status: 'stopped', step: 420, config: { ...DEFAULTS, steps: null } }), 100)).toBe(520);
     expect(continuedEnd(finished, null)).toBeNull();

@@ -47,16 +47,25 @@ export function parseMoreSteps(text: unknown, max: number): StepsCheck {
 }
 
 /** The step a run continued by `steps` more would end at (null: it trains until stopped), as the server counts
- * it: from its planned end, or from where it stopped if that is later. */
-export function continuedEnd(run: Pick<RunInfo, 'step' | 'config'>, steps: number | null): number | null {
-  if (steps === null) return null;
-  const planned = run.config.steps ?? run.step;
-  return Math.max(planned, run.step) + steps;
+ * it: from where it ended (a finished run's step is its total). */
+export function continuedEnd(run: Pick<RunInfo, 'step'>, steps: number | null): number | null {
+  return steps === null ? null : run.step + steps;
 }
 
 /** The most steps a run may be continued by under the server's limit of `maxSteps` steps in all. */
-export function maxMoreSteps(run: Pick<RunInfo, 'step' | 'config'>, maxSteps: number): number {
-  return Math.max(0, maxSteps - Math.max(run.config.steps ?? run.step, run.step));
+export function maxMoreSteps(run: Pick<RunInfo, 'step'>, maxSteps: number): number {
+  return Math.max(0, maxSteps - run.step);
+}
+
+/** What is wrong with the steps typed to continue a run, in words (`s`: the strings of i18n/myruns). */
+export function stepsMessage(
+  check: StepsCheck,
+  max: number,
+  s: { stepsEmpty: string; stepsNumber: string; stepsInteger: string; stepsRange: string },
+): string | null {
+  if (check.ok) return null;
+  const range = s.stepsRange.replace('{max}', String(max));
+  return { empty: s.stepsEmpty, number: s.stepsNumber, integer: s.stepsInteger, range }[check.error];
 }
 
 export interface RunActions {

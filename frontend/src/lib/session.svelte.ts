@@ -27,6 +27,9 @@ export class RunSession {
   config = $state.raw<ExperimentConfig | null>(null);
   /** What the run trains on (hello.data): extent, sample points, images, parameter counts. */
   data = $state.raw<DataInfo | null>(null);
+  /** The settings of a run just opened (by link or from a list), for the page to take into its form; the page
+   * sets it back to null once it has. */
+  opened = $state.raw<ExperimentConfig | null>(null);
   /** The run this one was forked from, if any. */
   parent = $state<string | null>(null);
   /** The shown run as the server last described it (its name, whether it is ours to change, its lease). */
@@ -172,7 +175,9 @@ export class RunSession {
     this.runId = id;
     try {
       const run = await api.getRun(id);
-      if (this.runId === id) this.#show(run);
+      if (this.runId !== id) return;
+      this.#show(run);
+      this.opened = run.config ?? null;
     } catch (e) {
       if (this.runId !== id) return;
       this.runId = null;

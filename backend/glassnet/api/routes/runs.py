@@ -131,7 +131,7 @@ async def command_run(
 async def patch_run(run_id: str, changes: RunChanges, manager: ManagerDep, caller: CallerDep) -> dict:
     run = manager.get(run_id)
     if changes.name is not None:
-        run = manager.rename(run_id, changes.name.strip(), caller)
+        run = manager.rename(run_id, changes.name, caller)
     if changes.lr is not None:
         run = await manager.set_lr(run_id, changes.lr, caller)
     return run.info(caller)
