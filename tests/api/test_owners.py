@@ -231,7 +231,8 @@ def test_until_stopped_runs_and_continue_of_what_cannot(client, small_config):
     assert client.post(f"/api/runs/{run['id']}/continue", json={"steps": 5}).status_code == 409
     time.sleep(0.5)
     stopped = client.post(f"/api/runs/{run['id']}/stop").json()
-    assert stopped["status"] == "stopped" and stopped["step"] > 0
+    assert stopped["status"] == "stopped" and stopped["step"] > 0 and stopped["continuable"]
+    assert run["continuable"] is False  # (as it was started: active)
     resumed = client.post(f"/api/runs/{run['id']}/continue", json={"steps": 50}).json()
     assert resumed["config"]["steps"] == stopped["step"] + 50
     done = wait_for_status(client, run["id"], "finished", timeout=60)
@@ -239,6 +240,7 @@ def test_until_stopped_runs_and_continue_of_what_cannot(client, small_config):
     small_config.update(dataset={"name": "plane"}, optimizer={"name": "sgd", "lr": 5.0}, steps=100_000)
     diverged = client.post("/api/runs", json=small_config).json()["id"]
     wait_for_status(client, diverged, "diverged", timeout=60)
+    assert client.get(f"/api/runs/{diverged}").json()["continuable"] is False
     refused = client.post(f"/api/runs/{diverged}/continue", json={"steps": 10})
     assert refused.status_code == 409 and "diverged" in refused.json()["detail"]
 

@@ -244,15 +244,7 @@ def test_someone_elses_run_is_watched_read_only(page, browser, server_url, artif
         expect(viewer.get_by_test_id("error")).to_have_count(0)
 
         # Play: a run of the viewer's own, with the viewer's settings; the owner's run goes on
-        viewer.get_by_test_id("play").click()
-        viewer.wait_for_function(
-            "(rid) => { const id = document.querySelector('[data-testid=status]')?.dataset.runId;"
-            " return id && id !== rid; }",
-            arg=rid,
-            timeout=30_000,
-        )
-        own = run_id(viewer)
-        assert get_run(server_url, own)["config"]["model"]["activation"] == "relu"
+        assert play_and_get_config(viewer, server_url)["model"]["activation"] == "relu"
         expect(viewer.get_by_test_id("readonly-notice")).to_have_count(0)
         expect(viewer.get_by_test_id("stop")).to_be_enabled()
         assert get_run(server_url, rid)["status"] == "running"

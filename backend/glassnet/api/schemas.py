@@ -232,6 +232,10 @@ class RunInfo(BaseModel):
     can_change: bool = Field(description="The caller may change it (its owner, or the admin); anyone may watch it.")
     lease: bool = Field(description="It pauses while nobody watches it (runs started from the page).")
     idle: IdleNote | None = Field(description="Set while it is paused, or once it stopped, for want of a viewer.")
+    continuable: bool = Field(
+        description="It has ended in a way that keeps its training state (finished, stopped, interrupted): its owner "
+        "may continue it (POST /continue; 409 if the state was not saved, as for runs from before saved states)."
+    )
 
 
 class RunPage(BaseModel):

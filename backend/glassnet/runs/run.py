@@ -120,6 +120,7 @@ class Run:
             "can_change": caller is not None and caller.may_change(self.owner),
             "lease": self.lease,
             "idle": self.idle,
+            "continuable": self.status in CONTINUABLE,
         }
 
     @property

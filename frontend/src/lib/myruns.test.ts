@@ -36,6 +36,8 @@ function run(over: Partial<RunInfo> = {}): RunInfo {
     can_change: true,
     lease: false,
     idle: null,
+    // as the server says it: the ended statuses that keep a training state
+    continuable: ['finished', 'stopped', 'interrupted'].includes(over.status ?? 'finished'),
     ...over,
   } as RunInfo;
 }

@@ -72,7 +72,7 @@ export interface RunActions {
   pause: boolean;
   resume: boolean;
   stop: boolean;
-  /** Train an ended run on (finished or stopped: those keep their state). */
+  /** Train an ended run on (the server says which keep their state: RunInfo.continuable). */
   continue: boolean;
   /** Fork it from a step (any run with steps to fork from, or a running one). */
   fork: boolean;
@@ -80,14 +80,14 @@ export interface RunActions {
 }
 
 /** What the caller may do with a run now. */
-export function runActions(run: Pick<RunInfo, 'status' | 'step' | 'can_change'>): RunActions {
+export function runActions(run: Pick<RunInfo, 'status' | 'step' | 'can_change' | 'continuable'>): RunActions {
   const mine = run.can_change;
   const s = run.status;
   return {
     pause: mine && (s === 'running' || s === 'pending'),
     resume: mine && s === 'paused',
     stop: mine && isActive(s),
-    continue: mine && (s === 'finished' || s === 'stopped'),
+    continue: mine && run.continuable,
     fork: s === 'running' || s === 'paused' || s === 'finished' || s === 'stopped' || ((s === 'diverged' || s === 'failed' || s === 'interrupted') && run.step > 0),
     delete: mine,
   };

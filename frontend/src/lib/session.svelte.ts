@@ -10,9 +10,6 @@ import { openStream, type ConnectionState, type StreamHandle } from './stream';
 
 export type DisplayStatus = RunStatus | 'idle';
 
-/** Ended statuses from which Continue trains a run on (its state was saved); diverged and failed runs fork instead. */
-export const CONTINUABLE: readonly RunStatus[] = ['finished', 'stopped', 'interrupted'];
-
 export class RunSession {
   runId = $state<string | null>(null);
   status = $state<DisplayStatus>('idle');
@@ -61,7 +58,7 @@ export class RunSession {
 
   /** The shown run ended in a way that Continue can train on from (finished, stopped, interrupted) and is ours. */
   get canContinue(): boolean {
-    return this.runId !== null && this.canChange && CONTINUABLE.includes(this.status as RunStatus);
+    return this.runId !== null && this.canChange && !this.active && (this.info?.continuable ?? false);
   }
 
   #flush(): void {
@@ -256,6 +253,8 @@ export class RunSession {
       onStatus: (msg) => {
         if (this.runId !== id) return;
         this.#setStatus(msg.status, msg.step, msg.error);
+        // an ending: the run's final info (what it may do now, e.g. continue; its final figures)
+        if (!isActive(msg.status)) void api.getRun(id).then((run) => this.#applyRun(run), () => undefined);
       },
       onConnection: (state) => {
         if (this.runId === id) this.connection = state;

@@ -29,6 +29,8 @@ function info(id: string, over: Partial<RunInfo> = {}): RunInfo {
     can_change: true,
     lease: true,
     idle: null,
+    // as the server says it: the ended statuses that keep a training state
+    continuable: ['finished', 'stopped', 'interrupted'].includes(over.status ?? 'running'),
     ...over,
   };
 }
