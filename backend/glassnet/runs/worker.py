@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 def worker_main(conn: Connection, torch_threads: int) -> None:
     import torch  # the expensive imports happen here, while the worker waits in the pool
 
+    import glassnet.protocol
+    import glassnet.train.driver  # noqa: F401
+
     torch.set_num_threads(torch_threads)
-    if not conn.poll():  # a job that came while torch was importing goes first (it pays the first-time costs)
-        warm_up()
     try:
         job = conn.recv()
     except (EOFError, KeyboardInterrupt):
@@ -45,20 +46,6 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
             conn.send(m.StatusChanged(status="failed", step=None, error=reason))
     finally:
         conn.close()
-
-
-def warm_up() -> None:
-    """Pay every first-time cost while the worker waits in the pool, so that a run's first frame comes at once:
-    the lazy imports (the first torch.optim optimizer imports torch._dynamo, about 2 s), the first forward and
-    backward pass, the probe and a frame's serialisation. A few steps of the default config, thrown away (each
-    Trainer seeds the generators itself, so nothing carries over to the run)."""
-    from glassnet.config import default_config
-    from glassnet.protocol import frame_of
-    from glassnet.train.driver import BySteps, Callbacks, drive
-    from glassnet.train.loop import Trainer
-
-    trainer = Trainer(default_config())
-    drive(trainer, 3, BySteps(1), Callbacks(on_reading=lambda reading: frame_of(reading).model_dump_json()))
 
 
 def replay(segments: list[m.ReplaySegment], start: bytes | None = None) -> bytes | None:
