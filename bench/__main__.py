@@ -1,11 +1,12 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from bench import fork, history, lab, overhead, stream, ui_fps
+from bench import first_frame, fork, history, lab, overhead, stream, ui_fps
 
 if __name__ == "__main__":
     overhead.main([])
     history.main([])
     fork.main([])
+    first_frame.main([])
     lab.main([])
     stream.main([])
     ui_fps.main([])

@@ -53,3 +53,12 @@ def test_fork_benchmark_runs_and_times_both_ways(capsys):
     out = capsys.readouterr().out
     assert "saved state  median" in out and "replay       median" in out
     assert re.search(r"from a saved state: \d+\.\d+x", out), out
+
+
+def test_first_frame_benchmark_runs_and_reports_every_case(capsys):
+    from bench import first_frame
+
+    first_frame.main(["--samples", "1", "--settle", "2"])
+    out = capsys.readouterr().out
+    for case in ("API, warm pool", "API, cold pool", "page, warm pool"):
+        assert re.search(rf"{case}\s+median\s+\d+ ms, p95\s+\d+ ms", out), (case, out)

@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 
 
 def worker_main(conn: Connection, torch_threads: int) -> None:
-    import torch  # the expensive imports happen here, while the worker waits in the pool
+    from glassnet.runs.warmup import waiting_quietly, warm_up
 
-    import glassnet.protocol
-    import glassnet.train.driver  # noqa: F401
+    with waiting_quietly(conn):  # the expensive imports and first-time costs, while the worker waits in the pool
+        import torch
 
-    torch.set_num_threads(torch_threads)
+        torch.set_num_threads(torch_threads)
+        warm_up(conn)  # unless a job is already waiting: that job pays the first-time costs
     try:
         job = conn.recv()
     except (EOFError, KeyboardInterrupt):
