@@ -80,9 +80,20 @@ def test_frames_come_at_most_20_per_second(client, small_config):
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(frames) >= 10
     assert min(gaps) >= 1 / 20 - 1e-3, min(gaps)
-    # and no frame lost on the way: seq counts up by one for a client that keeps up
     seqs = [f["seq"] for f in frames]
-    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert seqs == sorted(set(seqs))  # newest first never; a client that stalls may miss some (the hub's rule)
+
+
+def test_a_client_that_keeps_up_loses_no_frame(client, small_config):
+    # few frames a second, so that the test client keeps up even on a busy machine: a stall of 1/4 s is allowed
+    small_config.update(steps=1500, frame_hz=4)
+    run_id = client.post("/api/runs", json=small_config).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        frames = [m for m in read_until_closed(ws) if m["type"] == "frame"]
+    seqs = [f["seq"] for f in frames]
+    assert len(seqs) >= 3
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # seq counts up by one: no frame lost on the way
 
 
 def test_a_late_subscriber_gets_the_history_in_hello(client, small_config):
