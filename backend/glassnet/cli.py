@@ -128,7 +128,8 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     import torch
 
     from glassnet.data import tabular
-    from glassnet.runs.history import History, metrics_csv
+    from glassnet.runs.export import metrics_csv
+    from glassnet.runs.history import History
     from glassnet.train.driver import ByClock, Callbacks, Ending, drive
     from glassnet.train.loop import Trainer
     from glassnet.train.probe import Reading
@@ -154,7 +155,7 @@ def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     progress.done()
     if out is not None:
         if out.suffix == ".csv":
-            out.write_text(metrics_csv(history))
+            out.write_text(metrics_csv(history, [layer.name for layer in trainer.layers]))
         else:
             layers = [vars(layer) for layer in trainer.layers]
             body = {"config": config.model_dump(mode="json"), "layers": layers, "history": history.to_wire()}

@@ -54,11 +54,19 @@ class Surface:
     extent: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
     start: tuple[float, float]
     log_scale: bool  # colour by log10(f - min) (valleys with a huge range of values)
-    lr: float  # a learning rate that shows the surface's lesson with the registry's other defaults (the UI's default)
+    # each registry optimizer's step size here (with its other settings at the registry's defaults): one that makes
+    # visible progress from `start` within the lab's default steps and stays finite (tests/unit/test_lab_defaults.py);
+    # the optimizers' step sizes differ by orders of magnitude (Adam moves about lr per step, SGD lr * gradient)
+    lrs: dict[str, float]
     minimum: tuple[float, float] | None = None
     params: dict[str, dict[str, float]] = field(default_factory=dict)
     # y = 0 is a valley floor or ridge that paths cross: the count of y's sign changes (a zig-zag) means something
     y_floor: bool = False
+
+    @property
+    def lr(self) -> float:
+        """Plain SGD's step size here: the lab's step size for an optimizer without one of its own."""
+        return self.lrs["sgd"]
 
 
 def _rosenbrock(x: torch.Tensor, y: torch.Tensor, k: float) -> torch.Tensor:
@@ -122,7 +130,16 @@ SURFACES: dict[str, Surface] = {
             (-2.0, 2.0, -1.0, 3.0),
             (-1.2, 1.0),
             True,
-            0.001,
+            {
+                "sgd": 0.001,
+                "momentum": 0.001,
+                "nesterov": 0.001,
+                "adagrad": 0.2,
+                "rmsprop": 0.01,
+                "adadelta": 10.0,
+                "adam": 0.1,
+                "adamw": 0.1,
+            },
             (1.0, 1.0),
         ),
         Surface(
@@ -138,7 +155,16 @@ SURFACES: dict[str, Surface] = {
             (-2.0, 2.0, -2.0, 2.0),
             (1.8, 0.01),
             False,
-            0.05,
+            {
+                "sgd": 0.02,
+                "momentum": 0.002,
+                "nesterov": 0.002,
+                "adagrad": 0.05,
+                "rmsprop": 0.01,
+                "adadelta": 1.0,
+                "adam": 0.01,
+                "adamw": 0.01,
+            },
             y_floor=True,
         ),
         Surface(
@@ -155,7 +181,16 @@ SURFACES: dict[str, Surface] = {
             (-2.0, 2.0, -1.0, 1.0),
             (-1.8, 0.6),
             True,
-            0.01,
+            {
+                "sgd": 0.01,
+                "momentum": 0.002,
+                "nesterov": 0.002,
+                "adagrad": 0.1,
+                "rmsprop": 0.01,
+                "adadelta": 10.0,
+                "adam": 0.02,
+                "adamw": 0.02,
+            },
             (0.0, 0.0),
             {"k": {"default": 10.0, "min": LAB_LIMITS["min_k"], "max": LAB_LIMITS["max_k"]}},
             y_floor=True,
@@ -173,7 +208,16 @@ SURFACES: dict[str, Surface] = {
             (-4.5, 4.5, -4.5, 4.5),
             (1.0, 1.4),
             True,
-            0.002,
+            {
+                "sgd": 0.01,
+                "momentum": 0.001,
+                "nesterov": 0.001,
+                "adagrad": 0.5,
+                "rmsprop": 0.01,
+                "adadelta": 10.0,
+                "adam": 0.1,
+                "adamw": 0.1,
+            },
             (3.0, 0.5),
         ),
         Surface(
@@ -190,7 +234,16 @@ SURFACES: dict[str, Surface] = {
             (-4.0, 4.0, -4.0, 4.0),
             (3.2, 2.4),
             False,
-            0.1,
+            {
+                "sgd": 1.0,
+                "momentum": 0.1,
+                "nesterov": 0.1,
+                "adagrad": 0.1,
+                "rmsprop": 0.01,
+                "adadelta": 3.0,
+                "adam": 0.02,
+                "adamw": 0.02,
+            },
             (0.0, 0.0),
         ),
     )
@@ -291,6 +344,7 @@ def surface_json(surface: Surface) -> dict[str, Any]:
         "extent": list(surface.extent),
         "start": list(surface.start),
         "lr": surface.lr,
+        "lrs": dict(surface.lrs),
         "minimum": list(surface.minimum) if surface.minimum else None,
         "params": [{"name": name, **spec} for name, spec in surface.params.items()],
         "y_floor": surface.y_floor,

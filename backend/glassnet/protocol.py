@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from glassnet.api.schemas import RunInfo
 from glassnet.runs.status import RunStatus
+from glassnet.train.judgement import LayerHealth, judge_layers
 from glassnet.train.metrics import METRICS, SERIES, VIEWS, Metric
 from glassnet.train.pack import dense, to_json_value
 from glassnet.train.probe import Reading
@@ -69,6 +70,11 @@ class DataInfo(BaseModel):
     images: Images | None = Field(description="The examples whose feature maps detail frames carry.")
     parameters: int | None
     mlp_parameters: int | None = Field(description="The parameters of an MLP of the same widths, for comparison.")
+    baseline_loss: float | None = Field(
+        None,
+        description="The trivial baseline: the test loss of the best constant prediction fitted on the training "
+        "labels (the mean target for regression, the class frequencies for classification); null: not finite.",
+    )
 
 
 def _value_type(metric: Metric) -> Any:
@@ -115,6 +121,15 @@ Frame = create_model(  # type: ignore[call-overload]  # fields from the registry
         Field(None, description="The first step whose loss was not finite.", json_schema_extra=_absent),
     ),
     **{m.name: _field(m) for m in SERIES},
+    health=(
+        list[LayerHealth],
+        Field(
+            None,
+            description="Detail frames: each layer's verdict (train/judgement.py), the one judgement the insights, "
+            "the Layer health table and the network graph share.",
+            json_schema_extra=_absent,
+        ),
+    ),
     dense=(Views, Field(None, json_schema_extra=_absent)),
 )
 
@@ -127,6 +142,9 @@ class Event(BaseModel):
     step: int
     layer: str | None
     layer_index: int | None = Field(description="The layer's index in hello.layers, when the event is about one.")
+    layer_indices: list[int] = Field(
+        default_factory=list, description="Every layer the condition holds for (one event per condition)."
+    )
     message: str
     message_zh: str
     explanation: str
@@ -217,6 +235,8 @@ def frame_of(reading: Reading) -> Any:
         "first_bad_step": reading.first_bad_step,
     }
     fields.update((name, to_json_value(value)) for name, value in reading.values.items())
+    if reading.detail:
+        fields["health"] = reading.health if reading.health is not None else judge_layers(reading)
     if reading.views:
         fields["dense"] = Views.model_construct(**{name: _dense_view(view) for name, view in reading.views.items()})
     return Frame.model_construct(**fields)

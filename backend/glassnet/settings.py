@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     owner_keys_per_minute: int = Field(
         60, ge=1, le=100_000, description="Owner keys the server issues per minute to one client address."
     )
+    previews_per_minute: int = Field(
+        120,
+        ge=1,
+        le=100_000,
+        description="Previews of the untrained network (POST /api/preview) the server computes per minute for one "
+        "client address; the page asks for one at each change of settings.",
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,

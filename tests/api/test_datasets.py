@@ -81,6 +81,39 @@ def test_a_bad_file_is_refused_with_where_and_why_and_nothing_is_stored(client, 
     assert len(client.get("/api/datasets").json()) == before
 
 
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "vertical bar")])
+def test_a_file_with_another_delimiter_alone_in_its_header_is_read_with_it(client, delimiter, name):
+    text = csv_text().replace(",", delimiter)
+    response = upload(client, text)
+    assert response.status_code == 201, response.text
+    dataset = response.json()
+    assert dataset["delimiter"] == delimiter and dataset["features"] == ["a", "b"] and dataset["rows"] == 200
+    assert upload(client, csv_text()).json()["delimiter"] == ","
+
+
+DELIMITER_ERRORS = [
+    # a refusal of a file read with another delimiter names it
+    (
+        "decimal commas",
+        "a;label\n" + "0,5;0\n1,5;1\n" * 15,
+        ["'0,5' is not a number", "decimals with a point", "semicolon (';')"],
+    ),
+    ("too few rows", "a\tlabel\n" + "1\t0\n" * 5, ["rows: 5", "tab ('\\t')"]),
+    # a header that two delimiters split alike: both are named
+    ("two delimiters", "a;b,c;label\n" + "1;2,3;0\n" * 30, ["comma (',') and semicolon (';')"]),
+    # no delimiter at all: said so, with the ones that are read
+    ("spaces", "a b label\n" + "1 2 0\n" * 30, ["no column delimiter", "'a b label'", "semicolon (';')"]),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "words"), DELIMITER_ERRORS, ids=[d[0] for d in DELIMITER_ERRORS])
+def test_a_refused_file_names_the_delimiter_it_was_read_with(client, case, text, words):
+    response = upload(client, text)
+    assert response.status_code == 422
+    for word in words:
+        assert word in response.json()["detail"], response.json()
+
+
 def test_an_oversize_upload_is_413_and_an_unknown_upload_id_is_422(client):
     response = upload(client, "a,label\n" + "1.000000,0\n" * 600_000)
     assert response.status_code == 413 and "limit" in response.json()["detail"]

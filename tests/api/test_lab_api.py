@@ -111,7 +111,11 @@ def test_the_lab_defaults_are_served_and_an_empty_request_runs_them(client):
     surface = next(s for s in body["surfaces"] if s["name"] == defaults["surface"])
     assert defaults["start"] == surface["start"]  # a left-out start is the surface's own
     assert [o["name"] for o in defaults["optimizers"]] == ["sgd", "adam"]
-    assert all(o["lr"] == surface["lr"] for o in defaults["optimizers"])
+    # each at its own step size on the surface (served per optimizer): Adam's is not SGD's
+    assert all(o["lr"] == surface["lrs"][o["name"]] for o in defaults["optimizers"])
+    assert defaults["optimizers"][1]["lr"] > 10 * defaults["optimizers"][0]["lr"]
+    for served in body["surfaces"]:
+        assert set(served["lrs"]) == {c.name for c in OPTIMIZERS} and served["lr"] == served["lrs"]["sgd"]
     ran = client.post("/api/lab/run", json={}).json()
     assert ran["surface"] == defaults["surface"] and ran["start"] == defaults["start"]
     assert [p["steps"] for p in ran["paths"]] == [defaults["steps"]] * 2

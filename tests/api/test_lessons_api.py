@@ -1,4 +1,7 @@
-"""The lessons API: the list, one lesson, and a lesson's check run on the server."""
+"""The lessons API: the list, one lesson, and a lesson's check run on the server: its verdict, every figure
+named in words in both languages, and each arm's loss curve."""
+
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -50,11 +53,27 @@ def test_running_a_lesson_checks_its_claim(client):
     assert verdict["passed"], verdict
     assert verdict["figures"]["relu_dead"] > 0.5 and verdict["figures"]["leaky_relu_dead"] == 0.0
     assert "ReLU" in verdict["summary"]["en"] and "死亡" in verdict["summary"]["zh"]
+    # every figure has a name in words in both languages, from the lesson's arms and lessons/figures.py
+    assert set(verdict["labels"]) == set(verdict["figures"])
+    assert verdict["labels"]["relu_dead"] == {
+        "en": "ReLU: share of dead hidden units at the end",
+        "zh": "ReLU：训练结束时隐藏层中死亡单元的比例",
+    }
+    for key, label in verdict["labels"].items():
+        assert "_" not in label["en"] + label["zh"] and re.search("[\u4e00-\u9fff]", label["zh"]), (key, label)
     assert [run["arm"] for run in result["runs"]] == ["relu", "leaky_relu", "elu"]
+    steps = LESSONS["dead-relu"].steps
     for run in result["runs"]:
-        assert run["seconds"] > 0 and run["config"]["steps"] == LESSONS["dead-relu"].steps
+        assert run["seconds"] > 0 and run["config"]["steps"] == steps
         assert set(run["final"]) == {"train_loss", "test_loss", "train_acc", "test_acc"}
         assert run["final"]["train_loss"] is not None
+        # the loss curve: step 1, every 25 steps, the last step; it ends at the last step's training loss
+        curve = run["curve"]
+        assert curve["step"] == [1, *range(25, steps + 1, 25)]
+        assert len(curve["loss"]) == len(curve["step"]) and None not in curve["loss"]
+        assert curve["loss"][-1] == pytest.approx(run["final"]["train_loss"])
+    relu, leaky = result["runs"][0]["curve"]["loss"], result["runs"][1]["curve"]["loss"]
+    assert leaky[-1] < 0.5 * leaky[0] and relu[-1] > 0.6  # leaky ReLU learns; the dead ReLU net stays at ln 2
 
 
 def test_a_lab_lessons_arms_run_in_the_lab_and_its_check_reports_each_path(client):
@@ -72,6 +91,11 @@ def test_a_lab_lessons_arms_run_in_the_lab_and_its_check_reports_each_path(clien
     assert [p["optimizer"] for p in run["paths"]] == ["sgd", "momentum", "adam"]
     assert [p["final_loss"] for p in run["paths"]] == [p["final_loss"] for p in paths]
     escape = next(i for i, y in enumerate(paths[0]["y"]) if abs(y) > 1)  # SGD leaves the saddle
+    for shown, path in zip(run["paths"], paths, strict=True):  # each path's loss curve, thinned
+        curve = shown["curve"]
+        assert curve["step"][0] == 0 and curve["step"][-1] == len(path["loss"]) - 1 and len(curve["step"]) <= 101
+        assert curve["loss"] == [path["loss"][i] for i in curve["step"]]
+    assert set(result["verdict"]["labels"]) == set(result["verdict"]["figures"])
     assert result["verdict"]["figures"]["sgd_steps_to_escape"] == escape
 
 

@@ -28,3 +28,11 @@ def stop_run(page: Page) -> None:
     if stop.is_enabled():
         stop.click()
     expect(page.get_by_test_id("status")).not_to_have_attribute("data-status", "running", timeout=15_000)
+
+
+def show_advanced(page: Page) -> None:
+    """Open the form's advanced settings (the beginner view folds them away)."""
+    toggle = page.get_by_test_id("advanced-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(page.get_by_test_id("advanced-settings")).to_be_visible()

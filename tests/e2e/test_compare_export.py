@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.owners import client, issue_key, owner_context, page_key, stop_all_mine
+from tests.e2e.pngread import read_png
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +150,78 @@ def test_a_finished_run_forks_from_a_typed_step_without_a_script_error(page, ser
         assert errors == []
     finally:
         stop_active_runs(server_url, page)
+
+
+TITLE_BAND = 28  # CSS pixels above a panel's body in its PNG (frontend/src/lib/png.ts)
+
+
+def save_png(page, testid: str, folder: Path) -> np.ndarray:
+    """Press a panel's PNG button and read the file it saves."""
+    with page.expect_download() as download:
+        page.get_by_test_id(f"{testid}-png").click()
+    path = folder / download.value.suggested_filename
+    download.value.save_as(path)
+    return read_png(path)
+
+
+def assert_not_blank(image: np.ndarray, testid: str, scale: float) -> None:
+    """Below the title band, the body shows something: many pixels off the white background, in several colours."""
+    body = image[int(TITLE_BAND * scale) :, :, :3]
+    ink = np.any(body < 235, axis=2)
+    colours = {tuple(c) for c in body[ink][:: max(1, int(ink.sum()) // 4000)]}
+    assert ink.mean() > 0.01 and len(colours) > 8, (testid, float(ink.mean()), len(colours))
+
+
+def region(page, testid: str, selector: str) -> tuple[int, int, int, int]:
+    """The box of `selector` inside panel `testid`, in the PNG's pixels (x0, y0, x1, y1)."""
+    return page.evaluate(
+        """([testid, selector]) => {
+             const body = document.querySelector(`[data-testid=${testid}] .body`).getBoundingClientRect();
+             const el = document.querySelector(`[data-testid=${testid}] ${selector}`).getBoundingClientRect();
+             const r = devicePixelRatio, band = 28;
+             return [el.left - body.left, el.top - body.top + band, el.right - body.left, el.bottom - body.top + band]
+               .map((v) => Math.round(v * r)); }""",
+        [testid, selector],
+    )
+
+
+def has_colour(pixels: np.ndarray, hex_colour: str, tolerance: int = 40) -> bool:
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return bool((np.abs(pixels[..., :3].astype(int) - target).sum(axis=2) < tolerance).any())
+
+
+def test_every_panel_saves_a_png_with_its_content_and_the_loss_png_has_its_legend(browser, server_url, tmp_path):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server_url}/?lang=en&steps=300")
+        page.get_by_test_id("play").click()
+        expect(page.get_by_test_id("status")).to_have_attribute("data-status", "finished", timeout=120_000)
+        scale = page.evaluate("devicePixelRatio")
+        buttons = page.locator("[data-testid$='-png']:visible")
+        testids = [
+            b.removesuffix("-png")
+            for b in (buttons.nth(i).get_attribute("data-testid") for i in range(buttons.count()))
+        ]
+        assert {"loss-panel", "output", "network-graph", "insights-panel"} <= set(testids), testids
+        for testid in testids:
+            image = save_png(page, testid, tmp_path)
+            assert_not_blank(image, testid, scale)
+
+        # the loss chart's legend (a line in each series' colour, then its name) is in the PNG where it is on the page
+        loss = save_png(page, "loss-panel", tmp_path)
+        x0, y0, x1, y1 = region(page, "loss-panel", ".u-legend")
+        legend = loss[y0:y1, x0:x1]
+        assert legend.size and has_colour(legend, "#4e79a7") and has_colour(legend, "#e15759")
+        assert np.any(legend[..., :3].max(axis=2) < 90)  # dark text: the series' names and values
+
+        page.get_by_test_id("tab-lab").click()
+        page.wait_for_function(
+            "() => { const e = document.querySelector('[data-testid=optimizer-lab] .lab');"
+            " return e && +e.dataset.paths > 0 && e.dataset.step === e.dataset.steps; }",
+            timeout=60_000,
+        )
+        assert_not_blank(save_png(page, "optimizer-lab", tmp_path), "optimizer-lab", scale)
+    finally:
+        stop_all_mine(server_url, page_key(page))
+        context.close()

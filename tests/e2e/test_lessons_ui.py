@@ -1,7 +1,10 @@
-"""The Lessons tab: every lesson opens, takes a prediction, checks its claim on the server and passes; an arm
-loads into the playground with the watched panel highlighted; a lesson's link opens it; both languages."""
+"""The Lessons tab: every lesson opens, takes a prediction, checks its claim on the server and passes; the verdict
+says in two statements whether the claim held and whether the prediction was right, names its figures in words
+and overlays the arms' loss curves; an arm loads into the playground with the watched panel highlighted; a
+lesson's link opens it; both languages; a desktop and a phone screen."""
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +15,8 @@ from tests.e2e.helpers import run_id, stop_run
 pytestmark = pytest.mark.e2e
 
 CHECK_TIMEOUT = 60_000  # a lesson check trains its arms on the server's CPU: 0.2-5 s here
+SHOTS = Path("/tmp/shots-lessons")  # screenshots to look at (also kept under the artifacts)
+CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def lessons(server_url: str) -> list[dict]:
@@ -22,6 +27,37 @@ def open_tab(page: Page, server_url: str, query: str = "") -> None:
     page.goto(f"{server_url}/{query}")
     page.get_by_test_id("tab-lessons").click()
     expect(page.get_by_test_id("lessons-list").locator("li")).not_to_have_count(0)
+
+
+def assert_figures_named(page: Page) -> None:
+    """Every figure of the verdict's table is named in words: no figure key (`relu_dead`) reaches the page."""
+    rows = page.get_by_test_id("lesson-figures").locator("tbody tr")
+    for row in rows.all():
+        key = row.get_attribute("data-figure") or ""
+        name = row.get_by_test_id("lesson-figure-name").inner_text()
+        assert name.strip() and "_" not in name and key not in name, (key, name)
+    table = page.get_by_test_id("lesson-figures").inner_text()
+    assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", table), table
+
+
+def assert_curves(page: Page, lesson: dict, lang: str) -> None:
+    """The arms' loss curves: a network lesson's on one chart, a line (and a legend entry) per arm; a lab lesson's
+    setups one chart each."""
+    charts = page.get_by_test_id("lesson-curve")
+    arms = [arm["name"] for arm in lesson["arms"]]
+    if lesson["kind"] == "network":
+        expect(charts).to_have_count(1)
+        expect(charts.first).to_have_attribute("data-names", ",".join(arms))
+        legend = charts.first.locator(".u-legend .u-series")
+        expect(legend).to_have_count(len(arms) + 1)  # the step, then one per arm
+        for arm in lesson["arms"]:
+            expect(charts.first.locator(".u-legend")).to_contain_text(arm["label"][lang])
+        assert int(charts.first.locator("[data-points]").get_attribute("data-points") or 0) >= len(arms)
+    else:
+        expect(charts).to_have_count(len(arms))
+        for chart, arm in zip(charts.all(), lesson["arms"], strict=True):
+            expect(chart).to_have_attribute("data-lines", str(len(arm["lab"]["optimizers"])))
+            expect(chart).to_contain_text(arm["label"][lang])
 
 
 def test_every_lesson_checks_its_claim(page, server_url, artifacts):
@@ -49,16 +85,21 @@ def test_every_lesson_checks_its_claim(page, server_url, artifacts):
         check.click()
         verdict = page.get_by_test_id("lesson-verdict")
         expect(verdict).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
-        expect(page.get_by_test_id("lesson-badge")).to_have_text("PASS")
+        expect(page.get_by_test_id("lesson-badge")).to_have_text("Held")
+        expect(page.get_by_test_id("lesson-claim")).to_contain_text("The claim held in this run.")
         expect(page.get_by_test_id("lesson-summary")).not_to_be_empty()
         figures = page.get_by_test_id("lesson-figures").locator("tbody tr")
         assert figures.count() >= 1
         assert any(row.get_attribute("data-value") for row in figures.all())  # numbers, not only nulls
+        assert_figures_named(page)
+        assert_curves(page, lesson, "en")
         runs = page.get_by_test_id("lesson-runs").locator("tbody tr")
         assert [row.get_attribute("data-arm") for row in runs.all()] == [arm["name"] for arm in lesson["arms"]]
-        # the wrong pick is called wrong, with the right answer; the explanation is shown
+        # the wrong pick is called wrong, apart from the claim, with the pick and the right answer; the explanation
         result = page.get_by_test_id("lesson-pick-result")
         expect(result).to_have_attribute("data-right", "false")
+        expect(result).to_contain_text("Not this one")
+        expect(result).to_contain_text(lesson["predictions"][wrong]["en"])
         expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["en"])
         expect(page.get_by_test_id("lesson-explanation")).to_contain_text(lesson["explanation"]["en"][:40])
         if n == 0:
@@ -116,7 +157,7 @@ def test_a_lesson_link_opens_it_in_both_languages(page, server_url, artifacts):
     # the right pick is called right, in Chinese
     page.get_by_test_id(f"lesson-pick-{lesson['answer']}").check()
     page.get_by_test_id("lesson-check").click()
-    expect(page.get_by_test_id("lesson-badge")).to_have_text("通过", timeout=CHECK_TIMEOUT)
+    expect(page.get_by_test_id("lesson-badge")).to_have_text("成立", timeout=CHECK_TIMEOUT)
     expect(page.get_by_test_id("lesson-pick-result")).to_have_attribute("data-right", "true")
     expect(page.get_by_test_id("lesson-summary")).to_have_text(re.compile("[\u4e00-\u9fff]"))
     page.screenshot(path=str(artifacts / "lessons-zh-checked.png"), full_page=True)
@@ -196,3 +237,49 @@ def test_each_arm_shows_what_it_changes(page, server_url):
     expect(rows.nth(1)).to_contain_text("optimizer.weight_decay=0.003")
     assert "model.dropout" not in rows.nth(1).inner_text()  # what the weight-decay arm shares with most is left out
     expect(rows.nth(2)).to_contain_text("model.dropout=0.5")
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_verdict_in_both_languages_at_two_sizes(browser, server_url, artifacts, size):
+    """A wrong pick on the dying-ReLU lesson: the claim held (measured) and the prediction was not it, said apart;
+    the figures named in words and the three arms' curves on one chart, in English, then in Chinese; nothing wider
+    than the screen."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        lesson = next(lesson for lesson in lessons(server_url) if lesson["id"] == "dead-relu")
+        page.goto(f"{server_url}/?tab=lessons&lesson=dead-relu&lang=en")
+        wrong = (lesson["answer"] + 1) % len(lesson["predictions"])
+        page.get_by_test_id(f"lesson-pick-{wrong}").check()
+        page.get_by_test_id("lesson-check").click()
+        claim = page.get_by_test_id("lesson-claim")
+        expect(claim).to_have_attribute("data-held", "true", timeout=CHECK_TIMEOUT)
+        expect(claim).to_contain_text("The claim held in this run.")
+        result = page.get_by_test_id("lesson-pick-result")
+        expect(result).to_contain_text("Your prediction")
+        expect(result).to_contain_text("Not this one")
+        # the two statements: the claim's first, the prediction's after it, each under its own heading
+        claim_box, result_box = claim.bounding_box(), result.bounding_box()
+        assert claim_box and result_box and claim_box["y"] < result_box["y"]
+        assert_figures_named(page)
+        assert_curves(page, lesson, "en")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.get_by_test_id("lesson-verdict").scroll_into_view_if_needed()
+        name = f"lessons-verdict-{width}x{height}"
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+        page.get_by_test_id("language").select_option("zh")
+        expect(claim).to_contain_text("本次运行证实了这个结论。")
+        expect(result).to_contain_text("不是这一项")
+        expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["zh"])
+        for row in page.get_by_test_id("lesson-figure-name").all():
+            assert CJK.search(row.inner_text()), row.inner_text()
+        assert_figures_named(page)
+        assert_curves(page, lesson, "zh")
+        page.screenshot(path=str(SHOTS / f"{name}-zh.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{name}-zh.png"), full_page=True)
+    finally:
+        context.close()

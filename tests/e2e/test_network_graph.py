@@ -42,8 +42,9 @@ def test_buttons_edit_the_draft_and_play_trains_it(page, server_url, artifacts):
     page.goto(f"{server_url}/?steps=200")
     graph = page.get_by_test_id("network-graph")
     expect(graph).to_be_visible()
-    # before any run the graph is the draft: the server's default 2 x 8 MLP on the two plane features
-    assert svg_attr(page, "data-source") == "draft"
+    # before any run the graph is the draft's untrained network: the server's default 2 x 8 MLP on the two plane
+    # features, at step 0 (POST /api/preview)
+    wait_attr(page, "d.source === 'preview' && Number(d.edges) > 0")
     assert svg_attr(page, "data-hidden") == "8,8"
     expect(page.locator(f"{SVG} g[data-col='0']")).to_have_count(2)  # x1, x2
     expect(page.locator(f"{SVG} g[data-col='1']")).to_have_count(8)

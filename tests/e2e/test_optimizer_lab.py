@@ -2,8 +2,11 @@
 on an ill-conditioned bowl plain SGD zig-zags across the valley."""
 
 import json
+import math
 import re
+from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -105,6 +108,11 @@ def test_a_typed_start_on_the_saddles_ridge_never_leaves_it(page, server_url, ar
     assert all(f < -1 for f in finals), finals
     # far below 0 the loss chart switches to a signed log axis; a path that ran off says where, in words
     assert page.get_by_test_id("lab-loss").get_attribute("data-scale") == "symlog"
+    page.get_by_test_id("lab-sgd-lr").fill("-1")  # SGD at lr 0.1: y grows 1.2-fold a step, past 1e6 within the steps
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=lab-legend] li[data-optimizer=sgd]').innerText.includes('lr 0.1')"
+    )
+    wait_for_paths(page, 3)
     stopped = page.get_by_test_id("lab-legend").locator(".error")
     assert stopped.count() >= 1 and "stopped at step" in stopped.first.inner_text()
     page.get_by_test_id("optimizer-lab").screenshot(path=str(artifacts / "lab-saddle-off.png"))
@@ -185,3 +193,57 @@ def test_a_lab_setup_travels_in_the_link(page, browser, server_url, artifacts):
     fresh.get_by_test_id("tab-playground").click()
     expect(fresh).not_to_have_url(re.compile(r"lab\."))
     fresh.context.close()
+
+
+def test_each_optimizer_starts_at_its_own_step_size_for_the_surface_and_every_one_makes_progress(
+    browser, server_url, artifacts
+):
+    """The issue: every optimizer shared one learning rate (Adam barely moved at SGD's). Each now starts at the
+    surface's step size for it (the server's, GET /api/lab/surfaces `lrs`), and each gets visibly down the surface."""
+    surfaces = {s["name"]: s for s in httpx.get(f"{server_url}/api/lab/surfaces").json()["surfaces"]}
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw"]
+    shots = Path("/tmp/shots-exports")
+    shots.mkdir(exist_ok=True)
+    for width, height in ((1440, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{server_url}/?lang=en")
+        page.get_by_test_id("tab-lab").click()
+        wait_for_paths(page, 2)
+        for name in names:
+            page.get_by_test_id(f"lab-opt-{name}").check()
+        wait_for_paths(page, len(names))
+        for surface in ("rosenbrock", "plateau"):
+            page.get_by_test_id("lab-surface").select_option(surface)
+            wait_for_paths(page, len(names))
+            lrs = surfaces[surface]["lrs"]
+            legend = page.get_by_test_id("lab-legend").locator("li")
+            for i, name in enumerate(names):
+                assert float(page.get_by_test_id(f"lab-{name}-lr").input_value()) == pytest.approx(
+                    math.log10(lrs[name]),
+                    abs=0.051,  # the slider moves in steps of 0.1
+                ), (surface, name)
+                assert f"lr {lrs[name]:g}" in legend.nth(i).inner_text(), (surface, name)
+            start = surfaces[surface]["start"]
+            finals = json.loads(lab(page, "final-losses"))
+            first = {"rosenbrock": (1 - start[0]) ** 2 + 100 * (start[1] - start[0] ** 2) ** 2}.get(
+                surface, 1 - math.exp(-(start[0] ** 2 + start[1] ** 2) / 2)
+            )
+            assert all(f is not None and f < 0.5 * first for f in finals), (surface, finals)
+            page.get_by_test_id("optimizer-lab").screenshot(path=str(shots / f"lab-{surface}-{width}.png"))
+        page.screenshot(path=str(artifacts / f"lab-all-{width}.png"), full_page=True)
+        context.close()
+
+    # one optimizer's own step size, then back to the surface's for every one
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{server_url}/?lang=en")
+    page.get_by_test_id("tab-lab").click()
+    wait_for_paths(page, 2)
+    adam = page.get_by_test_id("lab-adam-lr")
+    adam.fill("-3")
+    legend = "document.querySelector('[data-testid=lab-legend] li[data-optimizer=adam]').innerText"
+    page.wait_for_function(f"() => {legend}.includes('lr 0.001')")
+    page.get_by_test_id("lab-lr-reset").click()
+    lr = surfaces["rosenbrock"]["lrs"]["adam"]
+    page.wait_for_function(f"() => {legend}.includes('lr {lr:g}')")
+    page.context.close()

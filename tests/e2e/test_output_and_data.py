@@ -47,7 +47,8 @@ def boundary(page: Page) -> dict[str, int]:
 def test_the_circles_boundary_separates_inside_from_outside(page, server_url, artifacts):
     page.goto(f"{server_url}/?dataset.name=circle")
     output = page.get_by_test_id("output")
-    expect(page.get_by_test_id("output-placeholder")).to_be_visible()
+    # before Play: the untrained network's output at step 0
+    expect(page.get_by_test_id("output-step")).to_have_text("step 0 — untrained", timeout=15_000)
     output.screenshot(path=str(artifacts / "output-idle.png"))
 
     page.get_by_test_id("play").click()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import play_and_get_config, run_id, stop_run
+from tests.e2e.helpers import play_and_get_config, run_id, show_advanced, stop_run
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +57,7 @@ def act(page, how: str, selector: str, value: str | None) -> None:
 
 def test_each_control_family_changes_the_run_it_should(page, server_url, artifacts):
     page.goto(server_url)
+    show_advanced(page)
     page.locator("#steps").fill("100000")
     for how, selector, value, _path, _expected in FAMILIES:
         act(page, how, selector, value)
@@ -70,6 +71,11 @@ def test_each_control_family_changes_the_run_it_should(page, server_url, artifac
 def test_a_choice_shows_exactly_its_parameters(page, server_url):
     page.goto(server_url)
     options = httpx.get(f"{server_url}/api/options").json()
+    # the beginner view shows the learning rate alone; the advanced settings show every parameter
+    page.locator("#optimizer-name").select_option("adam")
+    expect(page.locator("#optimizer-lr")).to_be_visible()
+    expect(page.locator("#optimizer-beta1")).to_be_hidden()
+    show_advanced(page)
     for optimizer in options["optimizers"]:
         page.locator("#optimizer-name").select_option(optimizer["name"])
         for param in optimizer["params"]:
@@ -83,6 +89,7 @@ def test_a_choice_shows_exactly_its_parameters(page, server_url):
 
 def test_switching_optimizer_takes_its_own_defaults_and_keeps_the_rest(page, server_url):
     page.goto(server_url)
+    show_advanced(page)
     momentum = page.locator("#optimizer-momentum")
     page.locator("#optimizer-name").select_option("momentum")
     page.locator("#optimizer-weight_decay").fill("0.01")
@@ -104,6 +111,7 @@ def test_a_shared_url_reproduces_the_config_and_the_run(page, browser, server_ur
     page.locator("#model-activation").select_option("relu")
     page.locator("#optimizer-name").select_option("sgd")
     page.locator("#optimizer-lr").fill("0.05")
+    show_advanced(page)
     page.locator("#seed").fill("11")
     page.locator("#steps").fill("300")
     page.locator("#steps").press("Tab")
@@ -139,10 +147,11 @@ def test_a_bad_value_in_a_link_is_named_and_the_rest_applies(page, server_url):
 
 
 def test_a_config_the_server_rejects_shows_its_message(page, server_url, artifacts):
-    page.goto(f"{server_url}/?optimizer.lr=-1")
+    # each value is within its range (the page sends it), but the loss does not fit the data: the server says so
+    page.goto(f"{server_url}/?dataset.name=sine&loss=ce")
     page.get_by_test_id("play").click()
     error = page.get_by_test_id("error")
-    expect(error).to_contain_text("lr")
+    expect(error).to_contain_text("loss: 'ce' is for classification")
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "idle")
     page.screenshot(path=str(artifacts / "controls-rejected.png"))
 

@@ -62,11 +62,12 @@ def tinted_pixels(page: Page, testid: str) -> int:
 def test_dying_relus_are_marked_explained_and_metered(page, server_url, artifacts):
     with running(page, server_url, DEAD_RELU) as config:
         assert config["model"]["init"]["bias_value"] == -3
-        # the detectors report every hidden layer dead: markers on the loss chart, entries in the list
-        wait_js(page, f"Number(document.querySelector('{LOSS}').dataset.events) >= 2")
+        # the detectors report every hidden layer dead: a marker on the loss chart, one entry naming both layers
+        wait_js(page, f"Number(document.querySelector('{LOSS}').dataset.events) >= 1")
         insights = page.get_by_test_id("insights")
-        expect(insights.locator("li[data-kind=dead_units]")).to_have_count(2)
-        expect(insights).to_contain_text("hidden 1: 100% of its units are dead")
+        expect(insights.locator("li[data-kind=dead_units]")).to_have_count(1)
+        expect(insights.locator("li[data-kind=dead_units]")).to_have_attribute("data-layers", "0,1")
+        expect(insights).to_contain_text("hidden 1–2: 100% of the units are dead")
         marker = page.get_by_test_id("event-marker").first
         expect(marker).to_be_visible()
         assert page.locator(".marker[data-kind=dead_units]").count() >= 1
@@ -75,7 +76,7 @@ def test_dying_relus_are_marked_explained_and_metered(page, server_url, artifact
         marker.click()
         popover = page.get_by_test_id("event-popover")
         expect(popover).to_be_visible()
-        expect(popover).to_contain_text("100% of its units are dead")
+        expect(popover).to_contain_text("100% of the units are dead")
         expect(popover).to_contain_text("no gradient reaches them")
         page.get_by_test_id("loss-panel").screenshot(path=str(artifacts / "telemetry-loss-event.png"))
         page.keyboard.press("Escape")
@@ -95,9 +96,12 @@ def test_dying_relus_are_marked_explained_and_metered(page, server_url, artifact
         assert level(page, 2, 1) == "na"
         expect(table.locator("tr[data-layer='2'] td").first).to_have_text("n/a")
         assert level(page, 0, 2) == "na"  # ReLU does not saturate
+        # a dead layer is dead in every meter that applies: its units all output 0, whatever their weights' spread
+        assert level(page, 0, 3) == "bad" and level(page, 1, 3) == "bad"
+        expect(table.locator("tr[data-layer='0']")).to_have_attribute("data-level", "bad")
 
         # an entry of the list expands to its explanation and lights up its marker and its layer
-        entry = insights.locator("li[data-kind=dead_units]").filter(has_text="hidden 1:")
+        entry = insights.locator("li[data-kind=dead_units]")
         entry.locator("button").click()
         expect(entry.get_by_test_id("insight-explanation")).to_contain_text("they never recover")
         expect(entry).to_have_class(SELECTED)
@@ -114,11 +118,11 @@ def test_dying_relus_are_marked_explained_and_metered(page, server_url, artifact
 
 def test_zero_init_is_reported_as_identical_units(page, server_url, artifacts):
     with running(page, server_url, ZERO_INIT):
-        wait_js(
-            page, "document.querySelectorAll('[data-testid=insights] li[data-kind=no_symmetry_breaking]').length >= 2"
-        )
-        expect(page.get_by_test_id("insights")).to_contain_text("all units still have identical weights")
-        wait_js(page, f"Number(document.querySelector('{LOSS}').dataset.events) >= 2")
+        symmetry = page.locator("[data-testid=insights] li[data-kind=no_symmetry_breaking]")
+        expect(symmetry).to_have_count(1, timeout=120_000)
+        expect(symmetry).to_have_attribute("data-layers", "0,1")
+        expect(page.get_by_test_id("insights")).to_contain_text("hidden 1–2: all units still have identical weights")
+        wait_js(page, f"Number(document.querySelector('{LOSS}').dataset.events) >= 1")
         # tanh cannot die: "n/a", not 0%; every hidden layer's units are identical: diversity 0, a problem
         for layer in (0, 1):
             assert level(page, layer, 1) == "na"

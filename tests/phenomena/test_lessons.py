@@ -1,8 +1,11 @@
 """Every guided lesson (glassnet.lessons): its claim holds on seed 0 by its own check, every text it shows
-is there in English and Chinese, and every arm is a config the server accepts."""
+is there in English and Chinese (the figures the check reports named in words), its predictions do not give the
+answer away, and every arm is a config the server accepts."""
 
 import json
 import re
+import unicodedata
+from collections import Counter
 
 import pytest
 
@@ -10,6 +13,7 @@ from glassnet.api.schemas import LabRun, LessonOut
 from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
 from glassnet.lessons.base import Lesson, Text
+from glassnet.lessons.figures import figure_label
 from glassnet.lessons.runner import run_lesson
 from glassnet.runs.rules import check_config
 
@@ -51,6 +55,34 @@ def test_a_lesson_speaks_both_languages(lesson_id):
         _check_text(f"{lesson_id} arm {arm.name} label", arm.label, chinese=False)
 
 
+def _width(text: str) -> int:
+    """Length as read: a Chinese character (or full-width punctuation) is as wide as two Latin letters."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_predictions_do_not_give_the_answer_away(lang):
+    """The right prediction is neither the longest as a rule nor always in one place: the options of a lesson are
+    of comparable length (the longest at most 1.6 times the shortest), the right one is the longest in at most
+    half of the lessons, and it stands in every position, in none for more than half of the lessons."""
+    longest = 0
+    for lesson in LESSONS.values():
+        widths = [_width(getattr(p, lang)) for p in lesson.predictions]
+        assert max(widths) <= 1.6 * min(widths), f"{lesson.id} ({lang}): prediction lengths {widths} differ too much"
+        longest += widths[lesson.answer] == max(widths)
+    assert longest <= len(LESSONS) / 2, f"{lang}: the right prediction is the longest in {longest} of {len(LESSONS)}"
+    positions = Counter(lesson.answer for lesson in LESSONS.values())
+    assert set(positions) == set(range(3)), f"the right prediction's positions: {dict(positions)}"
+    assert max(positions.values()) <= len(LESSONS) / 2, f"the right prediction's positions: {dict(positions)}"
+
+
+def _check_figure_names(lesson: Lesson, keys: list[str]) -> None:
+    for key in keys:
+        name = figure_label(lesson, key)  # KeyError: the lesson does not name this figure
+        _check_text(f"{lesson.id} figure {key}", name)
+        assert "_" not in name.en + name.zh, f"{lesson.id} figure {key}: a raw key in its name: {name}"
+
+
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_every_arm_is_a_config_the_server_takes(lesson_id):
     lesson = LESSONS[lesson_id]
@@ -77,5 +109,6 @@ def test_the_lessons_claim_holds(lesson_id):
     assert verdict.figures, f"{lesson_id}: the verdict names no figures"
     _check_text(f"{lesson_id} verdict summary", verdict.summary)
     assert "{" not in verdict.summary.en + verdict.summary.zh, f"{lesson_id}: a number was not filled in"
+    _check_figure_names(lesson, list(verdict.figures))
     seconds = sum(m.seconds for m in measured.values())
     assert seconds < MAX_SECONDS, f"{lesson_id}: its arms took {seconds:.1f} s together [{figures}]"

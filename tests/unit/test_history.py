@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from glassnet.runs.history import History, Segment, metrics_csv
+from glassnet.runs.export import metrics_csv
+from glassnet.runs.history import History, Segment
 
 
 def test_a_long_run_keeps_a_bounded_number_of_points_and_its_spikes():

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not warmup._can_renice(nice()), reason="this use
 
 def test_waiting_in_the_pool_is_at_the_lowest_priority_and_leaving_it_restores_the_normal_one():
     normal = nice()
-    worker_end, server_end = mp.Pipe()
+    worker_end, _server_end = mp.Pipe()  # (the other end kept open)
     with warmup.waiting_quietly(worker_end):
         assert nice() == warmup.LOWEST
     assert nice() == normal

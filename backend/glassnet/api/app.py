@@ -16,7 +16,8 @@ from glassnet.api import stream
 from glassnet.api.deps import get_caller
 from glassnet.api.limits import BodyLimit
 from glassnet.api.logs import redact_access_log
-from glassnet.api.routes import datasets, health, lab, lessons, options, owners, runs
+from glassnet.api.ratelimit import PerMinute
+from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, runs, sizes
 from glassnet.api.schemas import ErrorOut
 from glassnet.protocol import STREAM_MESSAGES
 from glassnet.runs.hub import Hub
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.keys = Keys(settings.data_dir, settings.token, settings.owner_keys_per_minute)
+    app.state.previews = PerMinute(settings.previews_per_minute)
     redact_access_log()
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, upload_bytes=settings.max_upload_bytes)
     # large JSON (lab paths, metric series, exports) shrinks several times; clients that send no
@@ -120,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_exception_handler(error, _domain_error)
     app.openapi = lambda: _openapi_with_stream(app)  # type: ignore[method-assign]
     protected = [Depends(get_caller)]  # with a token set: the token or a key issued under it
-    for module in (health, options, owners, runs, datasets, lessons, lab):
+    for module in (health, options, owners, runs, preview, datasets, lessons, lab, sizes):
         app.include_router(
             module.router,
             prefix="/api",

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
 from glassnet.config import LIMITS, ExperimentConfig, OptimizerConfig
+from glassnet.demos import DEMOS, GoalMetric
 from glassnet.lab import BLOWUP, LAB_LIMITS, SURFACES
 from glassnet.lessons.base import Panel
 from glassnet.registry import CHOICE_ENUMS, CHOICES
@@ -45,8 +46,12 @@ class SurfaceOut(BaseModel):
     extent: list[float] = Field(description="x_min, x_max, y_min, y_max of the plot.")
     start: list[float] = Field(description="The default start point (x, y).")
     lr: float = Field(
-        description="A learning rate that suits the surface with the registry's other defaults: the UI gives it to "
-        "every optimizer when the surface is picked (each optimizer's own lr can then be changed)."
+        description="Plain SGD's step size here (`lrs['sgd']`): the fallback for an optimizer without one."
+    )
+    lrs: dict[str, float] = Field(
+        description="Each registry optimizer's step size on this surface (its other settings at the registry's "
+        "defaults): one that makes visible progress from the start within the lab's default steps. The UI gives "
+        "each optimizer its own when the surface is picked; each can then be changed."
     )
     minimum: list[float] | None = Field(description="Where the global minimum is, if there is one.")
     params: list[SurfaceParam] = Field(description="The surface's own parameters (the quadratic's condition number k).")
@@ -59,9 +64,9 @@ DEFAULT_OPTIMIZERS = ("sgd", "adam")
 
 
 def _default_optimizers() -> list[OptimizerConfig]:
-    """SGD and Adam, each at the default surface's learning rate (their other settings at the registry's)."""
-    lr = SURFACES[DEFAULT_SURFACE].lr
-    return [OptimizerConfig(name=name, lr=lr) for name in DEFAULT_OPTIMIZERS]
+    """SGD and Adam, each at its own step size on the default surface (their other settings at the registry's)."""
+    lrs = SURFACES[DEFAULT_SURFACE].lrs
+    return [OptimizerConfig(name=name, lr=lrs[name]) for name in DEFAULT_OPTIMIZERS]
 
 
 class LabRun(BaseModel):
@@ -185,6 +190,27 @@ class ChoiceOut(BaseModel):
     tags: dict[str, Any]
 
 
+DemoId = Literal[tuple(d.id for d in DEMOS)]  # type: ignore[valid-type]  # from the registry: mypy cannot see it
+
+
+class DemoGoal(BaseModel):
+    metric: GoalMetric = Field(
+        description="The figure judged at the run's last step: the test loss, the test accuracy, or "
+        "||dL/dh_1|| / ||dL/dh_T|| (how much of an RNN's gradient at the last time step reaches the first)."
+    )
+    bound: float
+    above: bool = Field(description="true: the figure must exceed the bound; false: it must stay below it.")
+    of_baseline: bool = Field(description="The bound is a multiple of the dataset's baseline loss (hello.data).")
+
+
+class DemoOut(BaseModel):
+    id: DemoId = Field(description="The tab that offers the demo.")  # type: ignore[valid-type]
+    label: Localized = Field(description="The button's words.")
+    promise: Localized = Field(description="What the run shows, with the numbers that `goals` check.")
+    config: ExperimentConfig = Field(description="The full config the tab loads, as POST /api/runs takes it.")
+    goals: list[DemoGoal] = Field(description="What the run must meet at its last step (tested on seeds 0-4).")
+
+
 # built from the registry and LIMITS, so a new list of choices or a new limit needs no edit here
 Limits = create_model("Limits", **{name: (type(value), ...) for name, value in LIMITS.items()})  # type: ignore[call-overload]
 Options = create_model(
@@ -197,6 +223,10 @@ Options = create_model(
     limits=(Limits, ...),
     defaults=(ExperimentConfig, ...),
     forkable=(list[str], Field(description="Config sections a fork may change (data, model and seed cannot).")),
+    demos=(
+        list[DemoOut],
+        Field(description="The one-click demos of the Images and Sequences tabs (glassnet/demos.py)."),
+    ),
 )
 
 
@@ -211,6 +241,15 @@ class IdleNote(BaseModel):
     action: Literal["paused", "stopped"]
     step: int = Field(description="The step it was at.")
     after_s: float = Field(description="Seconds it had gone unwatched.")
+
+
+class LrChange(BaseModel):
+    """A live change of a run's learning rate (PATCH lr), as the worker applied it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    step: int = Field(description="The run's step when it changed: the steps after it train at the new rate.")
+    lr: float = Field(description="The new learning rate.")
+    previous: float = Field(alias="from", description="The rate in force before.")
 
 
 class RunInfo(BaseModel):
@@ -232,6 +271,10 @@ class RunInfo(BaseModel):
     can_change: bool = Field(description="The caller may change it (its owner, or the admin); anyone may watch it.")
     lease: bool = Field(description="It pauses while nobody watches it (runs started from the page).")
     idle: IdleNote | None = Field(description="Set while it is paused, or once it stopped, for want of a viewer.")
+    lr_changes: list[LrChange] = Field(
+        default_factory=list,
+        description="Its live learning-rate changes, oldest first (the loss chart marks them at their steps).",
+    )
     continuable: bool = Field(
         description="It has ended in a way that keeps its training state (finished, stopped, interrupted): its owner "
         "may continue it (POST /continue; 409 if the state was not saved, as for runs from before saved states)."
@@ -360,7 +403,15 @@ class LessonOut(BaseModel):
 class VerdictOut(BaseModel):
     passed: bool = Field(description="Whether the measured figures bear the lesson's claim out.")
     figures: dict[str, float | None] = Field(description="The numbers the check used, by name.")
+    labels: dict[str, TextOut] = Field(
+        description="Each figure's name in words, by the same keys as `figures` (glassnet/lessons/figures.py)."
+    )
     summary: TextOut = Field(description="One sentence with the numbers.")
+
+
+class LossCurve(BaseModel):
+    step: list[int] = Field(description="The steps at which the loss was read.")
+    loss: list[float | None] = Field(description="The loss at each of those steps (null: not finite).")
 
 
 FinalFigures = create_model(  # type: ignore[call-overload]  # fields from the metric registry
@@ -378,6 +429,7 @@ class LabPathFinal(BaseModel):
     stopped: str | None = Field(description="Why the path stopped early, else null.")
     stop_reason: Literal["not_finite", "too_far"] | None = Field(None, description="As the lab's paths say it.")
     stopped_at: int | None = Field(None, description="The step at which the path stopped early, else null.")
+    curve: LossCurve = Field(description="The path's loss after each update, thinned to about 100 points.")
 
 
 class LessonArmRun(BaseModel):
@@ -387,6 +439,11 @@ class LessonArmRun(BaseModel):
     seconds: float = Field(description="Seconds the arm trained for, on the server's CPU.")
     final: FinalFigures | None = Field(None, description="A network arm: the figures of its last step.")
     paths: list[LabPathFinal] | None = Field(None, description="A lab arm: where each optimizer's path ended.")
+    curve: LossCurve | None = Field(
+        None,
+        description="A network arm: its training loss at step 1 and then every 25 steps (the mean over the steps "
+        "since the previous point), to its last step.",
+    )
 
 
 class LessonCheck(BaseModel):

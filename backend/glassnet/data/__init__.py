@@ -7,6 +7,7 @@ and preprocessing (fitted on the training set). Raw points and an extent are kep
 `Dataset.describe` is the stream's `data` description.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,7 @@ class Dataset:
             "test": described(self.raw_test, self.y_test),
             "features": self.features,
             "images": images,
+            "baseline_loss": self.baseline_loss if math.isfinite(self.baseline_loss) else None,
         }
 
 

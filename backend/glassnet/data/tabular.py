@@ -4,6 +4,10 @@ The target is the column named by the upload (default: the last). Integer target
 MAX_CLASSES distinct values make a classification task (binary for two classes), anything else a
 regression. Two feature columns make a "plane" dataset (the UI draws its decision boundary, the 2-D
 features apply); more make a "table". Files are checked whole before anything is stored.
+
+Columns are separated by commas, or by semicolons, tabs or vertical bars when the header is split by that one
+delimiter alone (as spreadsheets export in locales with a decimal comma); a file whose delimiter is ambiguous or
+missing is refused with the delimiters found, and every refusal of a file read with another delimiter names it.
 """
 
 import csv
@@ -38,16 +42,56 @@ def uploads_dir() -> Path:
     return _uploads_dir
 
 
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def _named(delimiter: str) -> str:
+    return f"{DELIMITERS[delimiter]} ({delimiter!r})"
+
+
+def _rows(text: str, delimiter: str) -> list[list[str]]:
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return [r for r in rows if any(cell.strip() for cell in r)]
+
+
+def find_delimiter(text: str) -> str:
+    """The delimiter that splits the header into columns: the only one that does, or the only one of those that
+    splits every row into as many columns as the header. A header no delimiter splits reads as one column (the
+    error then says no delimiter was found); two that fit equally well are refused, naming both."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    splits = [d for d in DELIMITERS if len(next(csv.reader([first], delimiter=d), [])) >= 2]
+    if len(splits) <= 1:
+        return splits[0] if splits else ","
+    consistent = [d for d in splits if len({len(r) for r in _rows(text, d)}) == 1]
+    if len(consistent) == 1:
+        return consistent[0]
+    found = " and ".join(_named(d) for d in (consistent or splits))
+    raise BadUpload(f"header: the columns could be separated by {found}; use one delimiter (commas) for the file")
+
+
 def parse(text: str, target: str | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    delimiter = find_delimiter(text)
+    try:
+        x, y, info = _parse(_rows(text, delimiter), target, delimiter)
+    except BadUpload as exc:
+        if delimiter == ",":
+            raise
+        raise BadUpload(f"{exc} (columns read as separated by {_named(delimiter)})") from None
+    return x, y, {**info, "delimiter": delimiter}
+
+
+def _parse(rows: list[list[str]], target: str | None, delimiter: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     if len(rows) < 2:
         raise BadUpload("file: needs a header row and data rows")
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header) or any(not h for h in header):
         raise BadUpload("header: every column needs a name, and names must differ")
     if len(header) < 2:
-        raise BadUpload("header: needs at least one feature column and a target column")
+        raise BadUpload(
+            "header: needs at least one feature column and a target column; no column delimiter was found in "
+            f"'{rows[0][0][:40]}' (separate the columns with commas; {', '.join(_named(d) for d in DELIMITERS)} "
+            "are read)"
+        )
     if len(header) - 1 > MAX_FEATURES:
         raise BadUpload(f"header: {len(header) - 1} feature columns is over the limit of {MAX_FEATURES}")
     data = rows[1:]
@@ -64,7 +108,11 @@ def parse(text: str, target: str | None = None) -> tuple[np.ndarray, np.ndarray,
             try:
                 values[i - 2, j] = float(cell)
             except ValueError:
-                raise BadUpload(f"line {i}, column '{header[j]}': '{cell.strip()[:20]}' is not a number") from None
+                decimal_comma = delimiter != "," and "," in cell
+                hint = "; write decimals with a point (0.5, not 0,5)" if decimal_comma else ""
+                raise BadUpload(
+                    f"line {i}, column '{header[j]}': '{cell.strip()[:20]}' is not a number{hint}"
+                ) from None
             if not math.isfinite(values[i - 2, j]):
                 raise BadUpload(f"line {i}, column '{header[j]}': {cell.strip()} is not a finite number")
     t = header.index(target)

@@ -112,16 +112,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "ReLU and its leaky, PReLU and ELU variants; tanh is slower; sigmoid and softplus have barely started",
-            "ReLU 及其变体 Leaky ReLU、PReLU、ELU 学得最多；Tanh 慢一些；Sigmoid 和 Softplus 几乎还没开始学",
+            "Sigmoid: its smooth S-shaped curve passes back the most useful gradient, so it learns the most",
+            "Sigmoid：它平滑的 S 形曲线向后传回的梯度最有用，所以训练后它学到的东西最多",
         ),
-        Text("Sigmoid: its smooth S-shape gives the most useful gradients", "Sigmoid：平滑的 S 形曲线给出最有用的梯度"),
         Text(
-            "All the same: the activation only changes the shape, not the speed",
-            "都一样：激活函数只改变形状，不影响速度",
+            "All about the same: the activation changes the shape of the boundary, not how fast it is learned",
+            "差不多都一样：激活函数只改变决策边界的形状，不影响学习的速度",
+        ),
+        Text(
+            "ReLU and its leaky, PReLU and ELU variants; tanh lags behind, sigmoid and softplus barely start",
+            "ReLU 及其变体 Leaky ReLU、PReLU、ELU；Tanh 落后，Sigmoid 和 Softplus 几乎没起步",
         ),
     ),
-    answer=0,
+    answer=2,
     base={
         "dataset": {"name": "circle"},
         "model": {"hidden": [32] * HIDDEN, "init": {"name": "xavier_normal"}},
@@ -157,5 +160,23 @@ LESSON = Lesson(
         "相差甚远：输出约为 0.69 加上输入的一半，全为正，和 Sigmoid 一样。于是每一层都向下传递一个很大的公共偏移，"
         "而点与点之间的差异只传过去一半，网络对每个点的输出几乎相同；和 Sigmoid 一样，前面几层几乎不动。",
     ),
+    measures={
+        "first_grad": Text("first layer's weight gradient at the start", "初始时第一层的权重梯度"),
+        "saturation": Text(
+            "share of saturated outputs at the end (most saturated hidden layer)",
+            "训练结束时饱和输出的比例（最饱和的隐藏层）",
+        ),
+    },
+    figures={
+        "relu_over_sigmoid_grad": Text(
+            "First layer's gradient at the start: ReLU over sigmoid", "初始时第一层梯度之比：ReLU 比 Sigmoid"
+        ),
+        "softplus_over_sigmoid_grad": Text(
+            "First layer's gradient at the start: softplus over sigmoid", "初始时第一层梯度之比：Softplus 比 Sigmoid"
+        ),
+        "relu_over_softplus_grad": Text(
+            "First layer's gradient at the start: ReLU over softplus", "初始时第一层梯度之比：ReLU 比 Softplus"
+        ),
+    },
     verify=verify,
 )

@@ -63,6 +63,8 @@ class Measured:
     last: "Reading"  # the full reading of the last step (of the first non-finite one, for a diverged arm)
     train_loss: list[float | None]  # mean training loss of each window of TRACE_EVERY steps
     seconds: float
+    # the training loss at every reading, first to last: {"step": [...], "loss": [...]} (null where not finite)
+    curve: dict[str, list[Any]] = field(default_factory=lambda: {"step": [], "loss": []})
 
     def late_train_loss(self) -> float:
         """Mean training loss of the last two trace windows (the last 50 steps); inf when not finite."""
@@ -110,6 +112,10 @@ class Lesson:
     verify: Callable[[dict[str, Any]], Verdict] = field(repr=False)
     seed: int = 0
     kind: Literal["network", "lab"] = "network"
+    # names in words of the figures the check reports (lessons/figures.py): whole keys, and suffixes after an arm's
+    # name that mean something of this lesson's own ("ratio" in `relu_ratio`)
+    figures: dict[str, Text] = field(default_factory=dict)
+    measures: dict[str, Text] = field(default_factory=dict)
 
     def arm_config(self, arm: Arm) -> dict[str, Any]:
         """The full config of `arm` (the UI loads it with one click): for a network lesson as POST /api/runs

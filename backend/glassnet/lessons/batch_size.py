@@ -98,21 +98,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "The batch size does not matter: every batch's gradient points the same way on average",
-            "批大小无关紧要：平均来说每个批次的梯度方向都一样",
+            "It does not matter: each mini-batch's gradient points the same way on average, so all go as far",
+            "无所谓：平均来说每个小批量的梯度方向都一样，所以走得一样远",
         ),
         Text(
-            "Small batches give noisy gradients (the error shrinks like 1 / sqrt(batch size)), so in the same number "
-            "of steps big batches get further, although each of their steps reads many more examples",
-            "小批量的梯度噪声大（误差按 1 / sqrt(批大小) 缩小），所以相同步数下大批量走得更远，尽管它每一步要读多得多的"
-            "样本",
+            "Small batches get furthest in the same number of steps, because their noise speeds them up",
+            "相同步数下小批量走得最远，因为它们的噪声能加快前进",
         ),
         Text(
-            "Small batches get further in the same number of steps because their noise helps",
-            "相同步数下小批量走得更远，因为噪声有帮助",
+            "Small batches are noisy (the error shrinks like 1/sqrt(batch)); in equal steps big ones go further",
+            "小批量噪声大（误差按 1/sqrt(批大小) 缩小），所以相同步数下大批量走得更远",
         ),
     ),
-    answer=1,
+    answer=2,
     base={
         "dataset": {"name": "circle", "n_samples": 400, "noise": 0.1},
         "model": {"hidden": [16, 16], "activation": "tanh"},

@@ -85,21 +85,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "About as many: every pixel still needs its own weight to every unit",
-            "差不多一样多：每个像素仍然需要连到每个单元的独立权重",
+            "About as many: every pixel still needs its own weight to each unit; convolution only reorders them",
+            "差不多一样多：每个像素仍然需要连到每个单元的独立权重，卷积只是重新排列",
         ),
         Text(
-            "Far fewer than the equivalent fully connected net, because one kernel is reused at every position, "
-            "and it still classifies the digits well; without pooling its dense head gets much bigger",
-            "比等价的全连接网络少得多，因为同一个卷积核在每个位置重复使用，而且仍能很好地识别数字；"
-            "去掉池化后，它的全连接头会大很多",
+            "Fewer, but so few that it cannot tell the digits apart as well as the fully connected net",
+            "更少，但少到无法像全连接网络那样区分这些数字",
         ),
         Text(
-            "Fewer, but so few that it cannot learn the digits",
-            "更少，但少到学不会识别数字",
+            "Far fewer, since one kernel is reused at every position, and it still classifies the digits well",
+            "少得多，因为同一个卷积核在每个位置重复使用，而且仍能很好地识别数字",
         ),
     ),
-    answer=1,
+    answer=2,
     base={
         "dataset": {"name": "digits", "n_samples": 1000},
         "optimizer": {"name": "adam", "lr": 0.01},
@@ -136,5 +134,11 @@ LESSON = Lesson(
         "图像大小增长，一笔笔画无论出现在哪里都以同样的方式被识别。池化在每个卷积块之后把特征图边长减半，"
         "因此最后的全连接头读取的是 16 x 2 x 2 个值，而不是 16 x 8 x 8 个。",
     ),
+    figures={
+        "cnn_equivalent_mlp_parameters": Text(
+            "Parameters of a fully connected net with the CNN's layer sizes",
+            "与该 CNN 各层大小相同的全连接网络的参数个数",
+        ),
+    },
     verify=verify,
 )

@@ -26,9 +26,10 @@ Seconds per lesson on one CPU thread: about 1.
 """
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
+from glassnet.train.judgement import DEAD_SHARE
 
 HIDDEN = 3  # hidden layers
-THRESHOLDS = {"relu_dead": 0.5, "relu_loss": 0.6, "fixed_loss": 0.2, "fixed_acc": 0.9}
+THRESHOLDS = {"relu_dead": DEAD_SHARE, "relu_loss": 0.6, "fixed_loss": 0.2, "fixed_acc": 0.9}
 FIXES = ("leaky_relu", "elu")
 
 
@@ -103,14 +104,20 @@ LESSON = Lesson(
         "所有偏置都从 -2 开始。ReLU 网络会怎样？Leaky ReLU 或 ELU 网络又会怎样？",
     ),
     predictions=(
-        Text("All three learn the same way", "三者学习得一样"),
         Text(
-            "Most ReLU units output 0 for every input and never recover; leaky ReLU and ELU stay alive and learn",
-            "大多数 ReLU 单元对所有输入都输出 0 且再也无法恢复；Leaky ReLU 和 ELU 仍然存活并能学会",
+            "All three learn alike: the first few gradient steps correct a bias of -2 in every network",
+            "三者学得一样：在每一个网络里，最初的几步梯度下降很快就会把 -2 的偏置纠正过来",
         ),
-        Text("ReLU learns faster because the negative bias makes it sparse", "ReLU 学得更快，因为负偏置让它更稀疏"),
+        Text(
+            "ReLU learns fastest: the negative bias makes its units sparse, and sparse nets train quickly",
+            "ReLU 学得最快：负偏置让它的单元变得稀疏，而稀疏的网络训练得快",
+        ),
+        Text(
+            "Most ReLU units output 0 for every input and never recover; leaky ReLU and ELU learn",
+            "大多数 ReLU 单元对所有输入都输出 0，再也不恢复；Leaky ReLU 和 ELU 能学会",
+        ),
     ),
-    answer=1,
+    answer=2,
     base={
         "model": {
             "hidden": [32] * HIDDEN,

@@ -51,16 +51,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "20 blocks: more layers can represent more, so the training loss is lower (it may overfit)",
-            "20 个块：层数越多表达能力越强，训练损失更低（可能会过拟合）",
+            "20 blocks: more layers can represent more, so its training loss ends lower (it may overfit)",
+            "20 个块：层数越多表达能力越强，训练损失最终更低（可能会过拟合）",
         ),
         Text(
-            "4 blocks: the 20-block plain net hardly gets off the ground, unless it has residual connections",
+            "Both end the same: the 16 extra blocks can simply learn to pass their input on unchanged, at worst",
+            "两者最终一样：多出的 16 个块最差也只要学会把输入原封不动地传下去就行了",
+        ),
+        Text(
+            "4 blocks: the plain 20-block net hardly gets off the ground, unless it has residual connections",
             "4 个块：20 个块的普通网络几乎训练不起来，除非加上残差连接",
         ),
-        Text("Both the same: extra layers can just learn to do nothing", "两者一样：多出的层学会什么都不做就行了"),
     ),
-    answer=1,
+    answer=2,
     base={
         "dataset": {"name": "spiral", "n_samples": 400, "noise": 0.05},
         "model": {"hidden": [32] * SHALLOW, "activation": "relu", "init": {"name": "kaiming_normal"}},

@@ -94,19 +94,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "Nothing special: SGD shrinks the weights back within a few steps",
-            "没什么特别的：SGD 几步之内就会把权重缩回来",
+            "SGD overshoots and the loss becomes NaN; clipping caps each step's size, so the net trains",
+            "SGD 一步迈得太远，损失变成 NaN；裁剪限制了每一步的大小，网络就能训练",
         ),
         Text(
-            "The gradients are huge, SGD overshoots and the loss becomes NaN; clipping caps each step, so it trains",
-            "梯度巨大，SGD 一步迈得太远，损失变成 NaN；裁剪限制了每一步的大小，所以能正常训练",
+            "Nothing special: plain SGD shrinks the oversized weights back to a normal size within a few steps",
+            "没什么特别的：SGD 几步之内就会把过大的权重缩回正常范围",
         ),
         Text(
-            "Clipping cannot help: once gradients explode, the direction is useless too",
-            "裁剪也没用：梯度一旦爆炸，方向也就没有意义了",
+            "Clipping cannot help: once gradients explode, their direction is as useless as their size",
+            "裁剪也没用：梯度一旦爆炸，它的方向就和它的大小一样，都已经完全没有意义了",
         ),
     ),
-    answer=1,
+    answer=0,
     base={
         "model": {"hidden": [32] * HIDDEN, "activation": "relu", "init": {"name": "normal", "std": 0.5}},
         "optimizer": {"name": "sgd", "lr": 0.1},
@@ -139,5 +139,15 @@ LESSON = Lesson(
         "成 inf 和 NaN。梯度裁剪在梯度范数超过 1 时把整个梯度按比例缩小：方向不变，只限制步长，所以损失能下降。"
         "权重衰减（L2 正则化）在每一步都把每个权重向 0 拉一点，因此权重保持得更小。",
     ),
+    figures={
+        "plain_start_grad": Text("Plain SGD: largest layer gradient at the start", "普通 SGD：初始时最大的层梯度"),
+        "plain_first_bad_step": Text(
+            "Plain SGD: first step whose loss is not finite", "普通 SGD：损失第一次不是有限数的那一步"
+        ),
+        "decay_weight_ratio": Text(
+            "Weight norm with weight decay over without (both clipped)",
+            "有权重衰减与没有时的权重范数之比（都做了裁剪）",
+        ),
+    },
     verify=verify,
 )

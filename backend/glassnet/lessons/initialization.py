@@ -21,6 +21,7 @@ Seconds per lesson on one CPU thread: 2.3 .. 3.5 (5 arms).
 """
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
+from glassnet.train.judgement import SATURATED_SHARE
 
 DEPTH = 10  # hidden layers
 
@@ -48,7 +49,7 @@ def verify(measured: dict[str, Measured]) -> Verdict:
         diversity == 0.0
         and shrink < 1e-3
         and small_grad < 1e-6
-        and large_saturation > 0.5
+        and large_saturation > SATURATED_SHARE  # saturated, by the rule the insights and Layer health use
         and all(loss[name] > 0.6 for name in ("zeros", "small", "large"))
         and all(spread[name] < 2 and loss[name] < 0.45 for name in ("xavier", "kaiming"))
         and xavier_saturation < 0.01
@@ -106,15 +107,17 @@ LESSON = Lesson(
         "或者用 Xavier 初始化。哪些能训练起来？",
     ),
     predictions=(
-        Text("All of them: training fixes any starting point", "全部都能：训练会纠正任何起点"),
         Text(
-            "Only Xavier (and Kaiming for ReLU): zeros stay symmetric, tiny weights let the signal vanish, "
-            "large ones saturate",
-            "只有 Xavier（以及 ReLU 配 Kaiming）：全零始终对称，太小的权重让信号消失，太大的让激活饱和",
+            "All of them: whatever the starting point, gradient descent soon moves the weights to good values",
+            "全部都能：无论权重从哪里开始，梯度下降很快都会把它们带到合适的值",
         ),
         Text(
-            "Zeros train best: every unit starts from the same fair place",
-            "全零训练得最好：每个单元都从同样公平的起点出发",
+            "Only Xavier (Kaiming too, with ReLU): zeros stay symmetric, tiny weights fade, large saturate",
+            "只有 Xavier（ReLU 配 Kaiming 也行）：全零始终对称，过小的权重让信号消失，过大的饱和",
+        ),
+        Text(
+            "Zeros train best: every unit starts from the same neutral place; large weights come next",
+            "全零训练得最好：每个单元都从同样中立的起点出发；其次是大权重",
         ),
     ),
     answer=1,
@@ -150,5 +153,32 @@ LESSON = Lesson(
         "Xavier 选择的标准差让信号经过 Tanh 层后离散程度保持不变（sqrt(2 / (扇入 + 扇出))，兼顾前向和反向传播的需要）；"
         "Kaiming 对 ReLU 做了同样的事，因为 ReLU 会把一半的输入置零（sqrt(2 / 扇入)）。",
     ),
+    measures={
+        "std_spread": Text(
+            "largest over smallest hidden layer's activation std, at the start",
+            "初始时隐藏层激活标准差的最大值与最小值之比",
+        ),
+    },
+    figures={
+        "zeros_unit_diversity": Text(
+            "Zeros: largest unit diversity of a hidden layer at the end (0: all units identical)",
+            "全零：训练结束时隐藏层最大的单元差异度（0 表示所有单元完全相同）",
+        ),
+        "small_std_shrink": Text(
+            "Too small: smallest hidden layer's activation std over the first's, at the start",
+            "过小：初始时最小的隐藏层激活标准差与第一层之比",
+        ),
+        "small_first_grad": Text(
+            "Too small: first layer's weight gradient at the start", "过小：初始时第一层的权重梯度"
+        ),
+        "large_saturation": Text(
+            "Too large: share of saturated outputs at the start (mean of layers 2-10)",
+            "过大：初始时饱和输出的比例（第 2-10 层的平均）",
+        ),
+        "xavier_saturation": Text(
+            "Xavier: share of saturated outputs at the start (most saturated layer)",
+            "Xavier：初始时饱和输出的比例（最饱和的一层）",
+        ),
+    },
     verify=verify,
 )

@@ -25,6 +25,12 @@ loading scikit-learn's digits).
 """
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
+from glassnet.lessons.figures import MEASURES, named
+
+BCE_LABEL = Text("Cross-entropy (sigmoid)", "交叉熵（sigmoid）")
+MSE_SOFTMAX_LABEL = Text("MSE on the softmax (digits)", "softmax 上的 MSE（手写数字）")
+CALM_LABEL = Text("MSE on the softmax, default init (not saturated)", "softmax 上的 MSE，默认初始化（未饱和）")
+CE_SOFTMAX_LABEL = Text("Cross-entropy (softmax, digits)", "交叉熵（softmax，手写数字）")
 
 THRESHOLDS = {"sigmoid_ratio": 1e-2, "sigmoid_mse_acc": 0.65, "sigmoid_ce_acc": 0.8}
 THRESHOLDS |= {"softmax_ratio": 0.05, "softmax_mse_acc": 0.3, "softmax_ce_acc": 0.6, "calm_gain": 0.25}
@@ -119,16 +125,17 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "MSE: the error is as large as it can be, so its gradient is large too",
-            "MSE：误差已经大到极限，所以它的梯度也很大",
+            "MSE: the error is as large as it can be, so its gradient is at its largest too, and it escapes",
+            "MSE：误差已经大到极限，所以梯度也最大，它最先走出困境",
         ),
         Text(
-            "Cross-entropy: MSE's gradient is multiplied by the output's slope (the sigmoid's p(1 - p), the "
-            "softmax's Jacobian), which is almost 0 when the output is confidently wrong, so MSE barely moves",
-            "交叉熵：MSE 的梯度要乘以输出的斜率（sigmoid 的 p(1 - p)、softmax 的雅可比矩阵），输出自信地犯错时它几乎"
-            "为 0，所以 MSE 几乎不动",
+            "Cross-entropy: MSE's gradient is scaled by the output's slope, near 0 when confidently wrong",
+            "交叉熵：MSE 的梯度要乘以输出的斜率，而自信地犯错时斜率几乎为 0",
         ),
-        Text("Both learn at the same speed: the loss does not matter", "两者学得一样快：损失函数无关紧要"),
+        Text(
+            "Both escape equally fast: any loss that is high on wrong answers gives them a strong push",
+            "两者一样快：只要一个损失在错误答案上很高，它们就都能得到强大的推力",
+        ),
     ),
     answer=1,
     base={
@@ -143,20 +150,20 @@ LESSON = Lesson(
     },
     arms=(
         Arm("mse", Text("MSE on the sigmoid", "sigmoid 上的 MSE"), {"loss": "mse"}),
-        Arm("bce", Text("Cross-entropy (sigmoid)", "交叉熵（sigmoid）"), {"loss": "bce"}),
+        Arm("bce", BCE_LABEL, {"loss": "bce"}),
         Arm(
             "mse_softmax",
-            Text("MSE on the softmax (digits)", "softmax 上的 MSE（手写数字）"),
+            MSE_SOFTMAX_LABEL,
             {**_SOFTMAX, "loss": "mse"},
         ),
         Arm(
             "mse_softmax_calm",
-            Text("MSE on the softmax, default init (not saturated)", "softmax 上的 MSE，默认初始化（未饱和）"),
+            CALM_LABEL,
             {**_SOFTMAX, "model": {"init": {"name": "default", "bias": "zeros"}}, "loss": "mse"},
         ),
         Arm(
             "ce_softmax",
-            Text("Cross-entropy (softmax, digits)", "交叉熵（softmax，手写数字）"),
+            CE_SOFTMAX_LABEL,
             {**_SOFTMAX, "loss": "ce"},
         ),
     ),
@@ -176,5 +183,31 @@ LESSON = Lesson(
         "图片在推动权重；MSE 停留在随机猜测的水平。交叉熵 -log p 对 logit 的梯度是 p - y：对数抵消了平坦的尾部，"
         "输出错得越离谱，更新步子就越大。这就是分类器用交叉熵训练的原因。",
     ),
+    measures={
+        "first_grad": Text("output layer's weight gradient at the start", "初始时输出层的权重梯度"),
+    },
+    figures={
+        "ce_first_grad": named(
+            BCE_LABEL, Text("output layer's weight gradient at the start", "初始时输出层的权重梯度")
+        ),
+        "ce_test_acc": named(BCE_LABEL, MEASURES["test_acc"]),
+        "grad_ratio": Text(
+            "Sigmoid: MSE's output gradient over cross-entropy's, at the start",
+            "Sigmoid：初始时 MSE 与交叉熵的输出梯度之比",
+        ),
+        "softmax_mse_first_grad": named(
+            MSE_SOFTMAX_LABEL, Text("output layer's weight gradient at the start", "初始时输出层的权重梯度")
+        ),
+        "softmax_ce_first_grad": named(
+            CE_SOFTMAX_LABEL, Text("output layer's weight gradient at the start", "初始时输出层的权重梯度")
+        ),
+        "softmax_grad_ratio": Text(
+            "Softmax: MSE's output gradient over cross-entropy's, at the start",
+            "Softmax：初始时 MSE 与交叉熵的输出梯度之比",
+        ),
+        "softmax_mse_test_acc": named(MSE_SOFTMAX_LABEL, MEASURES["test_acc"]),
+        "softmax_ce_test_acc": named(CE_SOFTMAX_LABEL, MEASURES["test_acc"]),
+        "softmax_mse_default_init_test_acc": named(CALM_LABEL, MEASURES["test_acc"]),
+    },
     verify=verify,
 )

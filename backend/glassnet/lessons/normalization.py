@@ -90,18 +90,16 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "All three: normalization works the same whatever the batch size",
-            "三个都能：无论批大小如何，归一化的效果都一样",
+            "All three: normalization rescales every layer in the same way, whatever the batch size",
+            "三个都能：无论批大小如何，归一化都以同样的方式缩放每一层",
         ),
         Text(
-            "Batch norm with batches of 32 and layer norm; batch norm with batches of 2 fails, because the mean and "
-            "variance of 2 examples are too noisy and differ from the running statistics used at test time",
-            "批大小 32 的批归一化和层归一化可以；批大小 2 的批归一化会失败，因为 2 个样本的均值和方差噪声太大，"
-            "而且与测试时使用的滑动统计量不一致",
+            "Batch norm on 32 and layer norm; batch norm on 2 fails, as 2 examples give noisy statistics",
+            "批大小 32 的批归一化和层归一化；批大小 2 的批归一化失败，2 个样本的统计量噪声太大",
         ),
         Text(
-            "Only the batches of 2: smaller batches always generalize better",
-            "只有批大小 2 的可以：批越小泛化越好",
+            "Only the batches of 2: smaller batches add more noise, and that noise always helps a net generalize",
+            "只有批大小 2 的能：批越小噪声越多，而噪声总能帮助网络泛化",
         ),
     ),
     answer=1,
@@ -141,5 +139,11 @@ LESSON = Lesson(
         "它与任何一个训练批次都对不上。层归一化对每个样本在它自身的各个单元上做归一化：训练和测试时计算完全相同，"
         "与批大小无关，这也是 Transformer 和 RNN 使用它的原因。",
     ),
+    measures={
+        "var_mismatch": Text(
+            "last batch's variance against the running variance used at test time (relative gap)",
+            "最后一个批次的方差与测试时所用滑动方差的相对差距",
+        ),
+    },
     verify=verify,
 )

@@ -91,21 +91,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "Plain SGD: it follows the true gradient, the others only approximate it",
-            "普通 SGD：它沿着真实的梯度走，其他优化器只是近似",
+            "Momentum, Nesterov and Adam, by far; AdaGrad trails SGD. With noisy targets, decay lets SGD settle",
+            "动量、Nesterov 和 Adam 遥遥领先；AdaGrad 落后于 SGD。目标有噪声时，衰减让 SGD 稳定下来",
         ),
         Text(
-            "Momentum, Nesterov and Adam, by orders of magnitude; AdaGrad ends behind SGD because its step keeps "
-            "shrinking. With noisy targets, decay lets SGD settle instead of bouncing around the minimum",
-            "动量、Nesterov 和 Adam，领先好几个数量级；AdaGrad 反而落后于 SGD，因为它的步长不断缩小。"
-            "目标带噪声时，学习率衰减让 SGD 稳定下来，而不是在最小值附近来回跳动",
+            "Plain SGD: it follows the true gradient, the others only approximate it. Decay only slows it",
+            "普通 SGD：它沿真实梯度走，其他的只是近似。学习率衰减只会让它变慢",
         ),
         Text(
-            "They all end at the same loss: the valley has one minimum, and a schedule changes nothing",
-            "它们最终的损失都一样：山谷只有一个最小值，学习率调度也不会改变什么",
+            "All end at the same loss: the valley has one minimum, and a schedule changes nothing either",
+            "最终损失都一样：山谷只有一个最小值，学习率调度也改变不了什么",
         ),
     ),
-    answer=1,
+    answer=0,
     base={
         "dataset": {
             "name": "plane",

@@ -162,20 +162,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "Both losses keep falling: more training always helps",
-            "两个损失都持续下降：训练得越多越好",
+            "The training loss falls to almost 0 while the test loss rises; each regularizer narrows the gap",
+            "训练损失几乎降到 0，测试损失却上升；每种正则化都能缩小两者的差距",
         ),
         Text(
-            "The training loss goes to almost 0 while the test loss rises: the net memorizes the noise. Each "
-            "regularizer shrinks the gap between them",
-            "训练损失几乎降到 0，而测试损失上升：网络记住了噪声。每种正则化都能缩小两者之间的差距",
+            "Both losses keep falling together: on any data set, more training steps always help",
+            "两个损失一起持续下降：无论什么数据，训练的步数越多越好",
         ),
         Text(
-            "The net is too big to train: both losses stay high",
-            "网络太大无法训练：两个损失都居高不下",
+            "The net is too big for 50 points: it cannot train, and both losses stay high throughout",
+            "对只有 50 个点的数据来说网络太大，根本训练不起来，两个损失始终居高不下",
         ),
     ),
-    answer=1,
+    answer=0,
     base={
         "dataset": {"name": "circle", "n_samples": 100, "noise": 0.4, "train_fraction": 0.5},
         "model": {"hidden": [128, 128], "activation": "relu", "init": {"name": "kaiming_normal"}},
@@ -231,5 +230,15 @@ LESSON = Lesson(
         "六次运行的准确率会上下浮动几个百分点：在种子 0-4 上，每种正则化的准确率都在无正则化运行的"
         "低 6 个百分点到高 8 个百分点之间，无正则化的运行有时准确率反而最高。",
     ),
+    figures={
+        "none_first_test_loss": Text(
+            "No regularization: test loss after the first step", "无正则化：第一步之后的测试损失"
+        ),
+        "early_stopping_step": Text("Early stopping: the step at which it stopped", "提前停止：停止时的步数"),
+        "label_smoothing_test_loss_bound": Text(
+            "Label smoothing: upper bound of the test loss against the true labels",
+            "标签平滑：相对真实标签的测试损失上界",
+        ),
+    },
     verify=verify,
 )

@@ -79,21 +79,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "No: a linear model can undo any rescaling with its weights",
-            "不会：线性模型可以用权重抵消任何缩放",
+            "Yes: min-max leaves a narrow valley and SGD crawls; standardizing is faster, whitening fastest",
+            "会：最小-最大缩放留下狭长的山谷，SGD 进展缓慢；标准化快得多，白化最快",
         ),
         Text(
-            "Yes: min-max leaves the inputs off-centre and the loss surface a narrow valley, so SGD crawls; "
-            "standardizing learns far faster, and whitening (every direction equally curved) fastest",
-            "会：最小-最大缩放让输入偏离中心，损失曲面成了狭长的山谷，SGD 进展缓慢；标准化学得快得多，"
-            "白化（各方向曲率相同）最快",
+            "No: a linear model can undo any rescaling with its weights, so all three learn equally fast",
+            "不会：线性模型可以用权重抵消任何缩放，三种方式学得一样快",
         ),
         Text(
-            "Min-max learns fastest because all its inputs are positive",
-            "最小-最大缩放学得最快，因为它的输入都是正的",
+            "Yes, and min-max is fastest: its inputs are all positive, so every gradient pushes the same way",
+            "会，而且最小-最大缩放最快：它的输入全都为正，所以所有的梯度都朝同一个方向推",
         ),
     ),
-    answer=1,
+    answer=0,
     base={
         "dataset": {"name": "plane", "n_samples": 400, "noise": 0.0, "features": ["x1", "x2", "sin_x1", "sin_x2"]},
         "model": {"hidden": [], "activation": "linear"},

@@ -26,9 +26,11 @@ Each seed took 2.8 .. 3.0 s here (four arms, the IRNN 0.5 s of it) while another
 from typing import TYPE_CHECKING
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
+from glassnet.lessons.figures import MEASURES, named
 
 THRESHOLDS = {"tanh_init": 1e-4, "lstm_init": 2e-4, "gru_trained": 0.1, "tanh_loss": 0.125, "gru_vs_tanh": 0.5}
 THRESHOLDS |= {"irnn_init": 0.1}
+TANH_LABEL = Text("Vanilla RNN (tanh)", "普通 RNN（tanh）")
 
 if TYPE_CHECKING:
     from glassnet.train.probe import Reading
@@ -115,23 +117,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "All the same: backpropagation through time reaches every step equally",
-            "都一样：随时间反向传播能同样地到达每一步",
+            "Almost none in the tanh RNN, which never learns the sum; a GRU learns to carry it, and learns the sum",
+            "tanh RNN 中几乎传不到，它始终学不会求和；GRU 学会了把梯度传回去，也学会了求和",
         ),
         Text(
-            "In the tanh RNN the gradient shrinks at every step back and almost none reaches the start, so it never "
-            "learns the first marked value; the LSTM (its forget gate starts open) and the IRNN carry it from the "
-            "start, and the GRU, which starts like the tanh RNN, learns to carry it and learns the sum",
-            "在 tanh RNN 中，梯度每往回一步就缩小一次，几乎传不到开头，所以它学不会第一个被标记的数；"
-            "LSTM（遗忘门一开始是打开的）和 IRNN 从一开始就能把梯度传回去；GRU 起初和 tanh RNN 一样，"
-            "但它学会了传递梯度，也学会了求和",
+            "All the same: backpropagation through time reaches every step equally, so all four learn the sum",
+            "都一样：随时间反向传播能同样地到达每一步，所以四个都能学会求和",
         ),
         Text(
-            "The tanh RNN learns fastest because it has the fewest parameters",
-            "tanh RNN 学得最快，因为它的参数最少",
+            "The tanh RNN learns fastest: it has the fewest parameters, and gates only slow the others down",
+            "tanh RNN 学得最快：它的参数最少，门控只会拖慢其他网络",
         ),
     ),
-    answer=1,
+    answer=0,
     base={
         "dataset": {"name": "adding", "n_samples": 2000, "noise": 0.0, "seq_len": 30, "train_fraction": 0.8},
         "model": {"kind": "rnn", "hidden": [], "activation": "tanh", "rnn_hidden": 32},
@@ -139,7 +137,7 @@ LESSON = Lesson(
         "batch_size": 64,
     },
     arms=(
-        Arm("rnn_tanh", Text("Vanilla RNN (tanh)", "普通 RNN（tanh）"), {"model": {"cell": "rnn_tanh"}}),
+        Arm("rnn_tanh", TANH_LABEL, {"model": {"cell": "rnn_tanh"}}),
         Arm("lstm", Text("LSTM", "LSTM"), {"model": {"cell": "lstm"}}),
         Arm("gru", Text("GRU", "GRU"), {"model": {"cell": "gru"}}),
         Arm(
@@ -173,5 +171,32 @@ LESSON = Lesson(
         "激活的单元时原样传回，所以它和门控单元一样能传到第一步；但它的状态没有上界（会把输入不断累加），最初的输出"
         "非常大，用同样的 Adam 步长它在这里学不会求和：能传回梯度是必要条件，但不是充分条件。",
     ),
+    measures={
+        "init_grad_ratio": Text(
+            "share of the last step's gradient reaching the first step, at the start",
+            "初始时最后一步的梯度传回第一步的比例",
+        ),
+        "trained_grad_ratio": Text(
+            "share of the last step's gradient reaching the first step, after training",
+            "训练后最后一步的梯度传回第一步的比例",
+        ),
+    },
+    figures={
+        "tanh_init_grad_ratio": named(
+            TANH_LABEL,
+            Text(
+                "share of the last step's gradient reaching the first step, at the start",
+                "初始时最后一步的梯度传回第一步的比例",
+            ),
+        ),
+        "tanh_trained_grad_ratio": named(
+            TANH_LABEL,
+            Text(
+                "share of the last step's gradient reaching the first step, after training",
+                "训练后最后一步的梯度传回第一步的比例",
+            ),
+        ),
+        "tanh_test_loss": named(TANH_LABEL, MEASURES["test_loss"]),
+    },
     verify=verify,
 )

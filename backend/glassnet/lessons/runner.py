@@ -6,10 +6,12 @@ from typing import Any
 
 from glassnet.config import ExperimentConfig
 from glassnet.lessons.base import LabMeasured, Lesson, Measured, Verdict
+from glassnet.lessons.figures import figure_labels
 from glassnet.train.metrics import FINAL
 from glassnet.train.pack import finite_or_none
 
 TRACE_EVERY = 25  # the training-loss trace has one point per this many steps
+CURVE_POINTS = 100  # a lab path's loss curve is thinned to at most this many points (a network arm's has steps/25)
 
 
 def measure_arm(config: dict[str, Any]) -> Measured:
@@ -30,9 +32,16 @@ def measure_arm(config: dict[str, Any]) -> Measured:
         drive(trainer, trainer.config.total_steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
     finally:
         torch.set_num_threads(threads)
+    if len(readings) > 2 and readings[-1].step == readings[-2].step:
+        # a run that stops early (early stopping) at a step just read lightly is read again in full, without the
+        # step's training loss (the light reading took it): one reading of that step, with both
+        light, full = readings[-2], readings.pop()
+        full.values = {**light.values, **full.values}
+        readings[-1] = full
     first, last = readings[0], readings[-1]
     trace = [r["train_loss"] for r in readings[1:-1]]
-    return Measured(config, first, last, trace, time.perf_counter() - start)
+    curve = {"step": [r.step for r in readings], "loss": [r.get("train_loss") for r in readings]}
+    return Measured(config, first, last, trace, time.perf_counter() - start, curve)
 
 
 def measure_lab_arm(request: dict[str, Any]) -> LabMeasured:
@@ -62,6 +71,7 @@ def check(lesson: Lesson) -> dict[str, Any]:
     measured, verdict = run_lesson(lesson)
     result = verdict.to_json()
     result["figures"] = {name: finite_or_none(value) for name, value in verdict.figures.items()}
+    result["labels"] = figure_labels(lesson, list(verdict.figures))
     runs = [_arm_run(name, m) for name, m in measured.items()]
     return {"lesson": lesson.id, "verdict": result, "runs": runs}
 
@@ -69,7 +79,20 @@ def check(lesson: Lesson) -> dict[str, Any]:
 def _arm_run(name: str, m: Measured | LabMeasured) -> dict[str, Any]:
     if isinstance(m, LabMeasured):
         keys = ("optimizer", "steps", "stopped", "stop_reason", "stopped_at")
-        paths = [{**{k: p[k] for k in keys}, "final_loss": finite_or_none(p["final_loss"])} for p in m.paths]
+        paths = [
+            {**{k: p[k] for k in keys}, "final_loss": finite_or_none(p["final_loss"]), "curve": thinned(p["loss"])}
+            for p in m.paths
+        ]
         return {"arm": name, "lab": m.config, "seconds": m.seconds, "paths": paths}
     final = {key: m.last.get(key) for key in FINAL}
-    return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final}
+    return {"arm": name, "config": m.config, "seconds": m.seconds, "final": final, "curve": m.curve}
+
+
+def thinned(loss: list[float], points: int = CURVE_POINTS) -> dict[str, list]:
+    """A lab path's loss after each update (index = step) as a curve of at most about `points` points, the last
+    step always among them; non-finite values are null."""
+    every = max(1, -(-len(loss) // points))
+    steps = list(range(0, len(loss), every))
+    if steps and steps[-1] != len(loss) - 1:
+        steps.append(len(loss) - 1)
+    return {"step": steps, "loss": [finite_or_none(loss[i]) for i in steps]}

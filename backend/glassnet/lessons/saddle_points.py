@@ -110,21 +110,19 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "SGD stops at the saddle for good: the gradient there is 0, so it can never leave",
-            "SGD 永远停在鞍点：那里的梯度为 0，所以它永远离不开",
-        ),
-        Text(
-            "SGD slows almost to a halt near the saddle before it slides off (momentum and Adam get away sooner), and "
-            "the 100x bowl takes it about 10 times more steps than the 10x bowl while it zig-zags across",
-            "SGD 在鞍点附近几乎停下，之后才滑走（动量和 Adam 更早离开）；在 100 倍的碗里它来回振荡，"
-            "所需步数约为 10 倍碗的 10 倍",
+            "SGD stops at the saddle for good, as the gradient there is 0; the two bowls take the same number of steps",
+            "SGD 永远停在鞍点，因为那里梯度为 0；两个碗所需的时间一样",
         ),
         Text(
             "Neither matters: with the best step size, gradient descent takes the same time everywhere",
             "都没有影响：只要步长最佳，梯度下降在哪里都一样快",
         ),
+        Text(
+            "SGD nearly halts near the saddle before sliding off; the 100x bowl takes about 10x the steps",
+            "SGD 在鞍点附近几乎停下，之后才滑走；100 倍的碗所需步数约为 10 倍碗的 10 倍",
+        ),
     ),
-    answer=1,
+    answer=2,
     base={"start": [-1.8, 0.6], "steps": 400},
     arms=(
         Arm(
@@ -173,5 +171,33 @@ LESSON = Lesson(
         "因此沿山谷前进得快得多，虽然它仍会在山谷两侧摆动（看它的路径）。在较温和的 k = 10 的碗里，SGD 用最佳步长"
         "几十步就能到达，而动量 0.9 会来回冲过头，反而比 SGD 慢：山谷越狭窄，动量越有用。",
     ),
+    figures={
+        "sgd_slowest_gradient_share": Text(
+            "Saddle, SGD: smallest gradient on its way out, over the starting one",
+            "鞍点，SGD：离开途中最小的梯度与起点梯度之比",
+        ),
+        **{
+            f"{name}_steps_to_escape": Text(
+                f"Saddle, {label}: steps to get away (|y| > 1)", f"鞍点，{label_zh}：离开所需的步数（|y| > 1）"
+            )
+            for name, label, label_zh in (
+                ("sgd", "SGD", "SGD"),
+                ("momentum", "Momentum", "动量法"),
+                ("adam", "Adam", "Adam"),
+            )
+        },
+        **{
+            f"{name}_steps_k{k}": Text(
+                f"Bowl k = {k}, {label}: steps until the loss is below {TARGET:g}",
+                f"碗 k = {k}，{label_zh}：损失降到 {TARGET:g} 以下所需的步数",
+            )
+            for name, label, label_zh in (("sgd", "SGD", "SGD"), ("momentum", "Momentum", "动量法"))
+            for k in (10, 100)
+        },
+        "sgd_k100_zigzags": Text(
+            "Bowl k = 100, SGD: times y changed sign on the way (zig-zags)",
+            "碗 k = 100，SGD：途中 y 变号的次数（来回振荡）",
+        ),
+    },
     verify=verify,
 )

@@ -121,18 +121,16 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "Both give about [0.73, 0.27]: softmax only depends on the difference of the logits",
+            "Both give about [0.73, 0.27]: softmax depends only on the differences between the logits",
             "两者都得到约 [0.73, 0.27]：softmax 只取决于 logit 之间的差",
         ),
         Text(
-            "The naive formula gives nan (exp(1000) is inf, and inf / inf is nan); the engine subtracts the largest "
-            "logit first, as log_softmax does, and gets [0.73, 0.27] and a finite loss",
-            "直接按公式计算得到 nan（exp(1000) 是 inf，inf / inf 是 nan）；引擎像 log_softmax 那样先减去最大的 "
-            "logit，得到 [0.73, 0.27] 和有限的损失",
+            "As written: nan (exp(1000) is inf); the engine subtracts the largest logit, gets [0.73, 0.27]",
+            "按公式算得 nan（exp(1000) 是 inf）；引擎先减去最大的 logit，得到 [0.73, 0.27]",
         ),
         Text(
-            "Both overflow: no network can be trained with logits that large",
-            "两者都会溢出：logit 这么大的网络根本无法训练",
+            "Both overflow to nan: no network can be trained once its logits are in the hundreds",
+            "两者都溢出成 nan：logit 到了几百，任何网络都无法训练",
         ),
     ),
     answer=1,
@@ -168,5 +166,29 @@ LESSON = Lesson(
         "等于 nan。引擎从不显式计算概率：它的交叉熵是 -log_softmax(z)[y] = -(z_y - max z) + log Σexp(z - max z)，"
         "对任何有限的 logit 都是有限的，所以即使网络一开始的 logit 很大，损失也是有限的（只是很大），梯度依然可用。",
     ),
+    measures={
+        "max_logit": Text("largest logit at the start", "初始时最大的 logit"),
+        "naive_nonfinite": Text(
+            "share of examples whose softmax as written is nan or inf", "按公式计算的 softmax 为 nan 或 inf 的样本比例"
+        ),
+        "ce_relative_error": Text(
+            "relative error of the engine's cross-entropy (against float64)", "引擎交叉熵的相对误差（与 float64 相比）"
+        ),
+        "first_loss": Text("training loss at the first step", "第一步的训练损失"),
+        "last_loss": Text("training loss at the last step", "最后一步的训练损失"),
+        "naive_vs_stable": Text(
+            "largest difference between the softmax as written and the stable one",
+            "按公式计算与稳定算法的 softmax 之间的最大差值",
+        ),
+    },
+    figures={
+        "naive_p_1000_999": Text(
+            "softmax of [1000, 999] as written, first entry", "按公式计算 [1000, 999] 的 softmax，第一项"
+        ),
+        "stable_p_1000_999": Text(
+            "softmax of [1000, 999], largest logit subtracted first, first entry",
+            "先减去最大 logit 再算 [1000, 999] 的 softmax，第一项",
+        ),
+    },
     verify=verify,
 )

@@ -53,17 +53,16 @@ LESSON = Lesson(
     ),
     predictions=(
         Text(
-            "It does not matter: one layer can only draw a straight line or a single bend",
-            "无所谓：单层网络只能画出直线或一个弯",
+            "Nothing changes: one hidden layer can only draw a straight line or a single bend, however wide it is",
+            "没有变化：单个隐藏层再宽，也只能画出直线或一个弯",
         ),
         Text(
-            "The test error falls with the width: each unit adds one smooth step, and enough of them can trace any "
-            "continuous curve",
-            "测试误差随宽度下降：每个单元贡献一个平滑的台阶，足够多的台阶可以描出任何连续曲线",
+            "The test error falls with the width: each unit adds a smooth step, and enough steps trace a sine",
+            "测试误差随宽度下降：每个单元添一个平滑台阶，台阶够多就能描出正弦",
         ),
         Text(
-            "The widest layer does worst: 32 units overfit 100 points",
-            "最宽的层效果最差：32 个单元会对 100 个点过拟合",
+            "The widest layer does worst: its 32 units overfit the 100 points and wiggle between them",
+            "最宽的层效果最差：32 个单元会对 100 个点过拟合，在点之间剧烈地来回摆动",
         ),
     ),
     answer=1,

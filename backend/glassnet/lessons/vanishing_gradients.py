@@ -34,6 +34,7 @@ Seconds per lesson on one CPU thread: about 3 .. 4 (the first run in a process a
 import math
 
 from glassnet.lessons.base import Arm, Lesson, Measured, Text, Verdict
+from glassnet.train.judgement import VANISHING_RATIO, gradient_ratios
 
 DEPTH = 10  # hidden layers
 CURES = ("relu", "batch_norm", "residual")
@@ -47,13 +48,14 @@ def _ratio(m: Measured, key: str) -> float:
 
 
 def verify(measured: dict[str, Measured]) -> Verdict:
-    ratios = {name: _ratio(m, "act_grad_norm") for name, m in measured.items()}
+    # the shared rule (train/judgement.py): dL/d(layer output) of the first hidden layer over the last hidden's
+    ratios = {name: gradient_ratios(m.first, DEPTH + 1)[0] or 0.0 for name, m in measured.items()}
     sigmoid = ratios["sigmoid"]
     lifts = {name: ratios[name] / sigmoid if sigmoid > 0 else float("inf") for name in CURES}
     losses = {name: m.late_train_loss() for name, m in measured.items()}
     bar = LEARNS * min(losses["sigmoid"], math.log(2))
     passed = (
-        sigmoid < 1e-3
+        sigmoid < VANISHING_RATIO  # starved, by the rule the insights and Layer health use
         and all(ratios[name] > 0.3 and lifts[name] >= 1e4 for name in CURES)
         and all(losses[name] < bar for name in CURES)
     )
@@ -105,14 +107,20 @@ LESSON = Lesson(
         "一个 10 层 Sigmoid 网络开始训练。它第一层的梯度和最后一层相比有多大？",
     ),
     predictions=(
-        Text("About the same: every layer gets its share", "差不多一样：每一层都分到相同的份额"),
         Text(
-            "Hundreds of thousands of times smaller: each sigmoid layer shrinks the gradient on its way back",
-            "小几十万倍：梯度每往回穿过一个 Sigmoid 层就缩小一次",
+            "Hundreds of thousands of times smaller: every sigmoid layer shrinks it on its way back",
+            "小几十万倍：梯度每往回穿过一个 Sigmoid 层，就被缩小一次",
         ),
-        Text("Larger: the first layer is the most important", "更大：第一层最重要"),
+        Text(
+            "About the same: backpropagation hands every layer an equal share of the output's error",
+            "差不多一样：反向传播把输出的误差平均分给每一层",
+        ),
+        Text(
+            "Larger: the error adds up on its way back, so the first layer receives the biggest gradient",
+            "更大：误差在往回传的路上一层层不断累加，所以第一层收到的梯度最大",
+        ),
     ),
-    answer=1,
+    answer=0,
     base={
         "model": {"hidden": [64] * DEPTH, "activation": "sigmoid", "init": {"name": "xavier_normal"}},
         "optimizer": {"name": "adam", "lr": 0.01},
@@ -145,5 +153,14 @@ LESSON = Lesson(
         "训练 300 步后（四者都用 Adam），普通 Sigmoid 网络的损失仍停在 ln 2 = 0.69 左右，相当于瞎猜；"
         "而每一种补救办法都学会了圆形数据。",
     ),
+    measures={
+        "ratio": Text(
+            "gradient reaching the first layer over the last, at the start", "初始时到达第一层与最后一层的梯度之比"
+        ),
+        "lift": Text("that ratio, over the plain sigmoid's", "该比值是普通 Sigmoid 的多少倍"),
+        "weight_ratio": Text(
+            "first layer's weight gradient over the last's, at the start", "初始时第一层与最后一层的权重梯度之比"
+        ),
+    },
     verify=verify,
 )

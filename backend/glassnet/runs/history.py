@@ -14,8 +14,6 @@ the store only ever appends (plus one row per track for the bucket still open) a
 rebuilds the same buckets.
 """
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -214,19 +212,3 @@ def _json(array: np.ndarray) -> list:
     values = array.astype(object)
     values[~np.isfinite(array)] = None
     return values.tolist()
-
-
-def metrics_csv(history: History) -> str:
-    """The history as CSV: one row per step at which anything was measured, a column per series (its last
-    value at that step; empty where it was not measured there)."""
-    series = history.series()["series"]
-    rows: dict[int, dict[str, Any]] = {}
-    for column, points in series.items():
-        for step, value in zip(points["step"], points["last"], strict=True):
-            rows.setdefault(step, {})[column] = value
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["step", *series])
-    for step in sorted(rows):
-        writer.writerow([step, *("" if (v := rows[step].get(c)) is None else v for c in series)])
-    return out.getvalue()

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -50,6 +50,9 @@ from glassnet.settings import Settings
 COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
 STOP_TIMEOUT = 1.0  # seconds a worker has to stop before it is terminated
 HISTORY_FLUSH = 10.0  # seconds between writes of a training run's history
+RunStart = Literal["run", "pause", "step"]
+# what a new run's worker is told right after its job: the driver reads commands before its first step
+FIRST_COMMANDS: dict[str, tuple[m.Message, ...]] = {"run": (), "pause": (m.Pause(),), "step": (m.Pause(), m.Step())}
 EVENT_LIMIT = 500
 log = logging.getLogger("glassnet")
 
@@ -130,6 +133,7 @@ class RunManager:
         lease: bool = False,
         parent: Run | None = None,
         fork_step: int | None = None,
+        start: RunStart = "run",
     ) -> Run:
         owner = caller.need_owner("starting a run")
         check_config(config)
@@ -137,7 +141,7 @@ class RunManager:
         created = now_iso()
         run = Run(id=uuid.uuid4().hex[:12], config=config, created_at=created, updated_at=created)
         run.owner, run.lease = owner, lease
-        start: bytes | None = None
+        checkpoint: bytes | None = None
         replay: list[m.ReplaySegment] = []
         if parent is not None:
             at = fork_step or 0
@@ -150,21 +154,22 @@ class RunManager:
                     "lr_changes": [c for c in parent.lr_changes if c["step"] < at],
                 },
             ]
-            start, replay = self._starting_point(parent, run.lineage, at)
+            checkpoint, replay = self._starting_point(parent, run.lineage, at)
             run.step = at  # where it starts (its worker confirms it)
             run.name = f"{parent.info()['name']} · fork at {at}"
         self.runs[run.id] = run
-        self._launch(
-            run, m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=start)
-        )
+        job = m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=checkpoint)
+        self._launch(run, job, FIRST_COMMANDS[start])
         return run
 
-    def _launch(self, run: Run, job: m.Job) -> None:
+    def _launch(self, run: Run, job: m.Job, first: tuple[m.Message, ...] = ()) -> None:
         run.process, run.conn = self.pool.take()
         self.hub.open(run.id)
         self.store.save_run(run.row())
         run.unwatched_since = time.monotonic()
         run.conn.send(job)
+        for command in first:  # in the pipe before the worker has built its trainer, so before its first step
+            run.conn.send(command)
         threading.Thread(target=self._read, args=(run,), name=f"run-{run.id}", daemon=True).start()
         self.pool.fill()
 

@@ -121,6 +121,7 @@ class Run:
             "lease": self.lease,
             "idle": self.idle,
             "continuable": self.status in CONTINUABLE,
+            "lr_changes": self.lr_changes,
         }
 
     @property

@@ -85,7 +85,7 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
     """Train until step `until`, a stop, a divergence or early stopping; the first and the last step, a
     single step taken while paused, and the net as it is when paused or stopped are read in full."""
     calls = callbacks or Callbacks()
-    insights = Insights([layer.name for layer in trainer.layers]) if calls.on_event else None
+    insights = Insights.for_trainer(trainer) if calls.on_event else None
     paused, first = False, True
     last_read = -1  # the step of the last reading
 
@@ -119,10 +119,15 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
         if reading is not None:
             first, last_read = False, reading.step
             pacing.done(reading, trainer.read_seconds)
+            events = []
+            if insights is not None and (reading.detail or reading.diverged):
+                events = insights.observe(reading)
+                if reading.detail:
+                    reading.health = insights.health  # the frame's verdicts: weights collapsing included
             if calls.on_reading:
                 calls.on_reading(reading)
-            if insights is not None and calls.on_event and (reading.detail or reading.diverged):
-                for event in insights.observe(reading):
+            if calls.on_event:
+                for event in events:
                     calls.on_event(event)
         if trainer.first_bad_step is not None:
             return Ending("diverged", divergence(trainer, reading))

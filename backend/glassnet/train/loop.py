@@ -9,6 +9,7 @@ running train loss, and one cheap check that the loss is finite (so a divergence
 import io
 import math
 import time
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -30,14 +31,15 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    def __init__(self, config: ExperimentConfig, data: Dataset | None = None) -> None:
+    def __init__(self, config: ExperimentConfig, data: Dataset | None = None, trains: bool = True) -> None:
+        """A trainer of `config`; with `trains` false, one that is only read at step 0 (read_step_zero, the page's
+        preview), which builds no optimizer."""
         self.config = config
         self.device = resolve_device(config.device)
         torch.manual_seed(config.seed)  # the init, dropout masks and input noise all follow from the seed
         self.data = data if data is not None else load(config.dataset, config.seed, self.device)
         self.model = build_model(self.data.input_shape, self.data.n_outputs, config.model).to(self.device)
         self.objective = Objective(self.data.task, config.loss, config.regularization.label_smoothing)
-        self.optimizer = make_optimizer(self.model.parameters(), config.optimizer)
         self.schedule = Schedule(config.schedule, config.optimizer.lr, config.total_steps)
         self.probe = Probe(self.model, self.objective, self.data)
         self.params = list(self.model.parameters())
@@ -62,6 +64,8 @@ class Trainer:
         self.best_test = math.inf
         self.evals_without_improvement = 0
         self.stop_reason: str | None = None
+        if trains:  # the optimizer now, so that the first step pays none of its first-time cost
+            _ = self.optimizer
 
     # ---- data order
     def _new_order(self) -> torch.Tensor:
@@ -73,6 +77,12 @@ class Trainer:
         idx = self.order[self.cursor : self.cursor + self.batch_size]
         self.cursor += self.batch_size
         return self.data.x_train[idx], self.data.y_train[idx]
+
+    @cached_property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """Made as the trainer is (or at the first step of one that `trains` not): a trainer only read at step 0
+        builds none, and so skips the torch._dynamo import the first optimizer of a process costs (about 2 s)."""
+        return make_optimizer(self.model.parameters(), self.config.optimizer)
 
     @property
     def layers(self) -> list[LayerInfo]:
@@ -103,20 +113,7 @@ class Trainer:
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             self.current_lr = lr
-        x, y = self._next_batch()
-        reg = self.config.regularization
-        if reg.input_noise > 0:
-            x = x + reg.input_noise * torch.randn_like(x)
-        if measure:
-            self.probe.arm()
-        try:
-            loss = self.objective(self.model(x), y)
-            total = loss + reg.l1 * sum(w.abs().sum() for w in self.l1_weights) if reg.l1 > 0 else loss
-            self.optimizer.zero_grad(set_to_none=True)
-            total.backward()
-        finally:
-            if measure:
-                self.probe.disarm()
+        loss = self._gradients(measure)
         grad_norms = self.probe.weight_grad_norms() if measure else None
         clip_gradients(self.params, self.config.clipping)
         before = self.probe.snapshot() if measure else None
@@ -132,6 +129,41 @@ class Trainer:
         if not measure:
             return None
         return self.read(detail, grad_norms, before)
+
+    def _gradients(self, measure: bool) -> torch.Tensor:
+        """The next batch's forward and backward pass (with `measure`, seen by the probe's hooks): the gradients
+        are left on the weights; returns the batch's loss."""
+        x, y = self._next_batch()
+        reg = self.config.regularization
+        if reg.input_noise > 0:
+            x = x + reg.input_noise * torch.randn_like(x)
+        if measure:
+            self.probe.arm()
+        try:
+            loss = self.objective(self.model(x), y)
+            total = loss + reg.l1 * sum(w.abs().sum() for w in self.l1_weights) if reg.l1 > 0 else loss
+            for weight in self.params:  # as optimizer.zero_grad(set_to_none=True)
+                weight.grad = None
+            total.backward()
+        finally:
+            if measure:
+                self.probe.disarm()
+        return loss
+
+    def read_step_zero(self) -> Reading:
+        """Step 0 in full, as the page previews it before a run: the untrained net, with the loss and the
+        gradients of the batch the first step trains on (the figures step 1's reading measures before its
+        update) and the learning rate it uses. The net does not change (batch norm's running statistics are put
+        back as they were), but the batch and the random numbers it drew are spent: a trainer read this way is
+        for throwing away, not for training."""
+        assert self.step_count == 0, "step 0 is read before the first step"
+        buffers = [buffer.clone() for buffer in self.model.buffers()]
+        self.current_lr = self.schedule.lr(0)
+        self.recent_losses = [self._gradients(measure=True).detach()]
+        with torch.no_grad():
+            for buffer, saved in zip(self.model.buffers(), buffers, strict=True):
+                buffer.copy_(saved)
+        return self.read(detail=True)
 
     def read(
         self, detail: bool = True, grad_norms: torch.Tensor | None = None, before: list[torch.Tensor] | None = None

@@ -70,6 +70,8 @@ class Reading:
     views: dict[str, np.ndarray | dict[int, np.ndarray]] = field(default_factory=dict)
     seq: int = 0
     wall: float = field(default_factory=time.time)  # when it was made (Unix seconds), for latency
+    # the layers' verdicts (train/judgement.py), set by the driver's insights on detail readings of live runs
+    health: list[Any] | None = None
 
     def __getitem__(self, name: str) -> Any:
         """A figure as JSON has it (non-finite: None), or a header field; KeyError if not measured."""

@@ -25,6 +25,13 @@ export default defineStrings(
     dismiss: 'Dismiss the error',
     telemetry: 'Inside the network',
     output: 'Output',
+    settings: 'Settings',
+    showAdvanced: 'Advanced settings',
+    hideAdvanced: 'Hide advanced settings',
+    advancedTitle:
+      'Initialization, normalization, regularization, schedules, batch size and more; the beginner view shows the essentials',
+    advancedChanged: '{n} changed',
+    advancedChangedTitle: 'Settings in the advanced view that differ from the defaults: {list}',
   },
   {
     tabs: '视图',
@@ -50,5 +57,11 @@ export default defineStrings(
     dismiss: '关闭错误提示',
     telemetry: '网络内部',
     output: '输出',
+    settings: '设置',
+    showAdvanced: '高级设置',
+    hideAdvanced: '收起高级设置',
+    advancedTitle: '初始化、归一化、正则化、学习率调度、批大小等；入门视图只显示最基本的设置',
+    advancedChanged: '已改动 {n} 项',
+    advancedChangedTitle: '高级视图中与默认值不同的设置：{list}',
   },
 );

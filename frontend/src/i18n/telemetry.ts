@@ -20,6 +20,8 @@ export default defineStrings(
     lossAria: 'Train and test loss over training steps, with markers for detected events',
     lossAccAria: 'Train and test loss and accuracy over training steps, with markers for detected events',
     markerTitle: 'Step {step}: {what}. Click for the explanation.',
+    lrMark: 'lr → {lr}',
+    lrMarkTitle: 'Step {step}: the learning rate was changed from {from} to {lr}',
     eventsAt: 'Events at step {step}',
 
     gradTitle: 'Gradient flow',
@@ -68,7 +70,7 @@ export default defineStrings(
 
     pathTitle: 'Layer health',
     pathHelp:
-      'One row per layer, one meter per classic problem, from the newest measurement. Green = healthy, amber = worth a look, red = a problem, grey = too small to matter, n/a = does not apply to this layer. Hover a column title for what it measures.',
+      "One row per layer, one meter per classic problem, from the newest measurement. Green = healthy, amber = worth a look, red = a problem, grey = too small to matter, n/a = does not apply to this layer. The mark before a layer's name is its verdict, the worst of its meters (hover it for the conditions); the insights and the network graph use the same rules. Hover a column title for what it measures.",
     pathEmpty: 'The health of every layer appears here once a run starts.',
     colLayer: 'layer',
     colDead: 'dead',
@@ -80,9 +82,12 @@ export default defineStrings(
     satTip:
       "Share of outputs within 3% of the activation's bounds (sigmoid, tanh, ...), where its gradient is almost 0. Healthy: under 20%; over 50% is a problem. n/a: the activation is unbounded.",
     divTip:
-      "How different the units' incoming weights are (0 = all units identical, as zero initialization leaves them: the layer acts like a single unit). Random initialization gives about 1.4. Healthy: above 0.05.",
+      "How different the units' incoming weights are (0 = all units identical, as zero initialization leaves them: the layer acts like a single unit). Random initialization gives about 1.4. Healthy: above 0.05; exactly 0 after 20 steps is a problem. A dead layer's diversity is a problem too: its units all output 0, whatever their weights.",
     updTip:
-      "log10 of (size of the step's weight change ÷ size of the weights). The mark is the healthy -3 (a change of 0.1% a step). Above -1 (red): steps too large, lower the learning rate. Below -5 (grey): the layer hardly moves.",
+      "log10 of (size of the step's weight change ÷ size of the weights). The mark is the healthy -3 (a change of 0.1% a step). Above -2 (amber), above -1 (red): steps too large, lower the learning rate (or weight decay shrinking the weights: see the insights). Below -5 (grey): the layer hardly moves. Amber also when the layer's gradient is starved: Adam and RMSprop normalise their steps, so the update can look healthy while the gradient says almost nothing.",
+    colGrad: 'gra\u00addient',
+    gradTip:
+      "The gradient reaching this layer (‖∂L/∂a‖, the norm of the loss's gradient at its output) divided by the last hidden layer's; the mark is 1. Below 0.01 (amber), below 0.001 (red): starved, the gradient vanishes on its way back. Above 100 (amber), above 1000 (red): it explodes. n/a for the output layer.",
     na: 'n/a',
     naTitle: 'Not applicable: this meter does not apply to this layer or its activation',
     refNote: 'healthy update size ({ref})',
@@ -99,10 +104,12 @@ export default defineStrings(
 
     insightsTitle: 'Insights',
     insightsHelp:
-      'What the detectors noticed in this run, newest first: dead units, vanishing or exploding gradients, saturation, identical units, overfitting, a learning rate too high, divergence. Click an entry for the explanation; its marker on the loss chart lights up.',
+      'What the detectors noticed in this run, one entry per condition (naming every layer it holds for), the most recent first: dead units, vanishing or exploding gradients, saturation, identical units, overfitting, a learning rate too high, weights collapsing under weight decay, divergence. Click an entry for the explanation and its earlier reports; its marker on the loss chart lights up.',
     insightsEmpty:
       'Nothing noticed yet. When the run shows a textbook problem (dead ReLUs, vanishing or exploding gradients, saturation, identical units, overfitting, a learning rate too high), it is listed here and marked on the loss chart.',
     showExplanation: 'Show the explanation and mark this event on the loss chart',
+    reported: 'reported {n} times',
+    earlier: 'Earlier reports',
     hideExplanation: 'Hide the explanation',
     k_diverged: 'diverged',
     k_dead_units: 'dead units',
@@ -112,6 +119,7 @@ export default defineStrings(
     k_no_symmetry_breaking: 'identical units',
     k_overfitting: 'overfitting',
     k_lr_too_high: 'learning rate too high',
+    k_weight_collapse: 'weights collapsing (weight decay)',
     k_idle_paused: 'paused, unwatched',
     k_idle_resumed: 'resumed',
     k_idle_stopped: 'stopped, unwatched',
@@ -151,6 +159,8 @@ export default defineStrings(
     lossAria: '训练与测试损失随训练步数的变化，并标出检测到的事件',
     lossAccAria: '训练与测试的损失和准确率随训练步数的变化，并标出检测到的事件',
     markerTitle: '第 {step} 步：{what}。点击查看解释。',
+    lrMark: '学习率 → {lr}',
+    lrMarkTitle: '第 {step} 步：学习率从 {from} 改为 {lr}',
     eventsAt: '第 {step} 步的事件',
 
     gradTitle: '梯度流',
@@ -197,7 +207,7 @@ export default defineStrings(
 
     pathTitle: '层健康度',
     pathHelp:
-      '每层一行，每种典型问题一个指示条，取自最新测量。绿 = 健康，琥珀 = 值得留意，红 = 有问题，灰 = 小到可忽略，n/a = 不适用于该层。悬停列标题查看其含义。',
+      '每层一行，每种典型问题一个指示条，取自最新测量。绿 = 健康，琥珀 = 值得留意，红 = 有问题，灰 = 小到可忽略，n/a = 不适用于该层。层名前的标记是该层的结论，即其各指示条中最差的一个（悬停查看具体问题）；洞察和网络图使用同一套规则。悬停列标题查看其含义。',
     pathEmpty: '运行开始后，这里显示每一层的健康度。',
     colLayer: '层',
     colDead: '死亡',
@@ -209,9 +219,12 @@ export default defineStrings(
     satTip:
       '落在激活函数边界 3% 以内的输出所占比例（sigmoid、tanh 等），那里的梯度几乎为 0。健康：低于 20%；高于 50% 有问题。n/a：该激活函数无界。',
     divTip:
-      '各单元输入权重之间的差异（0 = 所有单元完全相同，零初始化就会如此：该层相当于只有一个单元）。随机初始化约为 1.4。健康：高于 0.05。',
+      '各单元输入权重之间的差异（0 = 所有单元完全相同，零初始化就会如此：该层相当于只有一个单元）。随机初始化约为 1.4。健康：高于 0.05；20 步后仍恰为 0 则有问题。死亡层的多样性同样有问题：无论权重如何，它的单元都输出 0。',
     updTip:
-      'log10（本步权重变化的大小 ÷ 权重的大小）。竖线是健康值 -3（每步变化 0.1%）。高于 -1（红）：步子太大，应降低学习率。低于 -5（灰）：该层几乎不动。',
+      'log10（本步权重变化的大小 ÷ 权重的大小）。竖线是健康值 -3（每步变化 0.1%）。高于 -2（琥珀）、高于 -1（红）：步子太大，应降低学习率（或是权重衰减在压缩权重：见洞察）。低于 -5（灰）：该层几乎不动。该层梯度极弱时也显示琥珀：Adam 和 RMSprop 会归一化步长，更新幅度看起来健康，梯度却几乎不含信息。',
+    colGrad: '梯度',
+    gradTip:
+      '到达这一层的梯度（‖∂L/∂a‖，损失对该层输出的梯度范数）除以最后一个隐藏层的梯度；竖线是 1。低于 0.01（琥珀）、低于 0.001（红）：梯度在反向传播中消失，该层几乎得不到梯度。高于 100（琥珀）、高于 1000（红）：梯度爆炸。输出层为 n/a。',
     na: 'n/a',
     naTitle: '不适用：该指标不适用于这一层或其激活函数',
     refNote: '健康的更新幅度（{ref}）',
@@ -228,10 +241,12 @@ export default defineStrings(
 
     insightsTitle: '洞察',
     insightsHelp:
-      '检测器在本次运行中发现的现象，最新的在前：单元死亡、梯度消失或爆炸、饱和、单元完全相同、过拟合、学习率过高、发散。点击条目查看解释，它在损失图上的标记会高亮。',
+      '检测器在本次运行中发现的现象，每种情况一条（列出它出现的所有层），最近的在前：单元死亡、梯度消失或爆炸、饱和、单元完全相同、过拟合、学习率过高、权重衰减导致的权重坍缩、发散。点击条目查看解释和此前的报告，它在损失图上的标记会高亮。',
     insightsEmpty:
       '尚未发现问题。当运行出现典型问题（ReLU 死亡、梯度消失或爆炸、饱和、单元完全相同、过拟合、学习率过高）时，会列在这里并在损失图上标出。',
     showExplanation: '显示解释，并在损失图上标出该事件',
+    reported: '报告了 {n} 次',
+    earlier: '此前的报告',
     hideExplanation: '隐藏解释',
     k_diverged: '发散',
     k_dead_units: '单元死亡',
@@ -241,6 +256,7 @@ export default defineStrings(
     k_no_symmetry_breaking: '单元完全相同',
     k_overfitting: '过拟合',
     k_lr_too_high: '学习率过高',
+    k_weight_collapse: '权重坍缩（权重衰减）',
     k_idle_paused: '无人观看，已暂停',
     k_idle_resumed: '已继续',
     k_idle_stopped: '无人观看，已停止',

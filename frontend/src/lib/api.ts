@@ -2,7 +2,7 @@
 // Every REST type comes from the server's OpenAPI schema via the generated api-types.ts
 // (`npm run gen:api`); nothing here restates a schema by hand.
 
-import type { components } from './api-types';
+import type { components, operations } from './api-types';
 
 type Schemas = components['schemas'];
 
@@ -31,6 +31,10 @@ export type ContinueRequest = Schemas['ContinueRequest'];
 export type OwnerKey = Schemas['OwnerKey'];
 export type LimitOut = Schemas['LimitOut'];
 export type IdleNote = Schemas['IdleNote'];
+/** The untrained network of a config at step 0 (POST /api/preview), in the shape of a run's hello and frame. */
+export type PreviewOut = Schemas['PreviewOut'];
+/** How a new run starts: training at once, paused at step 0, or paused after one step (Step before Play). */
+export type RunStart = NonNullable<NonNullable<operations['create_run_api_runs_post']['parameters']['query']>['start']>;
 export type ChoiceList = { [K in keyof Options]: Options[K] extends Choice[] ? K : never }[keyof Options];
 
 /** A non-2xx answer; `message` is the server's `detail`, which names the field or limit. */
@@ -189,9 +193,14 @@ export const api = {
   /** The caller's runs, newest first. */
   listRuns: (limit = 50) => request<RunPage>('GET', `/api/runs?limit=${limit}`),
   getRun: (id: string) => request<RunInfo>('GET', runPath(id)),
-  /** Start a run; `lease`: it pauses while no page watches it (what the page's own runs do). */
-  createRun: (config: ExperimentConfig, lease = false) =>
-    request<RunInfo>('POST', `/api/runs${lease ? '?lease=true' : ''}`, config),
+  /** Start a run; `lease`: it pauses while no page watches it (what the page's own runs do); `start`: train at
+   * once, or wait paused at step 0 ('pause') or after one step ('step'). */
+  createRun: (config: ExperimentConfig, lease = false, start: RunStart = 'run') => {
+    const query = [...(lease ? ['lease=true'] : []), ...(start !== 'run' ? [`start=${start}`] : [])];
+    return request<RunInfo>('POST', `/api/runs${query.length ? `?${query.join('&')}` : ''}`, config);
+  },
+  /** The untrained network of `config` at step 0: no run, no worker (rate-limited per address). */
+  preview: (config: ExperimentConfig) => request<PreviewOut>('POST', '/api/preview', config),
   /** Train an ended run on for `steps` more (null: until stopped), as the same run. */
   continueRun: (id: string, steps: number | null) => request<RunInfo>('POST', `${runPath(id)}/continue`, { steps }),
   renameRun: (id: string, name: string) => request<RunInfo>('PATCH', runPath(id), { name }),

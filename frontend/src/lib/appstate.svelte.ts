@@ -6,7 +6,9 @@ import type { Choice, ExperimentConfig, Options } from './api';
 import { initialLang, locale } from './i18n.svelte';
 import { defaultSettings } from './lab';
 import { applyLab, labState } from './labstate.svelte';
-import { choiceResets } from './schema';
+import { resetInvalid } from './invalid.svelte';
+import { choiceResets, getPath } from './schema';
+import { refusedText } from './validation';
 import { decodeUrl, encodeConfig, encodeUrl, type Tab, type UrlContext, type UrlState } from './urlstate';
 
 class AppState {
@@ -19,6 +21,30 @@ class AppState {
   config = $state<ExperimentConfig | null>(null);
   /** the optimizer lab's inputs */
   readonly lab = labState;
+  /** the form shows its advanced settings (else the beginner view); remembered by the browser (rememberView) */
+  advanced = $state(false);
+  /** the panel shown full screen for a projector (panels.ts presentKey), or none */
+  present = $state<string | null>(null);
+}
+
+const ADVANCED_KEY = 'glassnet.advanced';
+
+/** The browser's remembered choice of view (false where storage is refused). */
+function rememberedAdvanced(): boolean {
+  try {
+    return localStorage.getItem(ADVANCED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Remember the view for the next visit (App calls it when the toggle changes). */
+export function rememberView(advanced: boolean): void {
+  try {
+    localStorage.setItem(ADVANCED_KEY, advanced ? '1' : '0');
+  } catch {
+    // storage refused (a private window): the view lasts for this page only
+  }
 }
 
 export const app = new AppState();
@@ -36,6 +62,8 @@ export function openUrl(search: string): void {
   app.tab = link.tab;
   app.lesson = link.lesson;
   app.run = link.run;
+  app.advanced = link.advanced ?? rememberedAdvanced();
+  app.present = link.present;
   locale.lang = initialLang(link.lang);
   if (link.lab) applyLab(link.lab);
 }
@@ -54,14 +82,16 @@ export function urlContext(options: Options): UrlContext {
 }
 
 /** The draft from the opening link, on the server's defaults; returns what of the link could not be used
- * (`path: why`), the rest applied. */
+ * (`path: why`), the rest applied. A value out of range is not applied (the default stays): its field shows the
+ * link's text marked invalid, and Play refuses until it is fixed (invalid.svelte.ts). */
 export function openConfig(options: Options): string[] {
   const link = decodeUrl(opening, urlContext(options));
   const decoded = link.config!;
   extra = link.extra;
-  linkHadConfig = decoded.applied.length + decoded.errors.length > 0;
+  linkHadConfig = decoded.applied.length + decoded.errors.length + decoded.refused.length > 0;
   app.config = decoded.config;
-  return decoded.errors;
+  resetInvalid(Object.fromEntries(decoded.refused.filter((r) => r.scalar).map((r) => [r.path, r.text])));
+  return [...decoded.errors, ...refusedText(decoded.refused, (path) => getPath(decoded.config, path))];
 }
 
 /** Whether the draft has settings of its own: it differs from the defaults, or the opening link set some. */
@@ -77,6 +107,8 @@ function snapshot(): UrlState | null {
     lesson: app.lesson,
     lang: locale.lang,
     run: app.run,
+    advanced: app.advanced,
+    present: app.present,
     config: $state.snapshot(app.config) as ExperimentConfig,
     // the lab's setup goes into the link while the lab is shown (and only once it has one)
     lab: app.tab === 'lab' && labState.ready ? ($state.snapshot(labState) as UrlState['lab']) : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clamp, formatAccuracy, formatLoss, formatSig, formatStep, logStep, seriesColors } from './format';
+import { formatAccuracy, formatLimit, formatLoss, formatSig, formatStep, logStep, seriesColors } from './format';
 
 describe('formatLoss', () => {
   it('keeps 4 significant digits', () => {
@@ -74,13 +74,16 @@ describe('logStep', () => {
   });
 });
 
-describe('clamp', () => {
-  it('clamps to the bounds that exist', () => {
-    expect(clamp(5, 1, 3)).toBe(3);
-    expect(clamp(0, 1, 3)).toBe(1);
-    expect(clamp(2, 1, 3)).toBe(2);
-    expect(clamp(100, undefined, undefined)).toBe(100);
-    expect(clamp(-5, 0)).toBe(0);
+describe('formatLimit', () => {
+  it('writes a bound exactly, as a person reads it', () => {
+    expect(formatLimit(1e-6)).toBe('1e-6');
+    expect(formatLimit(2.5e-4)).toBe('2.5e-4');
+    expect(formatLimit(0.5)).toBe('0.5');
+    expect(formatLimit(10)).toBe('10');
+    expect(formatLimit(1024)).toBe('1,024');
+    expect(formatLimit(2 ** 31 - 1)).toBe('2,147,483,647');
+    expect(formatLimit(-3)).toBe('-3');
+    expect(formatLimit(Infinity)).toBe('∞');
   });
 });
 

@@ -64,11 +64,13 @@ function roundSig(v: number): number {
   return Number(v.toPrecision(12));
 }
 
-/** Clamp to [min, max]; a missing bound does not clamp. */
-export function clamp(v: number, min?: number, max?: number): number {
-  if (min !== undefined && v < min) return min;
-  if (max !== undefined && v > max) return max;
-  return v;
+/** A limit as a person reads it, exactly: 1e-6, 0.5, 10, 1,024, 2,147,483,647 (no rounding: it is a bound). */
+export function formatLimit(v: number): string {
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  const a = Math.abs(v);
+  if (Number.isInteger(v) && a < 1e15) return v.toLocaleString('en-US');
+  if (a < 1e-3 || a >= 1e15) return v.toExponential().replace('e+', 'e');
+  return String(v);
 }
 
 // Tableau 10: distinct, print-friendly, fine on a light background.

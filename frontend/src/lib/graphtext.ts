@@ -8,13 +8,17 @@ import { effective, type Column, type InputInfo } from './graph';
 import type { LayerMaps, OutputMap } from './graphmaps';
 import { fmt, labelIn } from './i18n.svelte';
 import type { Frame } from './protocol';
+import type { LayerHealth } from './telemetry';
 import type strings from '../i18n/network';
 
 /** The network panel's strings in one language. */
 export type NetworkStrings = Record<keyof (typeof strings)['en'], string>;
 
 /** The per-layer figures of a frame that the graph reads. */
-export type GraphFrame = Pick<Frame, 'act_mean' | 'act_std' | 'dead_fraction' | 'saturation' | 'hist_range' | 'dense'>;
+export type GraphFrame = Pick<
+  Frame,
+  'act_mean' | 'act_std' | 'dead_fraction' | 'saturation' | 'hist_range' | 'dense' | 'health'
+>;
 
 export interface GraphTextInput {
   s: NetworkStrings;
@@ -55,6 +59,8 @@ export interface GraphText {
   readouts(layer: number | null): string[];
   /** The tooltip of node `unit` of column `ci` (unit -1: the whole block). */
   tip(ci: number, unit: number): string[];
+  /** The server's verdict on a layer (the Layer health table's), or null where there is none. */
+  health(layer: number | null): LayerHealth | null;
 }
 
 export function graphText(t: GraphTextInput): GraphText {
@@ -129,7 +135,11 @@ export function graphText(t: GraphTextInput): GraphText {
     return lines;
   }
 
-  return { caption, count, feature, activation, readouts, tip };
+  function health(layer: number | null): LayerHealth | null {
+    return layer === null ? null : (f?.health?.[layer] ?? null);
+  }
+
+  return { caption, count, feature, activation, readouts, tip, health };
 }
 
 /** The label of hidden layer `index`'s settings button: its activation, then BN / LN and +x when set. */

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Choice } from './api';
 import {
   BANDS,
+  CASING,
   at,
+  contrast,
   defaultSettings,
   haloFor,
   heatmapPixels,
@@ -15,6 +17,7 @@ import {
   ticks,
   type LabPath,
 } from './lab';
+import { sequential } from './colors';
 
 const adam = {
   name: 'adam',
@@ -89,10 +92,42 @@ describe('signed log axis', () => {
   });
 });
 
-describe('line halos', () => {
-  it('outlines light colours in dark and dark ones in light, so white and black read everywhere', () => {
-    expect(haloFor('#ffffff')).toContain('0, 0, 0');
-    expect(haloFor('#000000')).toContain('255, 255, 255');
-    for (const c of LAB_COLORS) expect(haloFor(c)).toMatch(/^rgba\(/);
+describe('line colours', () => {
+  const hex = ([r, g, b]: number[]) => `#${[r, g, b].map((v) => Math.round(v).toString(16).padStart(2, '0')).join('')}`;
+  // every colour the contour plot's heatmap paints: each band's, and its darker contour line
+  const heatmap = Array.from({ length: BANDS }, (_, k) => sequential((k + 0.5) / BANDS)).flatMap((c) => [
+    hex(c),
+    hex(c.map((v) => v * 0.7)),
+  ]);
+
+  it('outlines dark colours in white and light ones in black', () => {
+    expect(haloFor('#ffffff')).toBe('#000000');
+    expect(haloFor('#000000')).toBe('#ffffff');
+    expect(contrast('#ffffff', '#000000')).toBeCloseTo(21, 5);
+    expect(contrast('#767676', '#ffffff')).toBeCloseTo(4.54, 2); // WCAG's grey at the 4.5:1 line
+  });
+
+  it('gives every optimizer a colour that reads on the white loss chart and on every band of the contour plot', () => {
+    expect(new Set(LAB_COLORS).size).toBe(LAB_COLORS.length);
+    for (const c of LAB_COLORS) {
+      expect(contrast(c, '#ffffff'), c).toBeGreaterThanOrEqual(3); // the loss chart
+      const halo = haloFor(c);
+      expect(contrast(c, halo), c).toBeGreaterThanOrEqual(3); // the line against its own halo
+      for (const band of heatmap) {
+        // on each band of the contour plot, the cased line (colour, white halo, dark edge) stands out by 3:1
+        const best = Math.max(contrast(c, band), contrast(halo, band), contrast(CASING, band));
+        expect(best, `${c} on ${band}`).toBeGreaterThanOrEqual(3);
+      }
+    }
+  });
+
+  it('keeps the colours apart from each other', () => {
+    const rgb = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+    for (const [i, a] of LAB_COLORS.entries()) {
+      for (const b of LAB_COLORS.slice(i + 1)) {
+        const d = Math.hypot(...rgb(a).map((v, k) => v - rgb(b)[k]));
+        expect(d, `${a} vs ${b}`).toBeGreaterThan(70);
+      }
+    }
   });
 });

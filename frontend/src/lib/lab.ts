@@ -37,21 +37,45 @@ export const labApi = {
   run: (body: LabRequest) => call<LabResult>('POST', '/api/lab/run', body),
 };
 
-/** Optimizer colours: distinct, readable on the viridis heatmap (no greens or yellows); each line is drawn over a
- * halo (strokeWithHalo), so white and black read on any background too. */
-export const LAB_COLORS = ['#ff3b30', '#ffffff', '#ff9f0a', '#00e5ff', '#ff2d95', '#000000', '#bf5af2', '#8e8e93'];
+/** Optimizer colours, one per registry optimizer (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw):
+ * dark and saturated, so each stands out by at least 3:1 (WCAG's contrast for graphics) on the loss chart's white and
+ * against its white halo; on the contour plot the line is cased (white, then a dark edge: CASING) so it reads on the
+ * heatmap's dark and light bands alike; distinct from each other (lab.test.ts measures all of it). */
+export const LAB_COLORS = ['#d62728', '#000000', '#4d4d4d', '#a65000', '#c51b7d', '#6a3d9a', '#1f5fd6', '#0b7a3e'];
 
-/** The outline drawn under a line of `color` so it stands out on any background (the heatmap's dark purples and
- * light yellows, the loss chart's white): dark for light colours, light for dark ones. */
-export function haloFor(color: string): string {
+/** The dark outer edge of a cased line on the contour plot. */
+export const CASING = '#1a1a1a';
+
+/** WCAG relative luminance of a `#rrggbb` colour. */
+export function luminance(color: string): number {
   const n = parseInt(color.slice(1), 16);
-  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-  const luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-  return luminance > 0.5 ? 'rgba(0, 0, 0, 0.6)' : 'rgba(255, 255, 255, 0.75)';
+  const lin = (c: number) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin((n >> 16) & 255) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
 }
 
-/** Stroke the current path twice: a wider halo (haloFor), then the colour on top. */
-export function strokeWithHalo(ctx: CanvasRenderingContext2D, color: string, width: number): void {
+/** WCAG contrast ratio of two `#rrggbb` colours (1 to 21). */
+export function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** The outline drawn under a line of `color` so it stands out on any background (the heatmap's dark purples and
+ * light yellows, the loss chart's white): white under a dark colour, black under a light one. */
+export function haloFor(color: string): string {
+  return luminance(color) > 0.3 ? '#000000' : '#ffffff';
+}
+
+/** Stroke the current path: a wider halo (haloFor), then the colour on top; `cased` puts a dark edge (CASING) under
+ * the halo too, so the line reads on any background (the contour plot's heatmap). */
+export function strokeWithHalo(ctx: CanvasRenderingContext2D, color: string, width: number, cased = false): void {
+  if (cased) {
+    ctx.strokeStyle = CASING;
+    ctx.lineWidth = width + 4;
+    ctx.stroke();
+  }
   ctx.strokeStyle = haloFor(color);
   ctx.lineWidth = width + 2;
   ctx.stroke();

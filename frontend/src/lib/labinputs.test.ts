@@ -119,6 +119,9 @@ describe('learning rates', () => {
     expect(lrOf(undefined, 0.01)).toBe(0.01);
     expect(lrOf({ beta1: 0.9 }, 0.01)).toBe(0.01);
     expect(lrOf({ lr: 0.3 }, 0.01)).toBe(0.3);
+    // the surface's step size for the optimizer comes before the lab's, an own lr before both
+    expect(lrOf({ beta1: 0.9 }, 0.01, 0.1)).toBe(0.1);
+    expect(lrOf({ lr: 0.3 }, 0.01, 0.1)).toBe(0.3);
     expect(defaultSettings(choices[2])).toEqual({ beta1: 0.9 }); // the registry's lr is not a setting here
     expect(lrParam(choices)).toMatchObject({ min: 1e-6, max: 10, log: true });
   });

@@ -15,16 +15,23 @@ export function defaultSettings(choice: Choice): Settings {
   return out;
 }
 
-/** The learning rate an optimizer runs at: its own when it has one, else the lab's step size `lr`. */
-export function lrOf(settings: Settings | undefined, lr: number): number {
-  return settings?.lr ?? lr;
+/** The learning rate an optimizer runs at: its own when it has one, else the surface's step size for it (`surface.lrs`,
+ * one per optimizer, from the server), else the lab's step size `lr`. */
+export function lrOf(settings: Settings | undefined, lr: number, surfaceLr?: number): number {
+  return settings?.lr ?? surfaceLr ?? lr;
 }
 
-/** The request's optimizer entry: the choice's own parameters, and its own lr or else the lab's step size. */
-export function optimizerConfig(choice: Choice, settings: Settings, lr: number): OptimizerConfig {
+/** The surface's step size for optimizer `name` (GET /api/lab/surfaces `lrs`), if it has one. */
+export function surfaceLr(surface: Surface | null, name: string): number | undefined {
+  return (surface?.lrs as Record<string, number> | undefined)?.[name];
+}
+
+/** The request's optimizer entry: the choice's own parameters, and its own lr, else the surface's for it, else the
+ * lab's step size. */
+export function optimizerConfig(choice: Choice, settings: Settings, lr: number, fromSurface?: number): OptimizerConfig {
   const config: Record<string, unknown> = { name: choice.name };
   for (const p of choice.params) if (p.name in settings) config[p.name] = settings[p.name];
-  config.lr = lrOf(settings, lr);
+  config.lr = lrOf(settings, lr, fromSurface);
   return config as unknown as OptimizerConfig;
 }
 
@@ -49,7 +56,9 @@ export function labRequest(inputs: LabInputs, surface: Surface | null, choices: 
     k: kParam(surface) ? inputs.k : null,
     start: [inputs.start[0], inputs.start[1]],
     steps: inputs.steps,
-    optimizers: ticked.map((c) => optimizerConfig(c, inputs.settings[c.name] ?? defaultSettings(c), inputs.lr)),
+    optimizers: ticked.map((c) =>
+      optimizerConfig(c, inputs.settings[c.name] ?? defaultSettings(c), inputs.lr, surfaceLr(surface, c.name)),
+    ),
   };
 }
 
@@ -59,7 +68,8 @@ export function surfaceInputs(surface: Surface): { start: [number, number]; lr: 
   return { start: [surface.start[0], surface.start[1]], lr: surface.lr, ...(k ? { k: k.default } : {}) };
 }
 
-/** Pick `surface`: its start, its k's default, and its learning rate for every optimizer (own rates are dropped). */
+/** Pick `surface`: its start, its k's default, and each optimizer at the surface's step size for it (own rates are
+ * dropped). */
 export function pickSurface(inputs: LabInputs, surface: Surface): void {
   inputs.surface = surface.name;
   const picked = surfaceInputs(surface);
@@ -69,7 +79,8 @@ export function pickSurface(inputs: LabInputs, surface: Surface): void {
   inputs.settings = withoutOwnLr(inputs.settings);
 }
 
-/** Set the lab's step size: every optimizer runs at `lr` (own rates are dropped). */
+/** Set the lab's step size (the fallback for an optimizer the surface has no step size for); own rates are dropped, so
+ * every optimizer goes back to the surface's step size for it. */
 export function setCommonLr(inputs: LabInputs, lr: number): void {
   inputs.lr = lr;
   inputs.settings = withoutOwnLr(inputs.settings);

@@ -3,8 +3,11 @@ import { callsOf, recordingContext } from './canvasrecorder';
 import type { LabPath } from './lab';
 import {
   CONTOUR_MARGIN,
+  PATH_PAD,
   arrowGeometry,
+  clipSegment,
   contourBox,
+  dotPlace,
   drawContour,
   drawLossChart,
   lossRange,
@@ -119,6 +122,51 @@ describe('drawing the contour plot', () => {
     expect(callsOf(calls, 'rect')[0].args).toEqual([box.left, box.top, box.width, box.height]);
     expect(callsOf(calls, 'arc').find((c) => c.args[2] === 6)?.args.slice(0, 2)).toEqual([100, 300]);
     expect(callsOf(calls, 'fillText').map((c) => c.args[0])).toContain('minimum');
+  });
+
+  it('draws nothing of a path outside the plot area: a path that runs off is cut at the edge, its dot on the edge', () => {
+    const { ctx, calls } = recordingContext();
+    // from (0, 1) inside to (1e6, 1e6) far outside, then (-5, 1) outside on the left, then inside again at (0, 0)
+    const away = path({ x: [0, 1e6, -5, 0], y: [1, 1e6, 1, 0], loss: [1, 1, 1, 1], steps: 3 });
+    const runaway = path({ x: [0, 1, 50], y: [1, 1, 1], loss: [1, 1, 1] });
+    drawContour(ctx, {} as CanvasImageSource, spec({ paths: [away, runaway], colors: ['#d62728', '#1f5fd6'], step: 3 }));
+    const box = contourBox(440, 436);
+    const clip = calls.findIndex((c) => c.op === 'clip');
+    const restore = calls.map((c) => c.op).lastIndexOf('restore');
+    expect(callsOf(calls, 'rect')[0].args).toEqual([box.left, box.top, box.width, box.height]); // the clip's area
+    const isLine = (c: { op: string }) => c.op === 'moveTo' || c.op === 'lineTo';
+    expect(calls.slice(restore).filter(isLine)).toEqual([]); // nothing after the clip is lifted
+    const lines = calls.slice(clip, restore).filter(isLine); // (before the clip: the axes' ticks)
+    expect(lines.length).toBeGreaterThan(4);
+    for (const c of lines) {
+      const [x, y] = c.args as number[];
+      expect(x).toBeGreaterThanOrEqual(-PATH_PAD);
+      expect(x).toBeLessThanOrEqual(box.width + PATH_PAD);
+      expect(y).toBeGreaterThanOrEqual(-PATH_PAD);
+      expect(y).toBeLessThanOrEqual(box.height + PATH_PAD);
+    }
+    // every dot (radius 4) is inside the plot area; the runaway's, at x = 50, sits on the right edge, hollow
+    const dots = callsOf(calls, 'arc').filter((c) => c.args[2] === 4);
+    for (const d of dots) {
+      expect(d.args[0]).toBeGreaterThanOrEqual(0);
+      expect(d.args[0]).toBeLessThanOrEqual(box.width);
+    }
+    const edge = dots.find((d) => d.style.strokeStyle === '#1f5fd6');
+    expect(edge?.args.slice(0, 2)).toEqual([box.width - 4, 200]);
+    expect(edge?.style.fillStyle).toBe('#fff');
+  });
+
+  it('clips a segment to a rectangle along its own direction', () => {
+    expect(clipSegment(50, 50, 150, 50, 0, 100, 100)).toEqual([50, 50, 100, 50]);
+    expect(clipSegment(-50, 50, 50, 150, 0, 100, 100)).toEqual([0, 100, 0, 100]);
+    expect(clipSegment(200, 0, 300, 100, 0, 100, 100)).toBeNull();
+    expect(clipSegment(0, 0, NaN, 1, 0, 100, 100)).toBeNull();
+    const [x0, y0, x1, y1] = clipSegment(10, 10, 1e9, 2e9, 0, 100, 100)!;
+    expect([x0, y0]).toEqual([10, 10]);
+    expect(y1).toBe(100);
+    expect((y1 - y0) / (x1 - x0)).toBeCloseTo((2e9 - 10) / (1e9 - 10), 6);
+    expect(dotPlace(50, 50, { width: 100, height: 100 })).toEqual({ x: 50, y: 50, off: false });
+    expect(dotPlace(-1e6, 50, { width: 100, height: 100 })).toEqual({ x: 4, y: 50, off: true });
   });
 
   it('draws the ring and the arrow only where the optimizer keeps them, the arrow scaled by its own lr', () => {

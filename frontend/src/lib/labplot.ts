@@ -164,38 +164,100 @@ function drawAxes(ctx: CanvasRenderingContext2D, spec: ContourSpec, box: PlotBox
   ctx.fillText('y', 10, box.top + 10);
 }
 
-/** One path up to the current step, and at its current point the ring, the momentum arrow and a dot. */
+/** How far beyond the plot area (in pixels) a path's line is still drawn, under the clip: enough for the halo and the
+ * line's end, and small, so a path that ran off to 1e6 never hands the canvas huge coordinates. */
+export const PATH_PAD = 8;
+
+/** The part of the segment (x0, y0)-(x1, y1) inside the rectangle [lo, hx] x [lo, hy] (Liang-Barsky), or null when
+ * none of it is; the part's direction is the segment's own. */
+export function clipSegment(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  lo: number,
+  hx: number,
+  hy: number,
+): [number, number, number, number] | null {
+  if (![x0, y0, x1, y1].every(Number.isFinite)) return null;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [
+    [-dx, x0 - lo],
+    [dx, hx - x0],
+    [-dy, y0 - lo],
+    [dy, hy - y0],
+  ]) {
+    if (p === 0) {
+      if (q < 0) return null;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) t0 = Math.max(t0, t);
+    else t1 = Math.min(t1, t);
+    if (t0 > t1) return null;
+  }
+  return [x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy];
+}
+
+/** Where the dot of a point at (x, y) goes: the point itself inside the plot area, else the nearest place on its
+ * edge (`off` then: the path has left the plot, and the dot says where it went). */
+export function dotPlace(x: number, y: number, box: { width: number; height: number }): { x: number; y: number; off: boolean } {
+  const inside = x >= 0 && x <= box.width && y >= 0 && y <= box.height;
+  const cx = Number.isFinite(x) ? Math.max(4, Math.min(box.width - 4, x)) : box.width / 2;
+  const cy = Number.isFinite(y) ? Math.max(4, Math.min(box.height - 4, y)) : box.height / 2;
+  return inside ? { x, y, off: false } : { x: cx, y: cy, off: true };
+}
+
+/** One path up to the current step, and at its current point the ring, the momentum arrow and a dot; the line only
+ * within the plot area (and PATH_PAD around it), a point that has left the plot marked by a hollow dot on its edge. */
 function drawPath(ctx: CanvasRenderingContext2D, spec: ContourSpec, box: PlotBox, path: LabPath, color: string): void {
   const m = mapper(spec.extent, box.width, box.height);
   const last = at(path, spec.step);
   ctx.beginPath();
-  for (let i = 0; i <= last; i++) {
-    const x = m.px(path.x[i]);
-    const y = m.py(path.y[i]);
-    if (i === 0) ctx.moveTo(x, y);
-    else ctx.lineTo(x, y);
+  let pen: [number, number] | null = null; // where the line drawn so far ends
+  for (let i = 1; i <= last; i++) {
+    const part = clipSegment(
+      m.px(path.x[i - 1]),
+      m.py(path.y[i - 1]),
+      m.px(path.x[i]),
+      m.py(path.y[i]),
+      -PATH_PAD,
+      box.width + PATH_PAD,
+      box.height + PATH_PAD,
+    );
+    if (!part) {
+      pen = null;
+      continue;
+    }
+    if (!pen || pen[0] !== part[0] || pen[1] !== part[1]) ctx.moveTo(part[0], part[1]);
+    ctx.lineTo(part[2], part[3]);
+    pen = [part[2], part[3]];
   }
-  strokeWithHalo(ctx, color, 1.6);
-  const cx = m.px(path.x[last]);
-  const cy = m.py(path.y[last]);
+  strokeWithHalo(ctx, color, 1.6, true);
+  const dot = dotPlace(m.px(path.x[last]), m.py(path.y[last]), box);
   const scale = path.scale[last];
-  if (scale) {
+  if (scale && !dot.off) {
     ctx.strokeStyle = color;
     ctx.lineWidth = 1.2;
     ctx.setLineDash([3, 2]);
     ctx.beginPath();
-    ctx.ellipse(cx, cy, ringRadius(scale[0]), ringRadius(scale[1]), 0, 0, 2 * Math.PI);
+    ctx.ellipse(dot.x, dot.y, ringRadius(scale[0]), ringRadius(scale[1]), 0, 0, 2 * Math.PI);
     ctx.stroke();
     ctx.setLineDash([]);
   }
   const momentum = path.momentum[last];
   // each optimizer's own learning rate scales its own momentum into the update it makes
-  if (momentum) drawArrow(ctx, cx, cy, ...momentumPixels(path.optimizer.lr ?? 0, momentum, spec.extent, box), color);
-  ctx.fillStyle = color;
-  ctx.strokeStyle = '#000';
-  ctx.lineWidth = 1;
+  if (momentum && !dot.off) {
+    drawArrow(ctx, dot.x, dot.y, ...momentumPixels(path.optimizer.lr ?? 0, momentum, spec.extent, box), color);
+  }
+  ctx.fillStyle = dot.off ? '#fff' : color;
+  ctx.strokeStyle = dot.off ? color : '#000';
+  ctx.lineWidth = dot.off ? 2 : 1;
   ctx.beginPath();
-  ctx.arc(cx, cy, 4, 0, 2 * Math.PI);
+  ctx.arc(dot.x, dot.y, 4, 0, 2 * Math.PI);
   ctx.fill();
   ctx.stroke();
 }

@@ -27,7 +27,7 @@ export const labState = $state({
 });
 
 /** Set the lab to a lab request (a lesson arm): its surface, k, start, steps, optimizers and their settings. Each
- * optimizer keeps its own `lr`: the first one's is the lab's step size, and another whose lr differs has its own. */
+ * optimizer keeps its own `lr` (the arm's, not the surface's step size for it); the first one's is also the lab's. */
 export function openInLab(run: LabRun): void {
   const copy = JSON.parse(JSON.stringify(run)) as LabRun;
   labState.surface = copy.surface;
@@ -41,7 +41,7 @@ export function openInLab(run: LabRun): void {
   for (const o of copy.optimizers) {
     const own: Settings = {};
     for (const [key, value] of Object.entries(o)) {
-      if (key !== 'name' && typeof value === 'number' && (key !== 'lr' || value !== labState.lr)) own[key] = value;
+      if (key !== 'name' && typeof value === 'number') own[key] = value;
     }
     labState.settings[o.name] = own; // the arm's settings; the rest at the registry's defaults
   }

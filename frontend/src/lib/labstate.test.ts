@@ -22,8 +22,8 @@ describe('open a lab setup', () => {
     expect(labState.steps).toBe(400);
     expect(labState.lr).toBe(0.0198);
     expect(labState.ticked).toEqual({ sgd: true, momentum: true });
-    // the arm's own settings, not what was there before (the rest falls back to the registry's defaults)
-    expect(labState.settings.momentum).toEqual({ momentum: 0.9 });
+    // the arm's own settings, its lr included, not what was there before (the rest: the registry's defaults)
+    expect(labState.settings.momentum).toEqual({ lr: 0.0198, momentum: 0.9 });
     expect(labState.ready).toBe(true);
   });
 
@@ -71,7 +71,7 @@ describe('a lab link', () => {
     expect(labState.lr).toBe(0.0198);
     expect(labState.steps).toBe(400);
     expect(labState.ticked).toEqual({ sgd: true, momentum: true });
-    expect(labState.settings).toEqual({ momentum: { momentum: 0.5 } });
+    expect(labState.settings).toEqual({ sgd: { lr: 0.0198 }, momentum: { lr: 0.0198, momentum: 0.5 } });
     expect(labState.view).toBe('apart');
   });
 
@@ -85,7 +85,7 @@ describe('a lab link', () => {
 });
 
 describe('a lab setup with a learning rate per optimizer', () => {
-  it('keeps each optimizer its own lr: the first is the step size, another that differs has its own', () => {
+  it("keeps each optimizer the arm's lr, not the surface's step size for it; the first's is the lab's too", () => {
     labState.settings = { rmsprop: { lr: 0.5, rho: 0.8 } };
     openInLab({
       surface: 'saddle',
@@ -99,10 +99,10 @@ describe('a lab setup with a learning rate per optimizer', () => {
       ],
     } as never);
     expect(labState.lr).toBe(0.05);
-    expect(labState.settings.sgd).toEqual({});
-    expect(labState.settings.momentum).toEqual({ momentum: 0.9 });
+    expect(labState.settings.sgd).toEqual({ lr: 0.05 });
+    expect(labState.settings.momentum).toEqual({ lr: 0.05, momentum: 0.9 });
     expect(labState.settings.adam).toEqual({ lr: 0.2, beta1: 0.8 });
-    // an optimizer the setup leaves out goes back to the step size (its other settings stay)
+    // an optimizer the setup leaves out goes back to the surface's step size for it (its other settings stay)
     expect(labState.settings.rmsprop).toEqual({ rho: 0.8 });
   });
 });

@@ -13,56 +13,85 @@ export interface DataKind {
 export interface FieldSpec {
   path: string;
   when?: (c: ExperimentConfig, d: DataKind) => boolean;
+  /** Folded away in the beginner view (the form's "Advanced settings" shows it). */
+  advanced?: true;
 }
 
 export type Section = 'data' | 'model' | 'training';
 
+/** Which fields of a section to show: the beginner view's, the advanced ones, or all. */
+export type Level = 'basic' | 'advanced' | 'all';
+
 const isMlp = (c: ExperimentConfig) => c.model.kind === 'mlp';
 
+// The beginner view shows the essentials (as TensorFlow Playground does): the data's noise and split, the activation,
+// the optimizer and its learning rate, the steps; the rest is one click away (`advanced`).
 export const FORM: Record<Section, FieldSpec[]> = {
   data: [
     { path: 'dataset.noise', when: (_, d) => d.input !== 'image' && d.input !== 'from the file' },
     { path: 'dataset.train_fraction' },
-    { path: 'dataset.n_samples', when: (_, d) => d.input !== 'image' && d.input !== 'from the file' },
+    { path: 'dataset.n_samples', when: (_, d) => d.input !== 'image' && d.input !== 'from the file', advanced: true },
     { path: 'dataset.features', when: (_, d) => d.input === 'plane' },
     { path: 'dataset.seq_len', when: (_, d) => d.input === 'sequence' },
-    { path: 'dataset.preprocessing' },
-    { path: 'batch_size' },
+    { path: 'dataset.preprocessing', advanced: true },
+    { path: 'batch_size', advanced: true },
   ],
   model: [
-    { path: 'model.kind' },
+    { path: 'model.kind', advanced: true },
     { path: 'model.activation' },
-    { path: 'model.init.name' },
-    { path: 'model.init.bias' },
-    { path: 'model.init.bias_value', when: (c) => c.model.init?.bias === 'constant' },
-    { path: 'model.norm' },
-    { path: 'model.norm_position', when: (c) => c.model.norm !== 'none' },
-    { path: 'model.residual' },
-    { path: 'model.dropout' },
-    { path: 'model.channels', when: (c) => c.model.kind === 'cnn' },
-    { path: 'model.kernel_size', when: (c) => c.model.kind === 'cnn' },
-    { path: 'model.pooling', when: (c) => c.model.kind === 'cnn' },
-    { path: 'model.cell', when: (c) => c.model.kind === 'rnn' },
-    { path: 'model.rnn_hidden', when: (c) => c.model.kind === 'rnn' },
-    { path: 'model.rnn_layers', when: (c) => c.model.kind === 'rnn' },
-    { path: 'model.recurrent_init.name', when: (c) => c.model.kind === 'rnn' },
+    { path: 'model.init.name', advanced: true },
+    { path: 'model.init.bias', advanced: true },
+    { path: 'model.init.bias_value', when: (c) => c.model.init?.bias === 'constant', advanced: true },
+    { path: 'model.norm', advanced: true },
+    { path: 'model.norm_position', when: (c) => c.model.norm !== 'none', advanced: true },
+    { path: 'model.residual', advanced: true },
+    { path: 'model.dropout', advanced: true },
+    { path: 'model.channels', when: (c) => c.model.kind === 'cnn', advanced: true },
+    { path: 'model.kernel_size', when: (c) => c.model.kind === 'cnn', advanced: true },
+    { path: 'model.pooling', when: (c) => c.model.kind === 'cnn', advanced: true },
+    { path: 'model.cell', when: (c) => c.model.kind === 'rnn', advanced: true },
+    { path: 'model.rnn_hidden', when: (c) => c.model.kind === 'rnn', advanced: true },
+    { path: 'model.rnn_layers', when: (c) => c.model.kind === 'rnn', advanced: true },
+    { path: 'model.recurrent_init.name', when: (c) => c.model.kind === 'rnn', advanced: true },
   ],
   training: [
+    // the optimizer's learning rate shows beneath it in both views; its other parameters only in the advanced one
     { path: 'optimizer.name' },
-    { path: 'schedule.name' },
-    { path: 'clipping.name' },
-    { path: 'regularization.l1' },
-    { path: 'regularization.early_stopping' },
-    { path: 'regularization.label_smoothing', when: (_, d) => d.task !== 'regression' },
-    { path: 'regularization.input_noise' },
-    { path: 'loss' },
     { path: 'steps' },
-    { path: 'eval_every' },
-    { path: 'seed' },
-    { path: 'frame_hz' },
-    { path: 'device' },
+    { path: 'schedule.name', advanced: true },
+    { path: 'clipping.name', advanced: true },
+    { path: 'regularization.l1', advanced: true },
+    { path: 'regularization.early_stopping', advanced: true },
+    { path: 'regularization.label_smoothing', when: (_, d) => d.task !== 'regression', advanced: true },
+    { path: 'regularization.input_noise', advanced: true },
+    { path: 'loss', advanced: true },
+    { path: 'eval_every', advanced: true },
+    { path: 'seed', advanced: true },
+    { path: 'frame_hz', advanced: true },
+    { path: 'device', advanced: true },
   ],
 };
+
+/** The parameters of a basic choice that the beginner view shows beneath it (the rest are advanced). */
+export const BASIC_PARAMS: readonly string[] = ['optimizer.lr'];
+
+/** The fields of `section` that apply to config `c` on data `d`, at `level`. */
+export function formFields(section: Section, level: Level, c: ExperimentConfig, d: DataKind): FieldSpec[] {
+  return FORM[section].filter(
+    (f) => (!f.when || f.when(c, d)) && (level === 'all' || (level === 'advanced') === (f.advanced === true)),
+  );
+}
+
+/** Whether the config leaf `path` (as the URL names it: `schedule.warmup`) is set in the advanced view: an advanced
+ * field, or a parameter of any choice (`optimizer.beta1`) but the basic ones (`optimizer.lr`). */
+export function isAdvancedLeaf(path: string): boolean {
+  if (BASIC_PARAMS.includes(path)) return false;
+  const specs = [...FORM.data, ...FORM.model, ...FORM.training];
+  const spec = specs.find((f) => f.path === path);
+  if (spec) return spec.advanced === true;
+  const parent = path.split('.').slice(0, -1).join('.');
+  return parent !== '' && specs.some((f) => f.path === `${parent}.name`);
+}
 
 /** Fields with no choice parameter behind them: their labels live in src/i18n/fields.ts. */
 export function allFieldPaths(): string[] {

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { ExperimentConfig, Lesson, LessonArm } from './api';
-import { armDifferences, figureLabel, formatFigure, labSummary, loadArm, pickIsRight, say } from './lessons';
+import type { ExperimentConfig, Lesson, LessonArm, LessonCheck } from './api';
+import {
+  alignCurves,
+  armDifferences,
+  CURVE_COLORS,
+  LOG_FLOOR,
+  figureName,
+  formatFigure,
+  labSummary,
+  lessonCurves,
+  loadArm,
+  pickIsRight,
+  say,
+  wantsLog,
+} from './lessons';
 
 const lesson = {
   id: 'dead-relu',
@@ -37,8 +50,18 @@ describe('figures', () => {
     expect(formatFigure(-3.14159)).toBe('-3.14');
   });
 
-  it('names figures readably', () => {
-    expect(figureLabel('relu_max_grad')).toBe('relu max grad');
+  it('names figures in words, in the language, never by their key', () => {
+    const check = {
+      verdict: {
+        figures: { relu_max_grad: 0, other_key: 1 },
+        labels: { relu_max_grad: { en: 'ReLU: largest layer gradient at the end', zh: 'ReLU：训练结束时最大的层梯度' } },
+      },
+    } as unknown as LessonCheck;
+    expect(figureName(check, 'relu_max_grad', 'en')).toBe('ReLU: largest layer gradient at the end');
+    expect(figureName(check, 'relu_max_grad', 'zh')).toBe('ReLU：训练结束时最大的层梯度');
+    // a figure without a name (an older server) is numbered, not shown by its key
+    expect(figureName(check, 'other_key', 'en')).toBe('figure 2');
+    expect(figureName(check, 'other_key', 'zh', '指标 {n}')).toBe('指标 2');
   });
 });
 
@@ -94,5 +117,76 @@ describe('arm differences', () => {
     const draft = { seed: 1 } as unknown as ExperimentConfig;
     loadArm(draft, arms[0]);
     expect(draft).toEqual({ seed: 1 });
+  });
+});
+
+describe('loss curves', () => {
+  const arm = (name: string, en: string) => ({ name, label: { en, zh: `${en}（中）` } });
+  const network = { kind: 'network', arms: [arm('relu', 'ReLU'), arm('tanh', 'Tanh'), arm('plain', 'Plain')] } as unknown as Lesson;
+
+  it('puts curves on one step axis, null where a curve has no point', () => {
+    const a = { step: [1, 25, 50], loss: [0.7, 0.5, 0.3] };
+    const b = { step: [1, 4], loss: [11, null] }; // diverged at step 4
+    expect(alignCurves([a, b])).toEqual([
+      [1, 4, 25, 50],
+      [0.7, null, 0.5, 0.3],
+      [11, null, null, null],
+    ]);
+  });
+
+  it('takes a log scale only for positive losses spanning more than a factor 30', () => {
+    expect(wantsLog([{ step: [1, 2], loss: [1, 0.01] }])).toBe(true);
+    expect(wantsLog([{ step: [1, 2], loss: [0.7, 0.1] }])).toBe(false);
+    expect(wantsLog([{ step: [1, 2], loss: [1, -3] }])).toBe(false); // a saddle's loss goes below 0
+    expect(wantsLog([{ step: [1], loss: [null] }])).toBe(false);
+  });
+
+  it('overlays a network lesson’s arms on one chart, a line per arm named by its label', () => {
+    const check = {
+      runs: [
+        { arm: 'relu', curve: { step: [1, 25], loss: [0.7, 0.1] } },
+        { arm: 'tanh', curve: { step: [1, 25], loss: [0.7, 0.4] } },
+        { arm: 'plain', curve: { step: [1, 3], loss: [9, null] } },
+      ],
+    } as unknown as LessonCheck;
+    const charts = lessonCurves(network, check, 'zh', 'title');
+    expect(charts).toHaveLength(1);
+    expect(charts[0].lines.map((l) => l.label)).toEqual(['ReLU（中）', 'Tanh（中）', 'Plain（中）']);
+    expect(new Set(charts[0].lines.map((l) => l.color)).size).toBe(3);
+    expect(charts[0].data[0]).toEqual([1, 3, 25]);
+    expect(charts[0].points).toBe(5); // the non-finite point is not counted
+    expect(charts[0].log).toBe(true); // 9 .. 0.1
+  });
+
+  it('draws a lab lesson’s setups one chart each, a line per optimizer', () => {
+    const lab = { kind: 'lab', arms: [arm('saddle', 'Saddle'), arm('bowl', 'Bowl')] } as unknown as Lesson;
+    const path = (optimizer: string) => ({ optimizer, curve: { step: [0, 1], loss: [1, 0.5] } });
+    const check = {
+      runs: [
+        { arm: 'saddle', paths: [path('sgd'), path('adam')] },
+        { arm: 'bowl', paths: [path('sgd')] },
+      ],
+    } as unknown as LessonCheck;
+    const charts = lessonCurves(lab, check, 'en', 'title', (name) => name.toUpperCase());
+    expect(charts.map((c) => c.title)).toEqual(['Saddle', 'Bowl']);
+    expect(charts[0].lines.map((l) => l.label)).toEqual(['SGD', 'ADAM']);
+    expect(charts[1].lines).toHaveLength(1);
+  });
+
+  it('ends a line on a log scale where its loss falls below the floor', () => {
+    const lab = { kind: 'lab', arms: [arm('bowl', 'Bowl')] } as unknown as Lesson;
+    const check = {
+      runs: [{ arm: 'bowl', paths: [{ optimizer: 'sgd', curve: { step: [0, 1, 2], loss: [1, 1e-6, 1e-70] } }] }],
+    } as unknown as LessonCheck;
+    const [c] = lessonCurves(lab, check, 'en', 'title');
+    expect(c.log).toBe(true);
+    expect(c.data[1]).toEqual([1, 1e-6, null]);
+    expect(1e-70).toBeLessThan(LOG_FLOOR);
+    expect(c.points).toBe(2);
+  });
+
+  it('has no pale yellow among the line colours', () => {
+    expect(CURVE_COLORS).not.toContain('#edc948');
+    expect(CURVE_COLORS.length).toBeGreaterThanOrEqual(9); // the optimizers lesson compares 9 arms
   });
 });

@@ -1,8 +1,9 @@
 // Guided lessons (docs/protocol.md, "Lessons"): the user's pick, the arms and what they change, the check's
 // figures. Where a lesson says to look is panels.ts; the opened lesson is app state (appstate.svelte.ts).
 
-import type { ExperimentConfig, Lesson, LessonArm, LessonText } from './api';
+import type { ExperimentConfig, Lesson, LessonArm, LessonCheck, LessonText } from './api';
 import type { LabRun } from './lab';
+import { PALETTE } from './colors';
 import { formatSig } from './format';
 import { fmt, type Lang } from './i18n.svelte';
 
@@ -22,9 +23,96 @@ export function formatFigure(value: number | null | undefined): string {
   return formatSig(value, 3);
 }
 
-/** A figure's name for reading: `relu_max_grad` -> `relu max grad`. */
-export function figureLabel(name: string): string {
-  return name.replace(/_/g, ' ');
+/** A figure's name in words, as the server names it (`labels`, one per figure: lessons/figures.py). The key is
+ * never shown: a figure the server did not name (an older server) reads as "figure 3". */
+export function figureName(check: LessonCheck, key: string, lang: Lang, unnamed = 'figure {n}'): string {
+  const label = check.verdict.labels?.[key];
+  if (label) return say(label, lang);
+  return fmt(unnamed, { n: Object.keys(check.verdict.figures).indexOf(key) + 1 });
+}
+
+/** Line colours for a lesson's arms: the palette without its pale yellow, which is hard to see on white. */
+export const CURVE_COLORS = PALETTE.filter((c) => c !== '#edc948');
+
+export interface CurveLine {
+  /** The arm's (or, in a lab setup, the optimizer's) name, e.g. `relu`. */
+  name: string;
+  label: string;
+  color: string;
+}
+
+/** One chart of loss curves: the union of their steps and one series per line (null where a line has no point,
+ * or its loss was not finite). */
+export interface CurveChart {
+  title: string;
+  lines: CurveLine[];
+  data: [number[], ...(number | null)[][]];
+  points: number;
+  log: boolean;
+}
+
+interface Curve {
+  step: number[];
+  loss: (number | null)[];
+}
+
+/** Several curves on one step axis: [union of steps, curve 0's losses, ...]. */
+export function alignCurves(curves: Curve[]): [number[], ...(number | null)[][]] {
+  const steps = [...new Set(curves.flatMap((c) => c.step))].sort((a, b) => a - b);
+  const at = new Map(steps.map((s, i) => [s, i]));
+  const series = curves.map((c) => {
+    const ys: (number | null)[] = steps.map(() => null);
+    c.step.forEach((s, i) => (ys[at.get(s) as number] = c.loss[i] ?? null));
+    return ys;
+  });
+  return [steps, ...series];
+}
+
+/** A log scale when every loss is positive and they span more than a factor 30 (one decade and a half). */
+export function wantsLog(curves: Curve[]): boolean {
+  const values = curves.flatMap((c) => c.loss).filter((v): v is number => v !== null && Number.isFinite(v));
+  if (!values.length || values.some((v) => v <= 0)) return false;
+  return Math.max(...values) / Math.min(...values) > 30;
+}
+
+/** On a log scale a line ends where its loss falls below this (a lab path that converged goes on to 1e-70, and
+ * sixty decades leave no room for the ones that matter). */
+export const LOG_FLOOR = 1e-12;
+
+function chart(title: string, lines: CurveLine[], curves: Curve[]): CurveChart {
+  const log = wantsLog(curves);
+  const shown = log ? curves.map((c) => ({ step: c.step, loss: c.loss.map((v) => (v !== null && v < LOG_FLOOR ? null : v)) })) : curves;
+  const data = alignCurves(shown);
+  const points = shown.reduce((n, c) => n + c.loss.filter((v) => v !== null).length, 0);
+  return { title, lines, data, points, log };
+}
+
+/** The check's loss curves: for a network lesson one chart with a line per arm (its training loss); for a lab
+ * lesson one chart per setup (its surfaces differ) with a line per optimizer. `optimizer` names an optimizer in
+ * the page's language; `title` is the network chart's title. */
+export function lessonCurves(
+  lesson: Lesson,
+  check: LessonCheck,
+  lang: Lang,
+  title: string,
+  optimizer: (name: string) => string = (name) => name,
+): CurveChart[] {
+  const armLabel = new Map(lesson.arms.map((a) => [a.name, say(a.label, lang)]));
+  const runs = check.runs;
+  if (runs.some((r) => r.paths)) {
+    return runs.map((r) => {
+      const paths = r.paths ?? [];
+      const lines = paths.map((p, i) => ({ name: p.optimizer, label: optimizer(p.optimizer), color: CURVE_COLORS[i % CURVE_COLORS.length] }));
+      return chart(armLabel.get(r.arm) ?? r.arm, lines, paths.map((p) => p.curve));
+    });
+  }
+  const withCurve = runs.filter((r) => r.curve);
+  const lines = withCurve.map((r, i) => ({
+    name: r.arm,
+    label: armLabel.get(r.arm) ?? r.arm,
+    color: CURVE_COLORS[i % CURVE_COLORS.length],
+  }));
+  return withCurve.length ? [chart(title, lines, withCurve.map((r) => r.curve as Curve))] : [];
 }
 
 /** Replace the draft's sections with a copy of the arm's full config (the draft keeps its identity: it is bound

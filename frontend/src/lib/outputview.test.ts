@@ -3,6 +3,8 @@ import { diverging } from './colors';
 import {
   canvasSize,
   colorBarLabels,
+  outputPlaceholder,
+  stepCaption,
   curvePoints,
   MAX_SIDE,
   outputMode,
@@ -65,5 +67,28 @@ describe('labels and colours', () => {
   it('label the colour bar with P(class 1) or the regression scale, top to bottom', () => {
     expect(colorBarLabels('binary', 7)).toEqual(['1', '0.5', '0']);
     expect(colorBarLabels('regression', 1.234)).toEqual(['1.23', '0', '-1.23']);
+  });
+});
+
+describe('the words over the plot', () => {
+  const s = {
+    atStep: 'step {step}',
+    untrained: 'step 0 — untrained',
+    computing: 'computing',
+    noPreview: 'no preview: {message}',
+    waiting: 'waiting',
+    nothing: 'nothing',
+  };
+  it('calls step 0 the untrained network, any later step by its number', () => {
+    expect(stepCaption(0, s)).toBe('step 0 — untrained');
+    expect(stepCaption(1, s)).toBe('step 1');
+  });
+  it('says, with no run, why the settings have no preview or that it is on its way', () => {
+    expect(outputPlaceholder({ status: 'idle', active: false, previewError: null }, s)).toBe('computing');
+    expect(outputPlaceholder({ status: 'idle', active: false, previewError: 'model: over the limit' }, s)).toBe(
+      'no preview: model: over the limit',
+    );
+    expect(outputPlaceholder({ status: 'running', active: true, previewError: 'x' }, s)).toBe('waiting');
+    expect(outputPlaceholder({ status: 'finished', active: false, previewError: null }, s)).toBe('nothing');
   });
 });

@@ -4,6 +4,7 @@
 import type { RGB } from './colors';
 import { diverging } from './colors';
 import { formatSig } from './format';
+import { fmt } from './i18n.svelte';
 import { classColor, planeTransform, type Extent, type Rect } from './plane';
 
 /** plane: the output over the input plane; curve: the 1-D fit; other: a read-out; none: no data yet. */
@@ -60,4 +61,19 @@ export function curvePoints(values: ArrayLike<number>, extent: Extent, plot: Rec
     sx(extent[0] + ((extent[1] - extent[0]) * i) / Math.max(1, n - 1)),
     sy(values[i]),
   ]);
+}
+
+/** The words for the step drawn: step 0 is the untrained network (a run's frames start at step 1). */
+export function stepCaption(step: number, s: { atStep: string; untrained: string }): string {
+  return step === 0 ? s.untrained : fmt(s.atStep, { step });
+}
+
+/** What the panel says when it has nothing to draw: why the settings have no preview, that it is on its way, or what
+ * a run is doing. */
+export function outputPlaceholder(
+  session: { status: string; active: boolean; previewError: string | null },
+  s: { computing: string; noPreview: string; waiting: string; nothing: string },
+): string {
+  if (session.status !== 'idle') return session.active ? s.waiting : s.nothing;
+  return session.previewError ? fmt(s.noPreview, { message: session.previewError }) : s.computing;
 }

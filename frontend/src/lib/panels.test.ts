@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import openapi from '../../openapi.json';
-import { PANELS, panelLabel, watchTarget } from './panels';
+import { PANELS, panelLabel, presentKey, presentTestid, watchTarget } from './panels';
 import { TABS } from './urlstate';
 
 // the server's panel ids: the `Panel` enum that lessons' `watch` is typed with
@@ -30,5 +30,15 @@ describe('the panels a lesson can point at', () => {
     expect(panelLabel('grad-flow', 'en')).toBe('“Gradient flow” (playground)');
     expect(panelLabel('grad-flow', 'zh')).toBe('“梯度流”（游乐场）');
     expect(panelLabel('nope', 'zh')).toBe('nope');
+  });
+
+  it('are named in a presenter link by their server id, other panels by their test id, both ways', () => {
+    expect(presentKey('loss-panel')).toBe('loss-chart');
+    expect(presentKey('output')).toBe('boundary');
+    expect(presentKey('metrics-panel')).toBe('metrics-panel');
+    for (const [id, panel] of Object.entries(PANELS)) {
+      expect(presentTestid(presentKey(panel.testid)), id).toBe(panel.testid);
+    }
+    expect(presentTestid('metrics-panel')).toBe('metrics-panel');
   });
 });

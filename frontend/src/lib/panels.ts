@@ -79,3 +79,15 @@ export function watchTarget(id: string): { tab: Tab; testid: string } {
 export function panelLabel(id: string, lang: Lang): string {
   return (PANELS as Record<string, PanelInfo | undefined>)[id]?.label[lang] ?? id;
 }
+
+/** The name a link gives the panel with test id `testid` when it is shown full screen (`present=`): its server id
+ * where it has one (`present=loss-chart`), else its test id (`present=metrics-panel`). */
+export function presentKey(testid: string): string {
+  const entry = Object.entries(PANELS).find(([, p]) => p.testid === testid);
+  return entry ? entry[0] : testid;
+}
+
+/** The test id of the panel a link's `present=` names (presentKey's inverse). */
+export function presentTestid(key: string): string {
+  return (PANELS as Record<string, PanelInfo | undefined>)[key]?.testid ?? key;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Choice, Options } from './api';
 import { DEFAULTS } from './fixtures';
-import { choicesFor, fieldInfo, getPath, paramPaths, setPath, switchedDefaults } from './schema';
+import { choicesFor, fieldInfo, getPath, paramPaths, schemaProblem, setPath, switchedDefaults } from './schema';
 
 describe('fieldInfo', () => {
   it('reads ranges, kinds and descriptions from the server schema', () => {
@@ -74,5 +74,28 @@ describe('switching a choice', () => {
     // from a choice without momentum: the schema's generic 0.9 is what the config holds
     expect(switchedDefaults(adam, rmsprop, generic)).toEqual([['momentum', 0]]);
     expect(switchedDefaults(adam, momentum, generic)).toEqual([]);
+  });
+});
+
+describe('schemaProblem: what the server would refuse, as its schema says', () => {
+  it('checks numbers against their range, integers for wholeness, and lets null through where allowed', () => {
+    expect(schemaProblem('optimizer.lr', 0.03)).toBeNull();
+    expect(schemaProblem('optimizer.lr', 11, '11')).toEqual({ kind: 'above', text: '11', limit: 10 });
+    expect(schemaProblem('batch_size', 0)).toMatchObject({ kind: 'below', limit: 1 });
+    expect(schemaProblem('seed', 1.5)).toMatchObject({ kind: 'notInteger' });
+    expect(schemaProblem('steps', null)).toBeNull();
+  });
+
+  it('checks choices and lists: their names, their items and their length', () => {
+    expect(schemaProblem('model.activation', 'relu')).toBeNull();
+    expect(schemaProblem('model.activation', 'swish2')).toMatchObject({ kind: 'notChoice', text: 'swish2' });
+    expect(schemaProblem('dataset.features', ['x1', 'nope'])).toMatchObject({ kind: 'item', index: 1 });
+    const info = fieldInfo('model.hidden')!;
+    expect(info.itemKind).toBe('integer');
+    expect(schemaProblem('model.hidden', [8, 0])).toMatchObject({ kind: 'item', index: 1, problem: { kind: 'below' } });
+    expect(schemaProblem('model.hidden', [8, 2.5])).toMatchObject({ kind: 'item', problem: { kind: 'notInteger' } });
+    const tooMany = Array.from({ length: (info.maxItems ?? 0) + 1 }, () => 4);
+    expect(schemaProblem('model.hidden', tooMany)).toMatchObject({ kind: 'count', max: info.maxItems });
+    expect(schemaProblem('no.such.path', 5)).toBeNull();
   });
 });

@@ -7,6 +7,7 @@
 
 import openapi from '../../openapi.json';
 import type { Choice, ChoiceList, Options } from './api';
+import { checkChoice, rangeProblem, type Problem } from './validation';
 
 interface SchemaNode {
   $ref?: string;
@@ -70,6 +71,8 @@ export interface FieldInfo {
   /** For number lists: each item's range. */
   itemMin?: number;
   itemMax?: number;
+  /** For number lists: whether each item is an integer or any number. */
+  itemKind?: 'integer' | 'number';
 }
 
 /** The schema of a config path such as `optimizer.lr` or `dataset.features`; null if there is none. */
@@ -109,7 +112,8 @@ export function fieldInfo(path: string): FieldInfo | null {
       const sizes = { minItems: n.minItems, maxItems: n.maxItems };
       if (item.enum) return { ...base, kind: 'enum-list', values: item.enum, ...listOf(item), ...sizes };
       if (item.type === 'integer' || item.type === 'number') {
-        return { ...base, kind: 'number-list', itemMin: item.minimum, itemMax: item.maximum, ...sizes };
+        const itemKind = item.type;
+        return { ...base, kind: 'number-list', itemKind, itemMin: item.minimum, itemMax: item.maximum, ...sizes };
       }
       return { ...base, kind: 'other' };
     }
@@ -215,4 +219,36 @@ export function paramMeta(options: Options, name: string): Param | null {
 /** The DOM id of a field's control: its path with dots as dashes (`optimizer.lr` -> `optimizer-lr`). */
 export function fieldId(path: string): string {
   return path.replaceAll('.', '-');
+}
+
+/** Why a value (a link's, decoded) is not one the server accepts at `path`: out of its range, not a whole number,
+ * not one of its choices, a list too long or with an item out of range; null when it is (or the schema says
+ * nothing of the path). `text` is the value as written. */
+export function schemaProblem(path: string, value: unknown, text: string = String(value)): Problem | null {
+  const info = fieldInfo(path);
+  if (!info || value === null) return null;
+  if ((info.kind === 'number' || info.kind === 'integer') && typeof value === 'number') {
+    return rangeProblem(value, info, text);
+  }
+  if (info.kind === 'enum' && info.values && typeof value === 'string') {
+    const checked = checkChoice(value, info.values);
+    return checked.ok ? null : checked.problem;
+  }
+  if ((info.kind === 'number-list' || info.kind === 'enum-list') && Array.isArray(value)) {
+    const min = info.minItems ?? 0;
+    const max = info.maxItems ?? Infinity;
+    if (value.length < min || value.length > max) return { kind: 'count', n: value.length, min, max };
+    for (const [index, item] of value.entries()) {
+      const problem =
+        info.kind === 'enum-list'
+          ? checkChoice(String(item), info.values ?? []).ok
+            ? null
+            : ({ kind: 'notChoice', text: String(item), choices: info.values ?? [] } as Problem)
+          : typeof item === 'number'
+            ? rangeProblem(item, { kind: info.itemKind ?? 'integer', min: info.itemMin, max: info.itemMax })
+            : ({ kind: 'notNumber', text: String(item) } as Problem);
+      if (problem) return { kind: 'item', index, problem };
+    }
+  }
+  return null;
 }

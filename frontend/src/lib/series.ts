@@ -12,7 +12,8 @@ import type { Frame, Layer, Metric } from './protocol';
 /** How many rows of ||dL/dh_t|| the series keeps for the gradient-through-time heatmap. */
 export const GRAD_TIME_ROWS = 400;
 /** The frame fields that are not figures (everything else in a frame is a metric of the registry). */
-const HEADER = new Set(['type', 'seq', 'step', 'wall', 'detail', 'first_bad_step', 'dense']);
+// not series: the frame's header, its dense views and its layers' verdicts (`health`)
+const HEADER = new Set(['type', 'seq', 'step', 'wall', 'detail', 'first_bad_step', 'dense', 'health']);
 const GATE_PREFIX = 'gate_';
 
 /** The last value of `index` in each bucket of `track`, placed on `axis` at the bucket's step. */

@@ -1,14 +1,41 @@
-// The run shown on the page: its REST lifecycle, its stream and its chart series.
+// The run shown on the page: its REST lifecycle, its stream and its chart series. While no run is shown, the
+// untrained network of the page's settings at step 0 (POST /api/preview) fills the same state, so the panels draw
+// it with the code that draws a run; Step before Play starts a run paused after its first step from there.
 // Series live in plain arrays (see series.ts); the reactive `version` is bumped at most once per
 // animation frame, and that is what makes the charts and read-outs redraw.
 
-import { api, ApiError, streamUrl, type ExperimentConfig, type IdleNote, type LimitOut, type RunInfo, type RunStatus } from './api';
-import { isActive, type DataInfo, type InsightEvent, type Layer } from './protocol';
+import {
+  api,
+  ApiError,
+  streamUrl,
+  type ExperimentConfig,
+  type IdleNote,
+  type LimitOut,
+  type RunInfo,
+  type RunStart,
+  type RunStatus,
+} from './api';
+import { decodeFrame, isActive, type DataInfo, type Frame, type InsightEvent, type Layer } from './protocol';
 import { appendFrame, createSeries, pointCount, seriesFromHello, type Series } from './series';
 import { createCoalescer } from './schedule';
 import { openStream, type ConnectionState, type StreamHandle } from './stream';
 
 export type DisplayStatus = RunStatus | 'idle';
+
+/** How long the settings must stay still before their preview is asked for (dragging a slider asks once). */
+export const PREVIEW_DELAY_MS = 250;
+
+/** The untrained network of some settings at step 0, as the server computed it (its frame decoded). */
+export interface Preview {
+  /** The settings as the server validated them: a run of exactly these starts from this step 0. */
+  config: ExperimentConfig;
+  layers: Layer[];
+  data: DataInfo;
+  frame: Frame;
+}
+
+const sameConfig = (a: ExperimentConfig | null | undefined, b: ExperimentConfig | null | undefined) =>
+  !!a && !!b && JSON.stringify(a) === JSON.stringify(b);
 
 export class RunSession {
   runId = $state<string | null>(null);
@@ -42,12 +69,24 @@ export class RunSession {
   version = $state(0);
   /** Points in the series' x array as of the last redraw. */
   points = $state(0);
+  /** The untrained network of the page's settings at step 0 (null while asked for, or refused). */
+  preview = $state.raw<Preview | null>(null);
+  /** Why the page's settings have no preview: the server's words (a refused config, the rate limit). */
+  previewError = $state<string | null>(null);
+  /** The settings whose preview was asked for last (JSON); an answer for others is dropped. */
+  #previewKey = '';
+  #previewTimer: ReturnType<typeof setTimeout> | null = null;
 
   #stream: StreamHandle | null = null;
   #redraw = createCoalescer(() => this.#flush());
 
   get active(): boolean {
     return isActive(this.status);
+  }
+
+  /** The page shows the preview: no run, the untrained network of its settings at step 0. */
+  get previewing(): boolean {
+    return this.runId === null && this.preview !== null;
   }
 
   /** Whether this browser may change the shown run (pause, stop, lr, continue); true while none is shown. Someone
@@ -108,13 +147,14 @@ export class RunSession {
     }
   }
 
-  /** Start a new run of ours with `config` and show it. It holds a lease: unwatched, it pauses, then stops. */
-  start(config: ExperimentConfig): Promise<void> {
+  /** Start a new run of ours with `config` and show it. It holds a lease: unwatched, it pauses, then stops.
+   * `start` 'step' (Step before Play): it takes one step from the step 0 the preview showed, then waits paused. */
+  start(config: ExperimentConfig, start: RunStart = 'run'): Promise<void> {
     return this.#call(async () => {
       // one run at a time on this page: a restart ends the run it replaces, if it is ours (someone else's run, shown
       // from a shared link, goes on)
       if (this.runId && this.active && this.canChange) await api.stopRun(this.runId).catch(() => undefined);
-      const run = await api.createRun(config, true);
+      const run = await api.createRun(config, true, start);
       this.#closeStream();
       this.#show(run);
     });
@@ -155,11 +195,9 @@ export class RunSession {
     this.info = run;
     this.idle = run.idle ?? null;
     this.limit = null;
-    this.layers = [];
     this.events = [];
-    this.data = null;
-    this.series = createSeries([]);
-    this.#flush();
+    // until its hello: the run's own step 0, if the preview is of its settings; else nothing
+    this.#fill(sameConfig(this.preview?.config, run.config) ? this.preview : null);
     this.#connect(run.id);
   }
 
@@ -209,21 +247,58 @@ export class RunSession {
     this.limit = null;
   }
 
-  /** Nothing shown. */
+  /** No run shown: the preview of the page's settings, if there is one yet, else nothing. */
   #clear(): void {
     this.runId = null;
     this.status = 'idle';
     this.step = 0;
     this.totalSteps = null;
-    this.config = null;
     this.parent = null;
     this.info = null;
     this.idle = null;
-    this.layers = [];
     this.events = [];
-    this.data = null;
-    this.series = createSeries([]);
+    this.#fill(this.preview);
+  }
+
+  /** The layers, data, config and series of `preview` (its step-0 frame, taken as a run's frame is), or none. */
+  #fill(preview: Preview | null): void {
+    this.layers = preview?.layers ?? [];
+    this.data = preview?.data ?? null;
+    this.config = preview?.config ?? (this.runId === null ? null : this.config);
+    this.series = createSeries(this.layers);
+    if (preview) appendFrame(this.series, preview.frame);
     this.#flush();
+  }
+
+  /** Show the untrained network of `config` at step 0 while no run is shown (and keep it for Reset, and for a run of
+   * these settings until its first frame). Asked for once the settings have stayed still PREVIEW_DELAY_MS; what was
+   * shown for other settings goes at once, so nothing of theirs is shown as these settings'. */
+  requestPreview(config: ExperimentConfig, delay = PREVIEW_DELAY_MS): void {
+    const key = JSON.stringify(config);
+    if (key === this.#previewKey) return;
+    this.#previewKey = key;
+    if (this.#previewTimer) clearTimeout(this.#previewTimer);
+    this.preview = null;
+    this.previewError = null;
+    if (this.runId === null) this.#clear();
+    this.#previewTimer = setTimeout(() => {
+      this.#previewTimer = null;
+      void this.#fetchPreview(config, key);
+    }, delay);
+  }
+
+  async #fetchPreview(config: ExperimentConfig, key: string): Promise<void> {
+    try {
+      const answer = await api.preview(config);
+      if (key !== this.#previewKey) return; // the settings changed meanwhile
+      const frame = decodeFrame(answer.frame, 'preview.frame');
+      this.preview = { config: answer.config, layers: answer.layers, data: answer.data, frame };
+    } catch (e) {
+      if (key !== this.#previewKey) return;
+      this.previewError = (e as Error).message;
+      return;
+    }
+    if (this.runId === null) this.#clear();
   }
 
   #connect(id: string): void {
@@ -235,7 +310,9 @@ export class RunSession {
         this.events = msg.events;
         this.data = msg.data;
         this.config = msg.run.config ?? this.config;
-        this.series = seriesFromHello(msg.layers, msg.history, msg.latest);
+        // a run that has not read its first step yet shows its step 0: the preview, if it is of the run's settings
+        const stepZero = sameConfig(this.preview?.config, msg.run.config) ? this.preview!.frame : null;
+        this.series = seriesFromHello(msg.layers, msg.history, msg.latest ?? stepZero);
         this.totalSteps = msg.run.config ? msg.run.config.steps : this.totalSteps;
         this.#applyRun(msg.run);
         this.#redraw.schedule();
@@ -294,6 +371,7 @@ export class RunSession {
 
   dispose(): void {
     this.#redraw.cancel();
+    if (this.#previewTimer) clearTimeout(this.#previewTimer);
     this.#closeStream();
   }
 }

@@ -3,7 +3,7 @@
 
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExperimentConfig, RunInfo } from './api';
-import { DEFAULTS, LAYERS } from './fixtures';
+import { DEFAULTS, frame, LAYERS } from './fixtures';
 import type { HelloMessage } from './protocol';
 import type { StreamHandlers } from './stream';
 
@@ -49,8 +49,8 @@ vi.mock('./api', async (importOriginal) => {
     streamUrl: (id: string) => `ws://test/api/runs/${id}/stream`,
     api: {
       getRun: (id: string) => (calls.push(`get ${id}`), answer(id)),
-      createRun: (config: ExperimentConfig, lease = false) => {
-        calls.push(`create lease=${lease}`);
+      createRun: (config: ExperimentConfig, lease = false, start = 'run') => {
+        calls.push(`create lease=${lease}${start !== 'run' ? ` start=${start}` : ''}`);
         if (runs.has('full')) {
           const active = [info('a1', { step: 120 }), info('a2', { status: 'paused', step: 7 })];
           return Promise.reject(
@@ -60,6 +60,13 @@ vi.mock('./api', async (importOriginal) => {
         const run = info(`new${runs.size}`, { status: 'pending', config });
         runs.set(run.id, run);
         return Promise.resolve(run);
+      },
+      // the server's preview: step 0 of the config it was given (seed 99 is over a limit)
+      preview: (config: ExperimentConfig) => {
+        calls.push(`preview seed=${config.seed}`);
+        if (config.seed === 99) return Promise.reject(new real.ApiError(422, 'model: 9,000,000 parameters is over the limit'));
+        const data = { input: 'plane', task: 'binary', classes: 2, extent: [-1, 1, -1, 1], seed: config.seed };
+        return Promise.resolve({ config, device: 'cpu', layers: LAYERS, data, metrics: [], frame: { type: 'frame', ...frame(0, 0) } });
       },
       stopRun: (id: string) => (calls.push(`stop ${id}`), answer(id, 'stopped')),
       pauseRun: (id: string) => (calls.push(`pause ${id}`), answer(id, 'paused')),
@@ -248,5 +255,80 @@ describe('runs of ours', () => {
     lastStream().handlers.onStatus({ type: 'status', status: 'running', step: 1240, error: null });
     expect(session.status).toBe('running');
     expect(session.idle).toEqual(idle);
+  });
+});
+
+describe('the untrained network before Play', () => {
+  const seeded = (seed: number): ExperimentConfig => ({ ...DEFAULTS, seed });
+  const settle = async () => {
+    await vi.advanceTimersByTimeAsync(1000);
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    return () => vi.useRealTimers();
+  });
+
+  it('shows step 0 of the settings once they stay still, as a run shows a frame: no run, no worker', async () => {
+    const session = new RunSession();
+    session.requestPreview(seeded(1));
+    session.requestPreview(seeded(2)); // dragging: only the settings it stops at are asked for
+    await settle();
+    expect(calls).toEqual(['preview seed=2']);
+    expect(session.previewing).toBe(true);
+    expect(session.runId).toBeNull();
+    expect(session.status).toBe('idle');
+    expect(session.layers).toHaveLength(LAYERS.length);
+    expect(session.config?.seed).toBe(2);
+    expect(session.series.latest?.step).toBe(0);
+    expect(session.series.step).toEqual([0]); // the loss chart has its first point
+  });
+
+  it('drops the picture of other settings at once, and an answer that comes after the settings changed', async () => {
+    const session = new RunSession();
+    session.requestPreview(seeded(1));
+    await settle();
+    session.requestPreview(seeded(2));
+    expect(session.layers).toEqual([]); // nothing of seed 1 is shown as seed 2's
+    expect(session.series.latest).toBeNull();
+    await settle();
+    expect(session.data).toMatchObject({ seed: 2 });
+  });
+
+  it('says why settings have no preview (the server refused them), and shows nothing', async () => {
+    const session = new RunSession();
+    session.requestPreview(seeded(1));
+    await settle();
+    session.requestPreview(seeded(99));
+    await settle();
+    expect(session.previewError).toContain('over the limit');
+    expect(session.previewing).toBe(false);
+    expect(session.layers).toEqual([]);
+    expect(session.error).toBeNull(); // not the run's error box
+  });
+
+  it('Step before Play starts a run paused after one step, which shows its step 0 until its first frame', async () => {
+    const session = new RunSession();
+    session.requestPreview(seeded(3));
+    await settle();
+    await session.start(seeded(3), 'step');
+    expect(calls).toEqual(['preview seed=3', 'create lease=true start=step']);
+    expect(session.runId).toMatch(/^new/);
+    expect(session.series.latest?.step).toBe(0);
+    lastStream().handlers.onHello(hello(runs.get(session.runId!)!)); // no frame yet: latest is null
+    expect(session.series.latest?.step).toBe(0);
+    lastStream().handlers.onFrame({ type: 'frame', ...frame(0, 1) });
+    expect(session.series.latest?.step).toBe(1);
+  });
+
+  it("a run of other settings does not show this step 0; Reset after a run brings the settings' preview back", async () => {
+    const session = new RunSession();
+    session.requestPreview(seeded(4));
+    await settle();
+    await session.start(seeded(5));
+    expect(session.series.latest).toBeNull();
+    expect(session.layers).toEqual([]);
+    await session.reset();
+    expect(session.previewing).toBe(true);
+    expect(session.config?.seed).toBe(4);
   });
 });

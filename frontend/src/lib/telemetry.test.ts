@@ -6,35 +6,38 @@ import {
   axisPos,
   bandData,
   bandSpecs,
-  deadLevel,
   defaultBandLayers,
-  diversityLevel,
   eventKey,
   eventExplanation,
   eventMessage,
+  eventLayers,
   hasAccuracy,
+  healthFrame,
+  insightGroups,
   kindLabel,
+  layerLevel,
   logDecades,
   logPos,
   markerGroups,
   markerX,
+  meterLevel,
   newestFirst,
   pathologyRows,
   pow10Label,
   profileValues,
-  saturationLevel,
   shortName,
   spread,
   toggleLayer,
-  updateLevel,
   withAlpha,
+  type LayerHealth,
 } from './telemetry';
 
-const ev = (kind: string, step: number, layer_index: number | null = null): InsightEvent => ({
+const ev = (kind: string, step: number, layer_index: number | null = null, layer_indices?: number[]): InsightEvent => ({
   kind,
   step,
   layer: layer_index === null ? null : `hidden ${layer_index + 1}`,
   layer_index,
+  ...(layer_indices ? { layer_indices } : {}),
   message: `${kind} at ${step}`,
   message_zh: `${kind} 于 ${step}`,
   explanation: 'why',
@@ -80,28 +83,55 @@ describe('activation bands', () => {
   });
 });
 
+const verdict = (over: Partial<LayerHealth> = {}): LayerHealth => ({
+  level: 'ok',
+  conditions: [],
+  dead: 'na',
+  saturation: 'ok',
+  diversity: 'ok',
+  update: 'ok',
+  gradient: 'ok',
+  grad_ratio: 1,
+  ...over,
+});
+
 describe('pathology meters', () => {
-  it('classify against the detectors thresholds and keep "not applicable" apart from 0', () => {
-    expect(deadLevel(null)).toBe('na');
-    expect(deadLevel(0)).toBe('ok');
-    expect(deadLevel(0.3)).toBe('warn');
-    expect(deadLevel(0.71)).toBe('bad');
-    expect(saturationLevel(undefined)).toBe('na');
-    expect(saturationLevel(0.1)).toBe('ok');
-    expect(saturationLevel(0.6)).toBe('bad');
-    expect(diversityLevel(0)).toBe('bad');
-    expect(diversityLevel(0.01)).toBe('warn');
-    expect(diversityLevel(1.3)).toBe('ok');
-    expect(diversityLevel(null)).toBe('na');
+  it('show the levels the server judged, and "not applicable" without a verdict', () => {
+    // a starved first layer of a sigmoid net under Adam: a healthy-looking update, a vanishing gradient
+    const starved = verdict({
+      level: 'bad',
+      conditions: ['vanishing_gradients'],
+      update: 'warn',
+      gradient: 'bad',
+      grad_ratio: 2e-9,
+    });
+    const f = frame(3, 60, {
+      saturation: [0.01, 0.02, null],
+      update_ratio: [-3, -3, -3],
+      health: [starved, verdict(), verdict({ gradient: 'na', grad_ratio: null, saturation: 'na' })],
+    });
+    const rows = pathologyRows(['a', 'b', 'c'], f);
+    expect(layerLevel(rows[0].health)).toBe('bad');
+    expect(meterLevel(rows[0], 'gradient')).toBe('bad');
+    expect(meterLevel(rows[0], 'update')).toBe('warn');
+    expect(rows[0].gradient).toBe(2e-9);
+    expect(meterLevel(rows[1], 'saturation')).toBe('ok');
+    expect(rows[2].gradient).toBeNull();
+    // a frame recorded without verdicts: every meter not applicable, never a colour made up here
+    const old = pathologyRows(['a', 'b', 'c'], frame(3, 60, { dead_fraction: [1, 1, null] }));
+    expect(old.map((r) => meterLevel(r, 'dead'))).toEqual(['na', 'na', 'na']);
+    expect(layerLevel(old[0].health)).toBe('na');
   });
 
-  it('grade the update ratio around the healthy -3', () => {
-    expect(updateLevel(-3)).toBe('ok');
-    expect(updateLevel(-0.5)).toBe('bad');
-    expect(updateLevel(-1.5)).toBe('warn');
-    expect(updateLevel(-5.5)).toBe('low');
-    expect(updateLevel(null)).toBe('na');
-    expect(updateLevel(-Infinity)).toBe('low');
+  it('read the verdicts and the figures from the same detail frame', () => {
+    const detail = frame(3, 60, { health: [verdict(), verdict(), verdict()] });
+    const light = frame(4, 61, { detail: false });
+    expect(healthFrame(light, detail)).toBe(detail);
+    expect(healthFrame(light, null)).toBe(light);
+    expect(healthFrame(light, frame(2, 50))).toBe(light);
+  });
+
+  it('place values on an axis', () => {
     expect(axisPos(-3, -6, 0)).toBe(0.5);
     expect(axisPos(-9, -6, 0)).toBe(0);
     expect(axisPos(2, -6, 0)).toBe(1);
@@ -116,7 +146,16 @@ describe('pathology meters', () => {
       update_ratio: [-3.1, -2.9, -4],
     });
     const rows = pathologyRows(['a', 'b', 'c'], f);
-    expect(rows[0]).toEqual({ layer: 0, name: 'a', dead: 0.25, saturation: null, diversity: 0, update: -3.1 });
+    expect(rows[0]).toEqual({
+      layer: 0,
+      name: 'a',
+      dead: 0.25,
+      saturation: null,
+      diversity: 0,
+      update: -3.1,
+      gradient: null,
+      health: null,
+    });
     expect(rows[1].dead).toBeNull();
     expect(rows[2].update).toBe(-4);
     expect(pathologyRows(['a'], null)[0].dead).toBeNull();
@@ -155,6 +194,26 @@ describe('insight events', () => {
     expect(groups[0].kind).toBe('diverged');
     expect(groups[0].events).toHaveLength(2);
     expect(groups[1].kind).toBe('overfitting');
+  });
+
+  it('group the events by condition, one entry naming every layer, the most recent first', () => {
+    const events = [
+      ev('dead_units', 40, 0, [0, 1]),
+      ev('vanishing_gradients', 30, 0, [0, 1, 2, 3]),
+      ev('dead_units', 90, 2, [2]),
+      ev('overfitting', 90),
+      ev('saturation', 20, 1), // an event recorded before layer_indices existed
+    ];
+    const groups = insightGroups(events);
+    expect(groups.map((g) => g.kind)).toEqual(['dead_units', 'overfitting', 'vanishing_gradients', 'saturation']);
+    expect(groups[0].events.map((e) => e.step)).toEqual([90, 40]);
+    expect(groups[0].layers).toEqual([0, 1, 2]);
+    expect(groups[1].layers).toEqual([]);
+    expect(groups[2].layers).toEqual([0, 1, 2, 3]);
+    expect(groups[3].layers).toEqual([1]);
+    expect(eventLayers(ev('saturation', 1, 2))).toEqual([2]);
+    expect(eventLayers(ev('overfitting', 1))).toEqual([]);
+    expect(insightGroups([])).toEqual([]);
   });
 
   it('list the newest first and key them stably', () => {

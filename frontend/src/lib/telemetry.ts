@@ -2,6 +2,7 @@
 // meters, insights): what to draw from the series and the events, and how to colour it.
 
 import type { Lang } from './i18n.svelte';
+import type { components } from './api-types';
 import type { Frame, InsightEvent, Metric } from './protocol';
 import type { Series } from './series';
 
@@ -45,50 +46,34 @@ export function toggleLayer(shown: readonly number[], layer: number, max: number
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pathology meters
+// Pathology meters: the server judges every layer (backend/glassnet/train/judgement.py; docs/protocol.md, "Layer
+// health"), and a detail frame's `health` says each meter's level. Nothing here re-judges a figure: the table,
+// the network graph and the insights show one judgement.
 
+export type LayerHealth = components['schemas']['LayerHealth'];
 /** ok: healthy; warn: worth a look; bad: a problem; low: too small to matter (update ratio); na: not applicable. */
-export type Level = 'ok' | 'warn' | 'bad' | 'low' | 'na';
+export type Level = LayerHealth['level'];
+export type Meter = 'dead' | 'saturation' | 'diversity' | 'update' | 'gradient';
 
-export const DEAD_WARN = 0.1;
-export const DEAD_BAD = 0.5; // the insights' DEAD_SHARE
-export const SATURATION_WARN = 0.2;
-export const SATURATION_BAD = 0.5; // the insights' SATURATED_SHARE
-export const DIVERSITY_WARN = 0.05;
+/** Each level's colour (the table's meters, the graph's layer marks). */
+export const LEVEL_COLORS: Record<Level, string> = {
+  ok: '#2f9e44',
+  warn: '#e6a700',
+  bad: '#d6336c',
+  low: '#98a1ad',
+  na: '#98a1ad',
+};
+
 /** Diversity at which the meter is full (random init gives about 1.4). */
 export const DIVERSITY_FULL = 1.5;
-/** The update ratio's axis (log10 |dW|/|W|), its healthy reference and its thresholds. */
+/** The update ratio's axis (log10 |dW|/|W|) and the healthy reference the metric registry names. */
 export const UPDATE_AXIS: readonly [number, number] = [-6, 0];
 export const UPDATE_REF = -3;
-export const UPDATE_HIGH = -1; // the insights' UPDATE_RATIO_HIGH
-export const UPDATE_WARN = -2;
-export const UPDATE_LOW = -5;
+/** The gradient ratio's axis (log10 of a layer's gradient over the last hidden layer's); 1 is the reference. */
+export const GRADIENT_AXIS: readonly [number, number] = [-9, 3];
 
 function known(v: Metric | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v);
-}
-
-export function deadLevel(v: Metric | undefined): Level {
-  if (!known(v)) return 'na';
-  return v > DEAD_BAD ? 'bad' : v > DEAD_WARN ? 'warn' : 'ok';
-}
-
-export function saturationLevel(v: Metric | undefined): Level {
-  if (!known(v)) return 'na';
-  return v > SATURATION_BAD ? 'bad' : v > SATURATION_WARN ? 'warn' : 'ok';
-}
-
-export function diversityLevel(v: Metric | undefined): Level {
-  if (!known(v)) return 'na';
-  return v === 0 ? 'bad' : v < DIVERSITY_WARN ? 'warn' : 'ok';
-}
-
-export function updateLevel(v: Metric | undefined): Level {
-  if (v === -Infinity) return 'low';
-  if (!known(v)) return 'na';
-  if (v > UPDATE_HIGH) return 'bad';
-  if (v > UPDATE_WARN) return 'warn';
-  return v < UPDATE_LOW ? 'low' : 'ok';
 }
 
 /** Where `v` sits on [lo, hi], as a fraction clamped to [0, 1]. */
@@ -104,6 +89,10 @@ export interface PathologyRow {
   saturation: number | null;
   diversity: number | null;
   update: number | null;
+  /** The layer's gradient over the last hidden layer's, as the server judged it; null where it does not apply. */
+  gradient: number | null;
+  /** The server's verdict on this layer (absent from frames of runs recorded before verdicts existed). */
+  health: LayerHealth | null;
 }
 
 /**
@@ -112,14 +101,35 @@ export interface PathologyRow {
  */
 export function pathologyRows(names: readonly string[], frame: Frame | null): PathologyRow[] {
   const pick = (list: Metric[] | undefined, i: number) => (known(list?.[i]) ? (list![i] as number) : null);
-  return names.map((name, i) => ({
-    layer: i,
-    name,
-    dead: pick(frame?.dead_fraction, i),
-    saturation: pick(frame?.saturation, i),
-    diversity: pick(frame?.unit_diversity, i),
-    update: pick(frame?.update_ratio, i) ?? (pick(frame?.weight_norm, i) === null ? null : -Infinity),
-  }));
+  return names.map((name, i) => {
+    const health = frame?.health?.[i] ?? null;
+    return {
+      layer: i,
+      name,
+      dead: pick(frame?.dead_fraction, i),
+      saturation: pick(frame?.saturation, i),
+      diversity: pick(frame?.unit_diversity, i),
+      update: pick(frame?.update_ratio, i) ?? (pick(frame?.weight_norm, i) === null ? null : -Infinity),
+      gradient: health?.grad_ratio ?? null,
+      health,
+    };
+  });
+}
+
+/** A meter's level as the server judged it ('na' without a verdict). */
+export function meterLevel(row: Pick<PathologyRow, 'health'>, meter: Meter): Level {
+  return row.health?.[meter] ?? 'na';
+}
+
+/** The layer's own level: the worst of its meters, as the server judged it. */
+export function layerLevel(health: LayerHealth | null | undefined): Level {
+  return health?.level ?? 'na';
+}
+
+/** The frame the health table reads: the newest detail frame (its figures and its verdicts were measured together),
+ * else the newest frame. */
+export function healthFrame(latest: Frame | null, detail: Frame | null): Frame | null {
+  return detail?.health ? detail : latest;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +177,8 @@ export const EVENT_KINDS: Record<string, { color: string; icon: string; rank: nu
   vanishing_gradients: { color: '#1f77b4', icon: '▼', rank: 4 },
   no_symmetry_breaking: { color: '#0f8b8d', icon: '≡', rank: 5 },
   saturation: { color: '#9467bd', icon: '◐', rank: 6 },
-  overfitting: { color: '#d4a017', icon: '↗', rank: 7 },
+  weight_collapse: { color: '#5c7cfa', icon: '↓', rank: 7 },
+  overfitting: { color: '#d4a017', icon: '↗', rank: 8 },
   // a run paused, resumed or stopped for want of a viewer (its lease)
   idle_paused: { color: '#5d6675', icon: '‖', rank: 20 },
   idle_resumed: { color: '#17602f', icon: '▶', rank: 21 },
@@ -203,6 +214,38 @@ export function eventKey(e: Pick<InsightEvent, 'kind' | 'step' | 'layer_index' |
 
 export function newestFirst(events: readonly InsightEvent[]): InsightEvent[] {
   return events.map((e, i) => ({ e, i })).sort((a, b) => b.e.step - a.e.step || b.i - a.i).map(({ e }) => e);
+}
+
+/** The layers an event is about: every layer its condition held for (older events name one layer). */
+export function eventLayers(e: Pick<InsightEvent, 'layer_index' | 'layer_indices'>): number[] {
+  if (e.layer_indices && e.layer_indices.length > 0) return e.layer_indices;
+  return e.layer_index === null || e.layer_index === undefined ? [] : [e.layer_index];
+}
+
+/** One entry of the Insights list: a condition, however often and in however many layers it was reported. */
+export interface InsightGroup {
+  kind: string;
+  /** Its reports, newest first. */
+  events: InsightEvent[];
+  /** Every layer it was reported for, ascending. */
+  layers: number[];
+}
+
+/** The events grouped by condition, the group reported most recently first (the more severe first at one step). */
+export function insightGroups(events: readonly InsightEvent[]): InsightGroup[] {
+  const byKind = new Map<string, InsightEvent[]>();
+  for (const e of newestFirst(events)) {
+    const list = byKind.get(e.kind);
+    if (list) list.push(e);
+    else byKind.set(e.kind, [e]);
+  }
+  return [...byKind.entries()]
+    .map(([kind, list]) => ({
+      kind,
+      events: list,
+      layers: [...new Set(list.flatMap(eventLayers))].sort((a, b) => a - b),
+    }))
+    .sort((a, b) => b.events[0].step - a.events[0].step || eventKind(a.kind).rank - eventKind(b.kind).rank);
 }
 
 /** The events at one step: one marker on the loss chart, coloured by its most severe kind. */

@@ -73,6 +73,38 @@ describe('URL state', () => {
   });
 });
 
+describe('a link with values the server would refuse', () => {
+  it('applies none of them: each is listed with its limit, the default kept, so nothing runs silently', () => {
+    const params = new URLSearchParams(
+      'steps=-5&optimizer.lr=1e9&dataset.name=nope&model.hidden=8,5000&seed=3&optimizer.name=warp',
+    );
+    const { config, applied, errors, refused } = decodeConfig(params, defaults);
+    expect(applied).toEqual(['seed']);
+    expect(errors).toEqual([]);
+    expect(config).toEqual({ ...defaults, seed: 3 });
+    const byPath = Object.fromEntries(refused.map((r) => [r.path, r]));
+    expect(Object.keys(byPath)).toEqual(['steps', 'optimizer.lr', 'dataset.name', 'model.hidden', 'optimizer.name']);
+    expect(byPath.steps).toMatchObject({ text: '-5', scalar: true, problem: { kind: 'below', limit: 1 } });
+    expect(byPath['optimizer.lr']).toMatchObject({ text: '1e9', scalar: true, problem: { kind: 'above', limit: 10 } });
+    expect(byPath['dataset.name']).toMatchObject({ scalar: false, problem: { kind: 'notChoice', text: 'nope' } });
+    expect(byPath['dataset.name'].problem).toMatchObject({ choices: expect.arrayContaining(['circle', 'spiral']) });
+    expect(byPath['model.hidden']).toMatchObject({
+      scalar: false,
+      problem: { kind: 'item', index: 1, problem: { kind: 'above', limit: 1024 } },
+    });
+    expect(byPath['optimizer.name'].problem.kind).toBe('notChoice');
+  });
+
+  it('takes values at their limits and whole numbers only where the schema wants integers', () => {
+    const ok = decodeConfig(new URLSearchParams('optimizer.lr=10&steps=1&model.hidden=1,1024'), defaults);
+    expect(ok.refused).toEqual([]);
+    expect(ok.config.optimizer.lr).toBe(10);
+    const half = decodeConfig(new URLSearchParams('steps=2.5'), defaults);
+    expect(half.refused[0]).toMatchObject({ path: 'steps', problem: { kind: 'notInteger', text: '2.5' } });
+    expect(half.config.steps).toBe(defaults.steps);
+  });
+});
+
 describe('a link that switches a choice', () => {
   const resets = (namePath: string, from: string, to: string): [string, unknown][] =>
     namePath === 'optimizer.name' && to === 'rmsprop' && from !== 'rmsprop' ? [['optimizer.momentum', 0]] : [];
@@ -106,7 +138,7 @@ describe('the whole link', () => {
     expect(encodeUrl(plain(), ctx)).toBe('');
     const link = decodeUrl('', ctx);
     expect(link).toMatchObject({ tab: 'playground', lesson: null, lang: null, lab: null, extra: [] });
-    expect(link.config).toEqual({ config: defaults, applied: [], errors: [] });
+    expect(link.config).toEqual({ config: defaults, applied: [], errors: [], refused: [] });
   });
 
   it('round-trips every part: language, tab, lesson, lab setup, config and keys of no part', () => {
@@ -215,6 +247,21 @@ describe('the run shown and a run that trains until stopped', () => {
     expect(decodeUrl('?seed=3', ctx).run).toBeNull();
     expect(decodeUrl('?run=', ctx).run).toBeNull();
     expect(encodeUrl(plain({ run: null }), ctx)).toBe('');
+  });
+
+  it('round-trips the view (advanced settings shown) and the panel presented, and leaves them out by default', () => {
+    const query = encodeUrl(plain({ advanced: true, present: 'loss-chart', config: changed() }), ctx);
+    expect(query).toMatch(/^\?view=advanced&present=loss-chart&/);
+    const link = decodeUrl(query, ctx);
+    expect(link.advanced).toBe(true);
+    expect(link.present).toBe('loss-chart');
+    expect(link.extra).toEqual([]); // both are the link's own keys
+    expect(link.config?.config).toEqual(changed());
+    expect(encodeUrl(plain({ advanced: false, present: null }), ctx)).toBe('');
+    // no view: the page's remembered choice; view=basic: the beginner view whatever was remembered
+    expect(decodeUrl('', ctx)).toMatchObject({ advanced: null, present: null });
+    expect(decodeUrl('?view=basic', ctx).advanced).toBe(false);
+    expect(decodeUrl('?view=nonsense&present=', ctx)).toMatchObject({ advanced: null, present: null });
   });
 
   it('round-trips steps=null (until stopped), and refuses null where the schema does not allow it', () => {

@@ -3,6 +3,8 @@
 //   lang=zh                      the language (English is left out)
 //   tab=lessons                  the tab (the playground is left out)
 //   run=3f2a9c0d1e7b             the run shown (the page attaches to it: live, or its final state if it ended)
+//   view=advanced                the form shows its advanced settings (the beginner view is left out)
+//   present=loss-chart           the panel shown full screen for a projector (panels.ts presentKey)
 //   lesson=dead-relu             the lesson opened in the Lessons tab (kept while other tabs are shown)
 //   lab.surface=saddle&lab.start=1.8,0.001&lab.lr=0.05&lab.steps=150&lab.k=10&lab.optimizers=sgd,adam&
 //   lab.adam.beta1=0.8&lab.view=apart
@@ -19,7 +21,8 @@
 import type { ExperimentConfig } from './api';
 import type { LabInputs, Settings } from './labinputs';
 import { isLang, type Lang } from './i18n.svelte';
-import { fieldNullable } from './schema';
+import { fieldNullable, schemaProblem } from './schema';
+import type { Problem } from './validation';
 
 export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'lessons', 'lab'] as const;
 export type Tab = (typeof TABS)[number];
@@ -112,19 +115,35 @@ export interface DecodedConfig {
   applied: string[];
   /** `path: why` for keys that could not be used (the rest of the URL still applies). */
   errors: string[];
+  /** Values the server would refuse (out of range, not one of the choices): not applied, the default kept; the page
+   * says why in the reader's language and shows a refused number in its field, marked (appstate.svelte.ts). */
+  refused: RefusedValue[];
+}
+
+export interface RefusedValue {
+  path: string;
+  /** the value as the link wrote it */
+  text: string;
+  problem: Problem;
+  /** a single number: its field can show the text, marked invalid */
+  scalar: boolean;
 }
 
 /** `defaults` with the URL's config parameters applied; keys of the other parts are ignored. `null` is taken for a
- * setting that may be null (`nullable`: the server's schema says so). */
+ * setting that may be null (`nullable`: the server's schema says so). A value `check` refuses (by default: what the
+ * server's schema does not allow) is not applied: it is listed in `refused`, so a shared link never runs a value
+ * the sender could not have typed, nor silently a default in its place. */
 export function decodeConfig(
   params: URLSearchParams,
   defaults: ExperimentConfig,
   resets?: Resets,
   nullable: (path: string) => boolean = fieldNullable,
+  check: (path: string, value: unknown, text: string) => Problem | null = schemaProblem,
 ): DecodedConfig {
   const config = structuredClone(defaults) as unknown as JsonObject;
   const applied: string[] = [];
   const errors: string[] = [];
+  const refused: RefusedValue[] = [];
   for (const [path, text] of params) {
     if (path.startsWith('lab.')) continue; // the optimizer lab's part
     const keys = path.split('.');
@@ -144,7 +163,13 @@ export function decodeConfig(
     }
     try {
       const before = node[last];
-      node[last] = text === 'null' && nullable(path) ? null : decodeValue(text, before);
+      const value = text === 'null' && nullable(path) ? null : decodeValue(text, before);
+      const problem = check(path, value, text);
+      if (problem) {
+        refused.push({ path, text, problem, scalar: typeof value === 'number' });
+        continue;
+      }
+      node[last] = value;
       applied.push(path);
       // a link that switches a choice (optimizer.name=rmsprop) without its parameters gets the choice's defaults
       if (last === 'name' && resets && before !== node[last]) {
@@ -156,7 +181,7 @@ export function decodeConfig(
       errors.push(`${path}: ${(e as Error).message}`);
     }
   }
-  return { config: config as unknown as ExperimentConfig, applied, errors };
+  return { config: config as unknown as ExperimentConfig, applied, errors, refused };
 }
 
 function setAt(config: JsonObject, path: string, value: Json): void {
@@ -259,6 +284,10 @@ export interface UrlState {
   lab: LabSetup | null;
   /** keys of no part, as the link that opened the page had them */
   extra?: [string, string][];
+  /** the form shows its advanced settings */
+  advanced?: boolean;
+  /** the panel shown full screen (its presentKey) */
+  present?: string | null;
 }
 
 /** What encoding needs besides the state: the server's defaults (GET /api/options). */
@@ -277,6 +306,8 @@ export function encodeUrl(state: UrlState, ctx: UrlContext): string {
   if (state.tab !== 'playground') params.set('tab', state.tab);
   if (state.lesson) params.set('lesson', state.lesson);
   if (state.run) params.set('run', state.run);
+  if (state.advanced) params.set('view', 'advanced');
+  if (state.present) params.set('present', state.present);
   for (const [k, v] of state.extra ?? []) params.set(k, v);
   if (state.tab === 'lab' && state.lab) for (const [k, v] of encodeLab(state.lab, ctx.labDefaults)) params.set(k, v);
   for (const [k, v] of encodeConfig(state.config, ctx.defaults)) params.set(k, v);
@@ -291,6 +322,10 @@ export interface DecodedUrl {
   lang: Lang | null;
   /** the run to show */
   run: string | null;
+  /** `view=advanced` (true), `view=basic` (false), or no view (null: the page's remembered choice) */
+  advanced: boolean | null;
+  /** the panel to show full screen */
+  present: string | null;
   lab: LabLink | null;
   /** the config; null when decoded without the defaults */
   config: DecodedConfig | null;
@@ -298,13 +333,14 @@ export interface DecodedUrl {
   extra: [string, string][];
 }
 
-const APP_KEYS = ['lang', 'tab', 'lesson', 'run'];
+const APP_KEYS = ['lang', 'tab', 'lesson', 'run', 'view', 'present'];
 
 /** Read a link (`location.search`). The config needs the server's defaults: without `ctx` it is null. */
 export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'resets'>): DecodedUrl {
   const params = new URLSearchParams(search);
   const tab = params.get('tab');
   const lang = params.get('lang');
+  const view = params.get('view');
   const extra: [string, string][] = [];
   if (ctx) {
     for (const [key, value] of params) {
@@ -317,6 +353,8 @@ export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'r
     lesson: params.get('lesson') || null,
     lang: isLang(lang) ? lang : null,
     run: params.get('run')?.trim() || null,
+    advanced: view === 'advanced' ? true : view === 'basic' ? false : null,
+    present: params.get('present')?.trim() || null,
     lab: decodeLab(params),
     config: ctx ? decodeConfig(params, ctx.defaults, ctx.resets) : null,
     extra,

@@ -23,6 +23,11 @@ class UploadedDataset(BaseModel):
     task: str
     classes: list[float]
     input: str
+    delimiter: str = Field(
+        ",",
+        description="The column delimiter the file was read with: ',' or, when it alone splits the header, "
+        "';', a tab or '|'.",
+    )
 
 
 CSV_EXAMPLE = "x1,x2,label\n0.1,0.5,0\n-0.3,0.9,1\n..."
@@ -32,7 +37,8 @@ CSV_EXAMPLE = "x1,x2,label\n0.1,0.5,0\n-0.3,0.9,1\n..."
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadedDataset,
-    summary="Upload a CSV dataset (header row, numeric columns, a target column); use it as dataset.upload",
+    summary="Upload a CSV dataset (header row, numeric columns, a target column; separated by commas, or by "
+    "semicolons, tabs or '|' when the header shows that one delimiter); use it as dataset.upload",
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"example": CSV_EXAMPLE}}}},
     responses={413: {"description": "Over the upload size limit"}},
 )

@@ -2,6 +2,7 @@ from fastapi import APIRouter
 
 from glassnet.api.schemas import Options
 from glassnet.config import FORKABLE, LIMITS, default_config
+from glassnet.demos import DEMOS
 from glassnet.protocol import MetricOut, metric_list
 from glassnet.registry import CHOICES
 
@@ -11,7 +12,8 @@ router = APIRouter(tags=["options"])
 @router.get("/options", response_model=Options, summary="Every choice, parameter, limit and default the UI offers")
 def options() -> dict:
     lists = {name: [choice.to_json(name) for choice in choices] for name, choices in CHOICES.items()}
-    return {**lists, "limits": LIMITS, "defaults": default_config(), "forkable": list(FORKABLE)}
+    demos = [demo.to_json() for demo in DEMOS]
+    return {**lists, "limits": LIMITS, "defaults": default_config(), "forkable": list(FORKABLE), "demos": demos}
 
 
 @router.get(

@@ -19,7 +19,8 @@ from glassnet.api.schemas import (
     StoppedOut,
 )
 from glassnet.config import ExperimentConfig
-from glassnet.runs.history import metrics_csv
+from glassnet.runs.export import metrics_csv
+from glassnet.runs.manager import RunStart
 from glassnet.runs.status import RunStatus
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -48,8 +49,15 @@ async def create_run(
     lease: Annotated[
         bool, Query(description="Pause it while nobody watches it (GLASSNET_IDLE_PAUSE_S), as the page does")
     ] = False,
+    start: Annotated[
+        RunStart,
+        Query(
+            description="'run': train at once; 'pause': wait paused at step 0; 'step': train one step (read in full), "
+            "then wait paused (the page's Step before Play)"
+        ),
+    ] = "run",
 ) -> dict:
-    return (await manager.create(config, caller, lease=lease)).info(caller)
+    return (await manager.create(config, caller, lease=lease, start=start)).info(caller)
 
 
 @router.get("", response_model=RunPage, summary="The caller's runs, newest first, optionally by status, by page")
@@ -171,7 +179,8 @@ def export_run(run_id: str, manager: ManagerDep, caller: CallerDep, format: Lite
     history = manager.history(run)
     headers = {"Content-Disposition": f'attachment; filename="glassnet-{run.id}.{format}"'}
     if format == "csv":
-        return Response(metrics_csv(history), media_type="text/csv", headers=headers)
+        layers = [str(layer["name"]) for layer in run.layers]
+        return Response(metrics_csv(history, layers), media_type="text/csv", headers=headers)
     body = {
         "run": run.info(caller),
         "layers": run.layers,

@@ -1,0 +1,38 @@
+import { defineStrings } from '../lib/i18n.svelte';
+
+export default defineStrings(
+  {
+    promiseTitle: 'What the demo shows',
+    statusTitle: 'The demo’s promise',
+    goal_test_loss: 'test loss below {bound}× the baseline ({limit})',
+    goal_test_acc: 'test accuracy above {limit}',
+    goal_grad_carry: '‖dL/dh_1‖ / ‖dL/dh_T‖ above {limit}',
+    now: 'now {value}',
+    at: '{value} at step {step}',
+    reached: 'reached',
+    notYet: 'not yet',
+    kept: 'kept',
+    missed: 'missed',
+    progress: 'Step {step} of {total}: the goals are judged at the last step.',
+    allKept: 'At step {step} the run kept the demo’s promise.',
+    someMissed: 'At step {step} the run missed part of the demo’s promise: see what was measured above.',
+    stoppedEarly: 'The run ended at step {step}, before the {total} steps the promise is about.',
+  },
+  {
+    promiseTitle: '演示内容',
+    statusTitle: '演示的承诺',
+    goal_test_loss: '测试损失低于基线的 {bound} 倍（{limit}）',
+    goal_test_acc: '测试准确率高于 {limit}',
+    goal_grad_carry: '‖dL/dh_1‖ / ‖dL/dh_T‖ 高于 {limit}',
+    now: '当前 {value}',
+    at: '第 {step} 步为 {value}',
+    reached: '已达到',
+    notYet: '尚未达到',
+    kept: '已兑现',
+    missed: '未兑现',
+    progress: '第 {step} 步，共 {total} 步：各项目标在最后一步判定。',
+    allKept: '第 {step} 步，本次运行兑现了演示的承诺。',
+    someMissed: '第 {step} 步，本次运行未能完全兑现演示的承诺：请看上面的测量结果。',
+    stoppedEarly: '运行在第 {step} 步结束，早于承诺所说的 {total} 步。',
+  },
+);
