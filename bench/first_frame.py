@@ -1,7 +1,8 @@
 """How soon a run shows its first frame, the moment that makes the page feel immediate:
 
   - API: from POST /api/runs to the first `frame` message on the run's stream;
-  - page: from a click on Play in Chromium to the first point drawn on the loss chart.
+  - page: from a click on Play in Chromium to the run's first frame drawn (the output plot at step 1; before
+    Play it shows the untrained net's step 0).
 
 Each `--samples` times, with a warm pool (the server has been up a while, its idle workers ready) and a cold
 one (the first run of a server just started, its workers still starting). Median and p95.
@@ -47,16 +48,15 @@ async def api_sample(url: str, key: str) -> float:
 
 
 def page_sample(browser, url: str) -> float:
-    """Seconds from a click on Play to the first point on the loss chart; the run is stopped afterwards."""
+    """Seconds from a click on Play to the run's first frame on the output plot; the run is stopped afterwards."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(f"{url}/?steps=100000")
     page.get_by_test_id("play").wait_for()
-    page.wait_for_function("() => document.querySelector('[data-testid=loss-chart]')")
+    drawn = "() => Number(document.querySelector('canvas[data-testid=boundary]')?.dataset.step)"
+    page.wait_for_function(f"() => ({drawn})() === 0")  # the step-0 preview is up
     started = time.perf_counter()
     page.get_by_test_id("play").click()
-    page.wait_for_function(
-        "() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > 0", polling="raf"
-    )
+    page.wait_for_function(f"() => ({drawn})() >= 1", polling="raf")
     seconds = time.perf_counter() - started
     page.get_by_test_id("stop").click()
     page.close()

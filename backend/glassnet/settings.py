@@ -41,7 +41,7 @@ class Settings(BaseSettings):
         ge=1,
         le=100_000,
         description="Previews of the untrained network (POST /api/preview) the server computes per minute for one "
-        "client address; the page asks for one at each change of settings.",
+        "owner key (else one client address); the page asks for one at each change of settings.",
     )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,

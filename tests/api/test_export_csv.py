@@ -56,7 +56,7 @@ def test_the_csv_names_columns_as_documented_and_writes_test_figures_only_where_
     test_steps = measured["series"]["test_loss"]["step"]
     with_test = [int(r["step"]) for r in rows if r["test_loss"] != ""]
     assert with_test == test_steps
-    assert 2 <= len(with_test) < len(rows) // 2  # far fewer evaluations than frames
+    assert 2 <= len(with_test) < len(rows)  # fewer evaluations than frames
     for column in ("test_loss", "test_acc", "train_acc", "act_mean.hidden_1"):
         assert [int(r["step"]) for r in rows if r[column] != ""] == test_steps, column
     values = [float(r["test_loss"]) for r in rows if r["test_loss"] != ""]

@@ -5,7 +5,7 @@ fetched, then it takes one step. The preview's figures of the net's state (weigh
 plane, the test loss) are recomputed in numpy from the run's step-0 weights; its figures of the first batch
 (loss, weight and activation gradients, batch-norm batch statistics, the learning rate) are the ones the run's
 step 1 measured before its update. The route refuses what POST /api/runs refuses, with the same words, and
-counts previews per address.
+counts previews per owner key, else per address.
 """
 
 import time
@@ -196,14 +196,21 @@ def test_over_the_parameter_limit_the_same_words_as_a_run(client, small_config):
     assert preview.json()["detail"].startswith("model: ") and "over the limit of 5,000,000" in run.json()["detail"]
 
 
-def test_previews_are_counted_per_address(tmp_path, small_config):
+def test_previews_are_counted_per_owner_key_else_per_address(tmp_path, small_config):
     settings = Settings(workers=0, previews_per_minute=2, data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
         client.headers[KEY_HEADER] = client.post("/api/owners").json()["key"]
         bad = {**small_config, "batch_size": 0}
         assert client.post("/api/preview", json=bad).status_code == 422  # refused ones cost nothing
         answers: list[Any] = [client.post("/api/preview", json=small_config) for _ in range(3)]
+        # a classmate behind the same address has a budget of their own
+        classmate = {KEY_HEADER: client.post("/api/owners").json()["key"]}
+        assert client.post("/api/preview", json=small_config, headers=classmate).status_code == 200
+        # without a key: the address's budget
+        del client.headers[KEY_HEADER]
+        keyless = [client.post("/api/preview", json=small_config).status_code for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
+    assert keyless == [200, 200, 429]
     detail = answers[-1].json()["detail"]
     assert "at most 2 a minute" in detail and "GLASSNET_PREVIEWS_PER_MINUTE" in detail
 

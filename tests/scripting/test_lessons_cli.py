@@ -72,7 +72,11 @@ def test_a_failing_check_exits_1(monkeypatch, capsys):
     from glassnet.lessons import base
 
     lesson = LESSONS["dead-relu"]
-    never = replace(lesson, verify=lambda measured: base.Verdict(False, {"x": 1.0}, base.Text("no", "不")))
+    never = replace(
+        lesson,
+        verify=lambda measured: base.Verdict(False, {"x": 1.0}, base.Text("no", "不")),
+        figures={**lesson.figures, "x": base.Text("a figure", "一个数")},  # every figure is named in words
+    )
     monkeypatch.setitem(LESSONS, "dead-relu", never)
     assert cli.main(["lessons", "--verify", "dead-relu", "--lang", "en"]) == 1
     out = capsys.readouterr().out

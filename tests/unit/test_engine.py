@@ -279,3 +279,21 @@ def test_shapes_known_from_the_config_match_the_data(dataset):
     cfg = DatasetConfig(name=dataset.name, n_samples=40, seq_len=6)
     data = load(cfg, 0, torch.device("cpu"))
     assert (data.input_shape, data.n_outputs) == (input_shape(cfg), n_outputs(cfg))
+
+
+@pytest.mark.parametrize("every", [0, 1, 3])
+def test_the_step_early_stopping_ends_on_is_read_once_in_full_with_its_training_loss(every):
+    from glassnet.train.driver import BySteps, Callbacks, drive
+
+    cfg = config(
+        regularization={"early_stopping": 2}, eval_every=1, optimizer={"name": "sgd", "lr": 1e-6}, steps=1000
+    )
+    trainer = Trainer(cfg)
+    readings = []
+    ending = drive(trainer, cfg.total_steps, BySteps(every), Callbacks(on_reading=readings.append))
+    assert ending.status == "finished" and "early stopping" in (ending.reason or "")
+    last = readings[-1]
+    assert last.step == trainer.step_count and last.detail
+    assert math.isfinite(last["train_loss"])  # the light reading of that step no longer takes it away
+    steps = [r.step for r in readings]
+    assert steps == sorted(set(steps))  # each step read once

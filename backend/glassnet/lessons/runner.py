@@ -32,12 +32,6 @@ def measure_arm(config: dict[str, Any]) -> Measured:
         drive(trainer, trainer.config.total_steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
     finally:
         torch.set_num_threads(threads)
-    if len(readings) > 2 and readings[-1].step == readings[-2].step:
-        # a run that stops early (early stopping) at a step just read lightly is read again in full, without the
-        # step's training loss (the light reading took it): one reading of that step, with both
-        light, full = readings[-2], readings.pop()
-        full.values = {**light.values, **full.values}
-        readings[-1] = full
     first, last = readings[0], readings[-1]
     trace = [r["train_loss"] for r in readings[1:-1]]
     curve = {"step": [r.step for r in readings], "loss": [r.get("train_loss") for r in readings]}

@@ -131,9 +131,7 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
                     calls.on_event(event)
         if trainer.first_bad_step is not None:
             return Ending("diverged", divergence(trainer, reading))
-        if trainer.stop_reason:
-            if calls.on_reading and (reading is None or not reading.detail):
-                calls.on_reading(trainer.read(detail=True))  # the state it stopped in, in full
+        if trainer.stop_reason:  # (the trainer read the step it stopped at in full)
             return Ending("finished", trainer.stop_reason)
     return Ending("finished")
 

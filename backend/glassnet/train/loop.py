@@ -107,7 +107,8 @@ class Trainer:
     # ---- training
     def step(self, measure: bool = False, detail: bool = False) -> Reading | None:
         """One optimizer step; with `measure`, also the reading that describes it (with `detail`, every
-        metric; else the per-frame ones). A step whose loss is not finite is always read in full."""
+        metric; else the per-frame ones). A step whose loss is not finite, and the step early stopping ends on,
+        are always read in full."""
         lr = self.schedule.lr(self.step_count)
         if lr != self.current_lr:
             for group in self.optimizer.param_groups:
@@ -126,6 +127,8 @@ class Trainer:
             measure = detail = True
         if self.needs_eval and self.step_count % self.config.eval_every == 0:
             self._evaluate()
+            if self.stop_reason:  # the run ends here: its last reading, with this step's training loss
+                measure = detail = True
         if not measure:
             return None
         return self.read(detail, grad_norms, before)

@@ -3,8 +3,9 @@ the moment it opens and at every change of settings, without a run.
 
 A config is checked exactly as POST /api/runs checks it (the same model, the same runs/rules.py limits); as the
 server's own process computes it, a network whose step 0 costs more than a second or so of a core is left to a
-run (runs/preview.py), and previews are rate-limited per client address (GLASSNET_PREVIEWS_PER_MINUTE). The work
-runs in a thread, one preview at a time, so the event loop and the runs' streams go on meanwhile.
+run (runs/preview.py), and previews are rate-limited per owner key, else per client address
+(GLASSNET_PREVIEWS_PER_MINUTE). The work runs in a thread, one preview at a time, so the event loop and the runs'
+streams go on meanwhile.
 """
 
 import asyncio
@@ -52,11 +53,12 @@ async def preview(config: ExperimentConfig, request: Request, caller: CallerDep)
     check_config(config)
     check_preview(config)
     limit: PerMinute = request.app.state.previews
-    address = request.client.host if request.client else "unknown"
-    if not limit.allow(address):
+    # per owner key (a class behind one router shares an address), else per address
+    who = caller.owner or (request.client.host if request.client else "unknown")
+    if not limit.allow(who):
         raise HTTPException(
             429,
-            f"previews: at most {limit.per_minute} a minute from one address (GLASSNET_PREVIEWS_PER_MINUTE); "
-            "wait a little, or press Play",
+            f"previews: at most {limit.per_minute} a minute for one owner key or address "
+            "(GLASSNET_PREVIEWS_PER_MINUTE); wait a little, or press Play",
         )
     return Response(await asyncio.to_thread(step_zero, config), media_type="application/json")
