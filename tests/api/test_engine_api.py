@@ -58,6 +58,14 @@ def test_the_learning_rate_changes_live(client, small_config):
         deadline = time.monotonic() + 10
         while (message := ws.receive_json())["type"] != "frame" or message["lr"] != 0.0005:
             assert time.monotonic() < deadline
+        # every viewer is told, so that each marks the change on its loss chart
+        change = client.patch(f"/api/runs/{run_id}", json={"lr": 0.002})
+        assert change.status_code == 200
+        while (message := ws.receive_json())["type"] != "event" or message["kind"] != "lr_changed":
+            assert time.monotonic() < deadline + 10
+        assert "from 0.0005 to 0.002" in message["message"] and "0.002" in message["message_zh"]
+    changes = client.get(f"/api/runs/{run_id}").json()["lr_changes"]
+    assert [c["lr"] for c in changes] == [0.0005, 0.002] and changes[-1]["step"] == message["step"]
     bad = client.patch(f"/api/runs/{run_id}", json={"lr": -1})
     assert bad.status_code == 422 and "lr" in bad.json()["detail"]
     client.post(f"/api/runs/{run_id}/stop")

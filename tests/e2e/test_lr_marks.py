@@ -26,9 +26,16 @@ def test_a_live_lr_change_is_marked_on_the_loss_chart_and_in_its_png(browser, se
             "() => Number(document.querySelector('[data-testid=loss-chart]')?.dataset.points) > 5", timeout=60_000
         )
         expect(chart).to_have_attribute("data-lr-changes", "0")
+        viewer = context.new_page()  # a second viewer of the run (a student watching the teacher's)
+        viewer.goto(f"{server_url}/?lang=en&run={run_id(page)}")
+        expect(viewer.get_by_test_id("loss-chart")).to_have_attribute("data-lr-changes", "0", timeout=30_000)
         page.locator("#optimizer-lr").fill("0.002")
         page.locator("#optimizer-lr").press("Tab")
         expect(chart).to_have_attribute("data-lr-changes", "1", timeout=15_000)
+        # the other viewer is told at once, without a reload
+        expect(viewer.get_by_test_id("loss-chart")).to_have_attribute("data-lr-changes", "1", timeout=15_000)
+        expect(viewer.get_by_test_id("lr-mark")).to_contain_text("lr → 0.002")
+        viewer.close()
 
         # recorded with the run: the step, the new rate and the one before
         changes = httpx.get(f"{server_url}/api/runs/{run_id(page)}").json()["lr_changes"]

@@ -285,9 +285,7 @@ def test_shapes_known_from_the_config_match_the_data(dataset):
 def test_the_step_early_stopping_ends_on_is_read_once_in_full_with_its_training_loss(every):
     from glassnet.train.driver import BySteps, Callbacks, drive
 
-    cfg = config(
-        regularization={"early_stopping": 2}, eval_every=1, optimizer={"name": "sgd", "lr": 1e-6}, steps=1000
-    )
+    cfg = config(regularization={"early_stopping": 2}, eval_every=1, optimizer={"name": "sgd", "lr": 1e-6}, steps=1000)
     trainer = Trainer(cfg)
     readings = []
     ending = drive(trainer, cfg.total_steps, BySteps(every), Callbacks(on_reading=readings.append))

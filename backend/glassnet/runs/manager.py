@@ -417,6 +417,7 @@ class RunManager:
                 run.lr_changes.append({"step": step, "lr": lr, "from": old})
                 optimizer = run.config.optimizer.model_copy(update={"lr": lr})
                 run.config = run.config.model_copy(update={"optimizer": optimizer})
+                self.add_event(run, lr_changed(step, old, lr))  # every viewer marks it on the loss chart
                 self.store.save_run(run.row())
             case m.Checkpointed(step=step, data=data):
                 self.checkpoints.save(run.id, step, data)
@@ -467,3 +468,17 @@ class RunManager:
         self.hub.publish(run.id, Status.model_validate({"status": status, "step": step, "error": error}))
         if status in TERMINAL:
             self.hub.close(run.id)  # clients joining later get the stored history
+
+
+def lr_changed(step: int, old: float, lr: float) -> Event:
+    """The event of a live learning-rate change (PATCH lr), as the worker applied it at `step`."""
+    return Event(
+        kind="lr_changed",
+        step=step,
+        layer=None,
+        layer_index=None,
+        message=f"learning rate changed from {old:.3g} to {lr:.3g}",
+        message_zh=f"学习率从 {old:.3g} 改为 {lr:.3g}",
+        explanation="Changed while the run trained; the steps from here on use the new rate.",
+        explanation_zh="在训练过程中修改；从这一步起使用新的学习率。",
+    )

@@ -121,6 +121,7 @@ export default defineStrings(
     k_lr_too_high: 'learning rate too high',
     k_weight_collapse: 'weights collapsing (weight decay)',
     k_idle_paused: 'paused, unwatched',
+    k_lr_changed: 'learning rate changed',
     k_idle_resumed: 'resumed',
     k_idle_stopped: 'stopped, unwatched',
 
@@ -258,6 +259,7 @@ export default defineStrings(
     k_lr_too_high: '学习率过高',
     k_weight_collapse: '权重坍缩（权重衰减）',
     k_idle_paused: '无人观看，已暂停',
+    k_lr_changed: '学习率已修改',
     k_idle_resumed: '已继续',
     k_idle_stopped: '无人观看，已停止',
 

@@ -324,8 +324,9 @@ export class RunSession {
       onEvent: (msg) => {
         if (this.runId !== id) return;
         this.events = [...this.events, msg];
-        // paused or stopped for want of a viewer: the run's idle note says when and why
-        if (msg.kind === 'idle_paused' || msg.kind === 'idle_stopped') void this.#refresh(id);
+        // paused or stopped for want of a viewer: the run's idle note says when and why; a live lr change (by
+        // anyone): the run's lr_changes, which the loss chart marks
+        if (['idle_paused', 'idle_stopped', 'lr_changed'].includes(msg.kind)) void this.#refresh(id);
       },
       onStatus: (msg) => {
         if (this.runId !== id) return;

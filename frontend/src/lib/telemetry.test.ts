@@ -196,6 +196,11 @@ describe('insight events', () => {
     expect(groups[1].kind).toBe('overfitting');
   });
 
+  it('leave a live learning-rate change to its own line on the loss chart, not a marker', () => {
+    const groups = markerGroups([ev('lr_changed', 40), ev('overfitting', 90), ev('lr_changed', 120)]);
+    expect(groups.map((g) => [g.step, g.kind])).toEqual([[90, 'overfitting']]);
+  });
+
   it('group the events by condition, one entry naming every layer, the most recent first', () => {
     const events = [
       ev('dead_units', 40, 0, [0, 1]),

@@ -183,7 +183,11 @@ export const EVENT_KINDS: Record<string, { color: string; icon: string; rank: nu
   idle_paused: { color: '#5d6675', icon: '‖', rank: 20 },
   idle_resumed: { color: '#17602f', icon: '▶', rank: 21 },
   idle_stopped: { color: '#4d3f6b', icon: '■', rank: 22 },
+  // a live change of the learning rate: the loss chart draws it as a labelled line, not as a marker
+  lr_changed: { color: '#2f5f8a', icon: '⇄', rank: 23 },
 };
+/** Kinds the loss chart shows otherwise than as event markers. */
+const NOT_MARKERS = new Set(['lr_changed']);
 const UNKNOWN_KIND = { color: '#5d6675', icon: '•', rank: 99 };
 
 export function eventKind(kind: string): { color: string; icon: string; rank: number } {
@@ -258,6 +262,7 @@ export interface MarkerGroup {
 export function markerGroups(events: readonly InsightEvent[]): MarkerGroup[] {
   const byStep = new Map<number, InsightEvent[]>();
   for (const e of events) {
+    if (NOT_MARKERS.has(e.kind)) continue;
     const list = byStep.get(e.step);
     if (list) list.push(e);
     else byStep.set(e.step, [e]);
