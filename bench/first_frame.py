@@ -11,6 +11,7 @@ Run: `.venv/bin/python -m bench.first_frame`; against another tree, put it first
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import websockets
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from glassnet.runs.owners import KEY_HEADER
 from tests.live_server import running_server
@@ -53,7 +55,8 @@ def page_sample(browser, url: str) -> float:
     page.goto(f"{url}/?steps=100000")
     page.get_by_test_id("play").wait_for()
     drawn = "() => Number(document.querySelector('canvas[data-testid=boundary]')?.dataset.step)"
-    page.wait_for_function(f"() => ({drawn})() === 0")  # the step-0 preview is up
+    with contextlib.suppress(PlaywrightTimeout):  # the step-0 preview is up (a build without one shows nothing)
+        page.wait_for_function(f"() => ({drawn})() === 0", timeout=5000)
     started = time.perf_counter()
     page.get_by_test_id("play").click()
     page.wait_for_function(f"() => ({drawn})() >= 1", polling="raf")
