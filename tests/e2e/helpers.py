@@ -1,7 +1,10 @@
 """Small steps the browser tests share: start a run from the page, read the run it started."""
 
+import contextlib
+
 import httpx
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 
 def run_id(page: Page) -> str:
@@ -26,7 +29,8 @@ def stop_run(page: Page) -> None:
     """Stop the shown run; a short run may have finished on its own first (then there is nothing to stop)."""
     stop = page.get_by_test_id("stop")
     if stop.is_enabled():
-        stop.click()
+        with contextlib.suppress(PlaywrightTimeout):  # it may finish between the look and the click
+            stop.click(timeout=5_000)
     expect(page.get_by_test_id("status")).not_to_have_attribute("data-status", "running", timeout=15_000)
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
@@ -78,6 +79,20 @@ def test_the_untrained_network_before_play_and_step_from_it(page, server_url, ar
     page.get_by_test_id("step-once").click()
     expect(boundary).to_have_attribute("data-step", "2", timeout=30_000)
     shot(page, artifacts, "stepped-twice-1440")
+
+    # new settings while it is paused: no run starts by itself; the run is stopped and the new settings' step 0 shown
+    stepped = run_id(page)
+    page.get_by_test_id("dataset-gauss").click()
+    expect(status).to_have_attribute("data-status", "idle", timeout=15_000)
+    expect(output_step).to_have_text(UNTRAINED, timeout=20_000)
+    page.wait_for_timeout(1500)  # (a restart would have come by now)
+    expect(status).to_have_attribute("data-status", "idle")
+    assert httpx.get(f"{server_url}/api/runs/{stepped}").json()["status"] == "stopped"
+    page.get_by_test_id("dataset-xor").click()
+    expect(output_step).to_have_text(UNTRAINED, timeout=20_000)
+    page.get_by_test_id("step-once").click()
+    expect(status).to_have_attribute("data-status", "paused", timeout=30_000)
+    expect(boundary).to_have_attribute("data-step", "1", timeout=30_000)
 
     # the run ends; new settings: the run leaves the page, and only the new settings' step 0 is shown
     stepped = run_id(page)

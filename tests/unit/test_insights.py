@@ -63,6 +63,15 @@ def test_a_flickering_condition_is_not_reported():
         assert insights.observe(frame(step + 1)) == []
 
 
+def test_a_run_s_final_frame_reports_what_holds_there_however_briefly():
+    # a short run has few detail frames: its last one says what Layer health shows, held or not
+    insights = Insights(NAMES)
+    dead = {"dead_fraction": [0.0, DEAD_SHARE + 0.2, None]}
+    assert insights.observe(frame(290, **dead)) == []  # held once: not yet
+    assert kinds(insights.observe(frame(300, **dead), final=True)) == [("dead_units", "hidden 2")]
+    assert insights.observe(frame(300), final=True) == []  # nothing holds: nothing said
+
+
 def test_each_detector_fires_on_its_condition():
     cases = {
         "saturation": {"saturation": [0.9, 0.1, None]},

@@ -46,6 +46,17 @@ def test_a_starved_layer_is_never_healthy_whatever_its_normalised_update():
     assert last.gradient == "ok" and last.level == "ok"
 
 
+def test_a_layer_whose_weights_get_no_gradient_at_all_is_never_healthy():
+    # every unit of the last hidden layer dead: no gradient reaches its weights (nor the first layer's), though the
+    # gradient at its output, the reference, is 1x itself
+    f = frame(dead_fraction=[0.0, 0.0, 1.0, None], grad_norm=[0.0, 0.0, 0.0, 0.0], act_grad_norm=[0, 0, 0.1, 0.1])
+    *_, last_hidden, output = judge_layers(f)
+    assert last_hidden.grad_ratio == 1.0 and last_hidden.gradient == "bad" and last_hidden.level == "bad"
+    assert last_hidden.conditions == ["dead_units"]
+    assert output.gradient == "bad" and output.level == "bad"  # nothing moves it: not "healthy"
+    assert "vanishing_gradients" not in output.conditions
+
+
 @pytest.mark.parametrize(
     ("ratio", "level"),
     [(j.VANISHING_RATIO * 0.9, "bad"), (j.VANISHING_RATIO * 1.1, "warn"), (j.VANISHING_WARN * 1.1, "ok"),

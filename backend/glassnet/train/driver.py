@@ -89,20 +89,34 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
     paused, first = False, True
     last_read = -1  # the step of the last reading
 
-    def read_as_it_is() -> None:
+    def report(reading: Reading, final: bool = False) -> None:
+        """The reading to on_reading, with the layers' verdicts on a detail reading, then the events it confirms
+        (on the run's `final` reading, every condition that holds there)."""
+        events = []
+        if insights is not None and (reading.detail or reading.diverged):
+            events = insights.observe(reading, final)
+            if reading.detail:
+                reading.health = insights.health  # the frame's verdicts: weights collapsing included
+        if calls.on_reading:
+            calls.on_reading(reading)
+        if calls.on_event:
+            for event in events:
+                calls.on_event(event)
+
+    def read_as_it_is(final: bool) -> None:
         """A pause or a stop shows the net as it is then, in full (steps since the last reading included)."""
         if calls.on_reading and trainer.step_count not in (0, last_read):
-            calls.on_reading(trainer.read(detail=True))
+            report(trainer.read(detail=True), final)
 
     while trainer.step_count < until:
         command = calls.control(paused) if calls.control else None
         if command == "stop":
-            read_as_it_is()
+            read_as_it_is(final=True)
             return Ending("stopped")
         if command in ("pause", "resume") and paused != (command == "pause"):
             paused = command == "pause"
             if paused:
-                read_as_it_is()
+                read_as_it_is(final=False)
                 last_read = trainer.step_count
             if calls.on_status:
                 calls.on_status("paused" if paused else "running")
@@ -119,16 +133,7 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
         if reading is not None:
             first, last_read = False, reading.step
             pacing.done(reading, trainer.read_seconds)
-            events = []
-            if insights is not None and (reading.detail or reading.diverged):
-                events = insights.observe(reading)
-                if reading.detail:
-                    reading.health = insights.health  # the frame's verdicts: weights collapsing included
-            if calls.on_reading:
-                calls.on_reading(reading)
-            if calls.on_event:
-                for event in events:
-                    calls.on_event(event)
+            report(reading, final=reading.step >= until or trainer.stop_reason is not None)
         if trainer.first_bad_step is not None:
             return Ending("diverged", divergence(trainer, reading))
         if trainer.stop_reason:  # (the trainer read the step it stopped at in full)

@@ -209,8 +209,9 @@ class Insights:
         self.health = judge_layers(frame, collapsed, shrinking)
         return self.health
 
-    def observe(self, frame: Figures) -> list[dict[str, Any]]:
-        """Events that this frame confirms."""
+    def observe(self, frame: Figures, final: bool = False) -> list[dict[str, Any]]:
+        """Events that this frame confirms; on a run's `final` frame, every condition that holds there (a short run
+        has few detail frames: what its last one shows is reported however briefly it held)."""
         now = self._conditions(frame)
         self.held = {kind: self.held.get(kind, 0) + 1 for kind in now}
         for kind in list(self.reported):
@@ -219,7 +220,7 @@ class Insights:
                 del self.reported[kind]
         events = []
         for kind, found in now.items():
-            if kind not in self.reported and (self.held[kind] >= HOLD or kind == "diverged"):
+            if kind not in self.reported and (self.held[kind] >= HOLD or kind == "diverged" or final):
                 self.reported[kind] = 0
                 events.append(self._event(kind, frame["step"], found))
         return events

@@ -188,14 +188,17 @@ def judge_layers(f: Figures, collapsed: Iterable[int] = (), shrinking: Iterable[
         dead_share, saturated = _at(f, "dead_fraction", i), _at(f, "saturation", i)
         dead = is_dead(dead_share)
         ratio = ratios[i]
-        gradient = gradient_level(ratio)
+        # no gradient at all on the layer's weights (its units dead, or the layers before the output dead): never
+        # healthy, whatever its ratio (the last hidden layer's is 1 by definition)
+        no_gradient = _at(f, "grad_norm", i) == 0
+        gradient = "bad" if no_gradient else gradient_level(ratio)
         starved = ratio is not None and ratio < VANISHING_RATIO
         upd = update_ratio(f, i)
         meters: dict[str, Level] = {
             "dead": share_level(dead_share, DEAD_WARN, DEAD_SHARE),
             "saturation": share_level(saturated, SATURATION_WARN, SATURATED_SHARE),
             "diversity": diversity_level(_at(f, "unit_diversity", i), step, dead),
-            "update": update_level(upd, starved),
+            "update": update_level(upd, starved or no_gradient),
             "gradient": gradient,
         }
         conditions: list[Condition] = []

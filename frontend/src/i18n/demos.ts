@@ -4,7 +4,7 @@ export default defineStrings(
   {
     promiseTitle: 'What the demo shows',
     statusTitle: 'The demo’s promise',
-    goal_test_loss: 'test loss below {bound}× the baseline ({limit})',
+    goal_test_loss: 'test loss below {limit} ({bound}× the baseline)',
     goal_test_acc: 'test accuracy above {limit}',
     goal_grad_carry: '‖dL/dh_1‖ / ‖dL/dh_T‖ above {limit}',
     now: 'now {value}',
@@ -21,7 +21,7 @@ export default defineStrings(
   {
     promiseTitle: '演示内容',
     statusTitle: '演示的承诺',
-    goal_test_loss: '测试损失低于基线的 {bound} 倍（{limit}）',
+    goal_test_loss: '测试损失低于 {limit}（基线的 {bound} 倍）',
     goal_test_acc: '测试准确率高于 {limit}',
     goal_grad_carry: '‖dL/dh_1‖ / ‖dL/dh_T‖ 高于 {limit}',
     now: '当前 {value}',
