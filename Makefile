@@ -75,7 +75,10 @@ format: venv
 	$(BIN)/ruff format $(PY_DIRS)
 
 openapi: venv ## refresh frontend/openapi.json after changing the API (a test fails while it is stale)
-	$(BIN)/glassnet openapi > frontend/openapi.json
+	@# rewritten only when it changed, so that an unchanged schema does not make the UI build again
+	$(BIN)/glassnet openapi > frontend/openapi.json.new
+	cmp -s frontend/openapi.json.new frontend/openapi.json && rm frontend/openapi.json.new \
+		|| mv frontend/openapi.json.new frontend/openapi.json
 
 dev: venv $(NODE_STAMP) ## API with reload on :$(PORT) and Vite's dev server on :5173
 	trap 'kill 0' EXIT; \

@@ -178,8 +178,9 @@ def region(page, testid: str, selector: str) -> tuple[int, int, int, int]:
         """([testid, selector]) => {
              const body = document.querySelector(`[data-testid=${testid}] .body`).getBoundingClientRect();
              const el = document.querySelector(`[data-testid=${testid}] ${selector}`).getBoundingClientRect();
-             const r = devicePixelRatio, band = 28;
-             return [el.left - body.left, el.top - body.top + band, el.right - body.left, el.bottom - body.top + band]
+             const r = devicePixelRatio, band = 28, margin = 8;  // (png.ts: TITLE_BAND, MARGIN)
+             const [x0, y0] = [body.left - margin, body.top - band];
+             return [el.left - x0, el.top - y0, el.right - x0, el.bottom - y0]
                .map((v) => Math.round(v * r)); }""",
         [testid, selector],
     )

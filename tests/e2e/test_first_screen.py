@@ -186,6 +186,17 @@ def test_a_panel_presented_fills_the_screen_in_large_type_until_escape(open_page
     expect(output).to_have_attribute("data-presenting", "false")
 
 
+def test_a_panel_presented_on_a_phone_is_not_cut_at_the_sides(open_page):
+    page = open_page(390, 844, "?present=boundary")
+    output = page.get_by_test_id("output")
+    expect(output).to_have_attribute("data-presenting", "true")
+    plot = page.locator("canvas[data-testid=boundary]")
+    expect(plot).to_have_attribute("data-step", "0", timeout=20_000)  # the step-0 preview drawn
+    page.wait_for_timeout(300)  # (the presenter view measures its content over two frames)
+    b = plot.bounding_box()
+    assert b is not None and b["x"] >= 0 and b["x"] + b["width"] <= 390, b
+
+
 def test_the_optimizer_lab_shows_no_play(page, server_url):
     page.goto(server_url)
     expect(page.get_by_test_id("play")).to_be_visible()

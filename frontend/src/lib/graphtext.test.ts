@@ -65,7 +65,7 @@ describe('captions and counts', () => {
     const block: Column = { kind: 'input', layer: null, hidden: null, units: 0, narrow: false };
     expect(text({ info: { ...PLANE, input: 'image', imageSize: '8×8' } }).count(block)).toBe('8×8 image');
     expect(text({ info: { ...PLANE, input: 'sequence', features: ['a', 'b'] } }).count(block)).toBe(
-      'sequence of 2 per step',
+      '2 per step',
     );
     expect(t.count({ ...COLUMNS[3], units: 0 })).toBe('');
   });

@@ -131,7 +131,25 @@ function paintText(ctx: CanvasRenderingContext2D, node: Text, cs: CSSStyleDeclar
   for (const m of text.matchAll(/\S+/g)) {
     range.setStart(node, m.index);
     range.setEnd(node, m.index + m[0].length);
-    draw(m[0], range.getBoundingClientRect());
+    if (range.getClientRects().length <= 1) {
+      draw(m[0], range.getBoundingClientRect());
+      continue;
+    }
+    // a word the browser broke over lines (hyphens: auto): each piece where it stands, the broken ones hyphenated
+    let piece = '';
+    let first: DOMRect | null = null;
+    for (let k = 0; k < m[0].length; k++) {
+      range.setStart(node, m.index + k);
+      range.setEnd(node, m.index + k + 1);
+      const r = range.getBoundingClientRect();
+      if (first && Math.abs(r.top - first.top) > 1) {
+        draw(`${piece}-`, first);
+        [piece, first] = ['', null];
+      }
+      first ??= r;
+      piece += m[0][k];
+    }
+    if (first) draw(piece, first);
   }
 }
 
