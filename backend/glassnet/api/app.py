@@ -16,10 +16,10 @@ from glassnet.api import stream
 from glassnet.api.deps import get_caller
 from glassnet.api.limits import BodyLimit
 from glassnet.api.logs import redact_access_log
-from glassnet.api.ratelimit import PerMinute
 from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, runs, sizes
 from glassnet.api.schemas import ErrorOut
 from glassnet.protocol import STREAM_MESSAGES
+from glassnet.ratelimit import PerMinute
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import InvalidChanges, RunManager
 from glassnet.runs.owners import Forbidden, Keys, Unauthorized

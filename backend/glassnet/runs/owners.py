@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+
+from glassnet.ratelimit import PerMinute
 
 KEY_HEADER = "X-Glassnet-Owner"
 KEY_QUERY = "key"  # a stream cannot set headers: ?key=<key> (?owner= is the run list's filter)
@@ -62,9 +62,9 @@ class Keys:
     """Issues and checks owner keys; rate-limits issuing per client address."""
 
     def __init__(self, data_dir: Path, token: str | None, per_minute: int) -> None:
-        self.data_dir, self.token, self.per_minute = data_dir, token, per_minute
+        self.data_dir, self.token = data_dir, token
         self.mac_key: bytes | None = None  # read (or made) on first use: `glassnet openapi` writes nothing
-        self.issued: dict[str, deque[float]] = {}
+        self.issuing = PerMinute(per_minute)  # per client address
 
     def _sign(self, owner: str) -> str:
         if self.mac_key is None:
@@ -73,15 +73,8 @@ class Keys:
 
     def issue(self, address: str) -> tuple[str, str] | None:
         """A new (key, owner id), or None when `address` has had its share this minute."""
-        now = time.monotonic()
-        recent = self.issued.setdefault(address, deque())
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        if len(recent) >= self.per_minute:
+        if not self.issuing.allow(address):
             return None
-        recent.append(now)
-        if len(self.issued) > 10_000:  # forget quiet addresses, so the table stays small
-            self.issued = {a: q for a, q in self.issued.items() if q and now - q[-1] <= 60}
         owner = secrets.token_hex(8)
         return f"{owner}.{self._sign(owner)}", owner
 

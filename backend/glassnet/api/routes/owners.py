@@ -21,8 +21,8 @@ def issue_key(request: Request) -> dict:
     if issued is None:
         raise HTTPException(
             429,
-            f"owner keys: at most {keys.per_minute} a minute from one address (GLASSNET_OWNER_KEYS_PER_MINUTE); "
-            "keep the key you have, or wait a minute",
+            f"owner keys: at most {keys.issuing.per_minute} a minute from one address "
+            "(GLASSNET_OWNER_KEYS_PER_MINUTE); keep the key you have, or wait a minute",
         )
     key, owner = issued
     return {"key": key, "owner": owner}

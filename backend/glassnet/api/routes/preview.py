@@ -14,10 +14,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from glassnet.api.deps import CallerDep
-from glassnet.api.ratelimit import PerMinute
 from glassnet.api.schemas import ErrorOut
 from glassnet.config import ExperimentConfig
 from glassnet.protocol import DataInfo, Frame, Layer
+from glassnet.ratelimit import PerMinute
 from glassnet.runs.preview import check_preview, step_zero
 from glassnet.runs.rules import check_config
 
