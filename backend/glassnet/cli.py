@@ -1,5 +1,5 @@
-"""Command line: `glassnet serve`, `glassnet run CONFIG.json`, `glassnet runs`, `glassnet lessons`,
-`glassnet openapi`."""
+"""Command line: `glassnet serve`, `glassnet run CONFIG.json`, `glassnet sweep CONFIG.json --grid ...`,
+`glassnet runs`, `glassnet lessons`, `glassnet openapi`."""
 
 import argparse
 import json
@@ -46,6 +46,33 @@ def _main(argv: list[str] | None) -> int:
     run.add_argument("--token", help="the server's access token, if it has one")
     run.add_argument("--key", help=KEY_HELP)
 
+    sweep = commands.add_parser(
+        "sweep", help="train a run per combination of a grid's values around one config, on a server"
+    )
+    sweep.add_argument("config", type=Path, help="a JSON file with the base config (as POST /api/runs takes)")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        required=True,
+        type=_grid_arg,
+        metavar="PATH=VALUES",
+        help=(
+            "an axis of the grid: a dotted path into the config and its values, e.g. optimizer.lr=0.1,0.01, "
+            "seed=0..4 (both ends included), model.activation=relu,tanh, model.hidden='[8,8];[16,16]' "
+            "(values are JSON where they parse as JSON); repeat for more axes, the last varies fastest"
+        ),
+    )
+    sweep.add_argument("--name", help="a name for the sweep")
+    sweep.add_argument(
+        "--csv", type=Path, metavar="OUT.csv", help="write a row per run there (the axes, status, final figures)"
+    )
+    sweep.add_argument("--json", type=Path, metavar="OUT.json", help="write the runs there as JSON")
+    sweep.add_argument(
+        "--server", default="http://127.0.0.1:8000", metavar="URL", help="the server (default: %(default)s)"
+    )
+    sweep.add_argument("--token", help="the server's access token, if it has one")
+    sweep.add_argument("--key", help=KEY_HELP)
+
     runs = commands.add_parser("runs", help="list your runs on a server, newest first")
     runs.add_argument("--server", default="http://127.0.0.1:8000")
     runs.add_argument("--token")
@@ -79,6 +106,8 @@ def _main(argv: list[str] | None) -> int:
         return _runs(args)
     if args.command == "lessons":
         return _lessons(args)
+    if args.command == "sweep":
+        return _sweep(args)
     return _run(args)
 
 
@@ -217,6 +246,98 @@ def _on_server(args: argparse.Namespace, raw: dict[str, Any], steps: int) -> dic
     }
 
 
+def _grid_arg(text: str) -> tuple[str, list[Any]]:
+    """--grid PATH=VALUES as (path, values); argparse reports a bad one with the parser's message."""
+    from glassnet.runs.sweeps import parse_grid_arg
+
+    try:
+        return parse_grid_arg(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--grid ")) from None
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from glassnet.client import Client, GlassnetError
+
+    try:
+        raw = json.loads(args.config.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return _fail(f"cannot read {args.config}: {exc}")
+    grid: dict[str, list[Any]] = {}
+    for path, values in args.grid:
+        if path in grid:
+            return _fail(f"--grid {path}: given twice; give all its values in one --grid")
+        grid[path] = values
+    with Client(args.server, token=args.token, key=args.key) as client:
+        try:
+            sweep = client.create_sweep(raw, grid, name=args.name)
+        except (GlassnetError, OSError) as exc:
+            return _fail(f"{args.server}: {exc}")
+        progress = Progress(max(1, sweep["steps_total"]))
+        progress.note(f"sweep {sweep['id']}: {len(sweep['members'])} runs on {client.url}")
+
+        def show(info: dict[str, Any]) -> None:
+            progress.advance(info["steps_done"], _sweep_progress(info))
+
+        try:
+            try:
+                final = client.wait_sweep(sweep["id"], on_progress=show)
+            except KeyboardInterrupt:  # Ctrl-C stops the sweep's runs on the server too, and the table still prints
+                client.stop_sweep(sweep["id"])
+                progress.note(f"stopped sweep {sweep['id']} (interrupted from the keyboard)")
+                final = client.wait_sweep(sweep["id"], timeout=30)
+            progress.done()
+            for out, format in ((args.csv, "csv"), (args.json, "json")):
+                if out is not None:
+                    exported = client.export_sweep(sweep["id"], format=format)
+                    out.write_text(exported if isinstance(exported, str) else json.dumps(exported))
+        except (GlassnetError, OSError, TimeoutError) as exc:
+            progress.done()
+            return _fail(f"{args.server}: {exc}")
+    _print_rows(sweep_table(final))
+    counts = ", ".join(f"{n} {status}" for status, n in final["counts"].items() if n)
+    print(f"sweep {final['id']} {final['status']}: {counts}")
+    return 0 if final["status"] == "done" else 1
+
+
+def _sweep_progress(info: dict[str, Any]) -> str:
+    """What the progress bar says of a sweep: steps, runs ended, the best test loss so far."""
+    from glassnet.runs.status import TERMINAL
+
+    ended = sum(n for status, n in info["counts"].items() if status in TERMINAL)
+    losses = [loss for m in info["members"] if (loss := _figure(m, "test_loss")) is not None]
+    best = f"  best test {_number(min(losses))}" if losses else ""
+    return f"step {info['steps_done']}/{info['steps_total']}  runs {ended}/{len(info['members'])} ended{best}"
+
+
+def _figure(member: dict[str, Any], name: str) -> float | None:
+    return ((member.get("summary") or {}).get(name) or {}).get("value")
+
+
+def sweep_table(sweep: dict[str, Any]) -> list[list[str]]:
+    """The sweep's runs as table rows, a header first: the axes, status and final figures, the best run first
+    (lowest test loss, else train loss; runs with neither last). A figure no run has is left out."""
+    from glassnet.runs.sweeps import summary_rows
+    from glassnet.train.metrics import BY_NAME, FINAL
+
+    def best_first(member: dict[str, Any]) -> tuple[bool, float, bool, float, int]:
+        test, train = _figure(member, "test_loss"), _figure(member, "train_loss")
+        return (test is None, test or 0.0, train is None, train or 0.0, member["index"])
+
+    members = sorted(sweep["members"], key=best_first)
+    rows = summary_rows(members)
+    axes = list(sweep["grid"])
+    figures = [name for name in FINAL if any(row[name] is not None for row in rows)]
+    table = [[*axes, "status", *(BY_NAME[name].label for name in figures)]]
+    for row in rows:
+        cells = ["-" if row[axis] is None else str(row[axis]) for axis in axes] + [row["status"]]
+        for name in figures:
+            value = row[name]
+            cells.append(_percent(value) if BY_NAME[name].unit == "share" else _number(value))
+        table.append(cells)
+    return table
+
+
 def _runs(args: argparse.Namespace) -> int:
     from glassnet.client import Client, GlassnetError
 
@@ -332,15 +453,17 @@ class Progress:
         self.last_line = 0.0
 
     def show(self, step: int, figures: dict[str, tuple[float | None, int]]) -> None:
-        share = min(1.0, step / self.total)
-        bar = "#" * round(share * self.width)
         train, test = figures.get("train_loss", (None, 0))[0], figures.get("test_loss", (None, 0))[0]
-        line = (
-            f"[{bar:<{self.width}}] {share:4.0%} step {step}/{self.total}  train {_number(train)}  test {_number(test)}"
-        )
+        self.advance(step, f"step {step}/{self.total}  train {_number(train)}  test {_number(test)}")
+
+    def advance(self, done: int, text: str) -> None:
+        """The bar at `done` of the total, then `text`."""
+        share = min(1.0, done / self.total)
+        bar = "#" * round(share * self.width)
+        line = f"[{bar:<{self.width}}] {share:4.0%} {text}"
         if self.tty:
             print("\r" + line, end="", file=sys.stderr, flush=True)
-        elif time.monotonic() - self.last_line > 2 or step >= self.total:
+        elif time.monotonic() - self.last_line > 2 or done >= self.total:
             print(line, file=sys.stderr, flush=True)
             self.last_line = time.monotonic()
 

@@ -9,6 +9,8 @@
         print(frame["step"], frame["train_loss"])
     gn.metrics(run["id"], series=["test_loss"])       # the stored history
     fork = gn.fork(run["id"], step=500, changes={"optimizer": {"lr": 0.001}})
+    sweep = gn.create_sweep(run["config"], grid={"seed": [0, 1, 2], "optimizer.lr": [0.1, 0.01]})
+    gn.wait_sweep(sweep["id"], on_progress=lambda s: print(s["steps_done"], "/", s["steps_total"]))
 
 Every method returns the server's JSON (dicts and lists) and raises GlassnetError with the server's
 message (which names the field or limit) on a 4xx or 5xx answer.
@@ -22,7 +24,7 @@ server, in the user's config dir (~/.config/glassnet/owners.json), so `glassnet 
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +33,8 @@ import httpx
 
 from glassnet.runs.owners import KEY_HEADER, KEY_QUERY
 from glassnet.runs.status import TERMINAL
+
+SWEEP_ACTIVE = frozenset({"pending", "running"})  # a sweep's statuses before it ends
 
 
 def keys_file() -> Path:
@@ -212,6 +216,50 @@ class Client:
         from safetensors.torch import load
 
         return load(self._call("GET", f"/api/runs/{run_id}/checkpoint"))
+
+    # ---- sweeps
+    def create_sweep(
+        self, config: dict[str, Any], grid: dict[str, list[Any]], name: str | None = None
+    ) -> dict[str, Any]:
+        """Start a sweep (this client's owner's): a run per combination of the grid's values ({path: values},
+        e.g. {"seed": [0, 1], "optimizer.lr": [0.1, 0.01]}) around the base `config`. Its SweepInfo."""
+        return self._call("POST", "/api/sweeps", json={"config": config, "grid": grid, "name": name})
+
+    def get_sweep(self, sweep_id: str) -> dict[str, Any]:
+        """The sweep's SweepInfo: status, members (run id, values, status, step, summary), counts, steps."""
+        return self._call("GET", f"/api/sweeps/{sweep_id}")
+
+    def list_sweeps(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/sweeps")
+
+    def stop_sweep(self, sweep_id: str) -> dict[str, Any]:
+        """Stop every member that is still pending or training."""
+        return self._call("POST", f"/api/sweeps/{sweep_id}/stop")
+
+    def export_sweep(self, sweep_id: str, format: str = "csv") -> str | list[dict[str, Any]]:
+        """A row per member as CSV text, or the members as a list (format="json")."""
+        result = self._call("GET", f"/api/sweeps/{sweep_id}/export", params={"format": format})
+        return result.decode() if isinstance(result, bytes) else result
+
+    def wait_sweep(
+        self,
+        sweep_id: str,
+        on_progress: Callable[[dict[str, Any]], object] | None = None,
+        poll_s: float = 0.5,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the sweep has ended (neither pending nor running), calling `on_progress` with each
+        SweepInfo; the final one."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            sweep = self.get_sweep(sweep_id)
+            if on_progress is not None:
+                on_progress(sweep)
+            if sweep["status"] not in SWEEP_ACTIVE:
+                return sweep
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"sweep {sweep_id} is still {sweep['status']} after {timeout} s")
+            time.sleep(poll_s)
 
     # ---- lessons
     def lessons(self) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import pytest
 
 from glassnet import registry
 from glassnet.config import ExperimentConfig
+from glassnet.train.driver import first_bad_layer
 from glassnet.train.loop import Trainer
 
 BASE = {
@@ -192,7 +193,7 @@ def test_a_non_finite_loss_is_reported_with_its_step_and_first_layer():
             break
     assert frame["first_bad_step"] is not None and frame["first_bad_step"] <= trainer.step_count
     assert frame["train_loss"] is None
-    assert trainer.first_bad_layer(frame) in [i.name for i in trainer.layers]
+    assert first_bad_layer(trainer.layers, frame) in [i.name for i in trainer.layers]
 
 
 @pytest.mark.parametrize("frame_every", [1, 7, 1000])

@@ -36,6 +36,13 @@ class Job(Message):
     start: bytes | None = None  # a checkpoint (Trainer.checkpoint) to resume from, before any replay
 
 
+class CohortJob(Message):
+    """Runs of one cohort key (cohort/compat.py) to train as one batched model, each from scratch."""
+
+    configs: list[dict[str, Any]]
+    uploads: str
+
+
 class Pause(Message):
     kind: Literal["pause"] = "pause"
 
@@ -61,6 +68,15 @@ class GetWeights(Message):
 
 
 Command = Pause | Resume | Step | Stop | SetLr | GetWeights
+
+
+class ToMember(Message):
+    """A command for one member of a cohort (its index in the CohortJob)."""
+
+    member: int
+    command: Command
+
+
 COMMANDS: dict[str, type[Message]] = {"pause": Pause, "resume": Resume, "step": Step, "stop": Stop}
 
 
@@ -110,3 +126,10 @@ class Checkpointed(Message):
 
 
 Report = Started | Framed | Noticed | StatusChanged | LrApplied | Weights | Checkpointed
+
+
+class FromMember(Message):
+    """A report of one member of a cohort (its index in the CohortJob)."""
+
+    member: int
+    report: Report

@@ -18,8 +18,11 @@ from glassnet.config import ExperimentConfig
 from glassnet.runs import messages as m
 
 if TYPE_CHECKING:
+    import torch
+
     from glassnet.train.driver import Command
     from glassnet.train.loop import Trainer
+    from glassnet.train.probe import Reading
 
 
 def worker_main(conn: Connection, torch_threads: int) -> None:
@@ -40,7 +43,12 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
         from glassnet.data import tabular
 
         tabular.set_uploads_dir(Path(job.uploads))
-        _run(conn, ExperimentConfig.model_validate(job.config), job.replay, job.start)
+        if isinstance(job, m.CohortJob):
+            from glassnet.runs.cohort_worker import train_cohort
+
+            train_cohort(conn, [ExperimentConfig.model_validate(c) for c in job.configs])
+        else:
+            _run(conn, ExperimentConfig.model_validate(job.config), job.replay, job.start)
     except Exception as exc:  # a failed run must reach the server as a status, not a dead pipe
         reason = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
         with contextlib.suppress(OSError):  # unless the server itself is gone
@@ -66,64 +74,109 @@ def replay(segments: list[m.ReplaySegment], start: bytes | None = None) -> bytes
 
 
 def weights(trainer: "Trainer") -> bytes:
+    return weights_of(trainer.model.state_dict())
+
+
+def weights_of(state: "dict[str, torch.Tensor]") -> bytes:
+    """A model's state_dict as safetensors."""
     from safetensors.torch import save
 
-    return save({k: v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()})
+    return save({k: v.detach().cpu().contiguous() for k, v in state.items()})
+
+
+class Channel:
+    """One run's side of the pipe: its reports out, its commands in. A run alone has the pipe to itself; the
+    members of a cohort share one (runs/cohort_worker.py), their messages addressed by member."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def send(self, message: m.Message) -> None:
+        self.conn.send(message)
+
+    def next_command(self, block: bool) -> m.Message | None:
+        if block or self.conn.poll():
+            return self.conn.recv()
+        return None
 
 
 def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegment], start: bytes | None) -> None:
-    from glassnet.protocol import DataInfo, Event, Layer, frame_of
-    from glassnet.runs.checkpoints import Cadence
-    from glassnet.train.driver import ByClock, Callbacks, drive
     from glassnet.train.loop import Trainer
-    from glassnet.train.probe import Reading
 
     checkpoint = replay(segments, start) if segments else start
     trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
-    # running before the layers: a stream's hello waits for the layers, so a client that has its hello can
-    # already pause the run
-    conn.send(m.StatusChanged(status="running", step=trainer.step_count))
-    conn.send(
-        m.Started(
-            layers=[Layer.model_validate(vars(layer)) for layer in trainer.layers],
-            device=trainer.device.type,
-            data=DataInfo.model_validate(trainer.describe_data()),
-            metrics=[metric.name for metric in trainer.probe.metrics],
-        )
+    train_alone(Channel(conn), trainer)
+
+
+def started(layers: list, device: str, data: dict, metrics: list[str]) -> m.Started:
+    from glassnet.protocol import DataInfo, Layer
+
+    return m.Started(
+        layers=[Layer.model_validate(vars(layer)) for layer in layers],
+        device=device,
+        data=DataInfo.model_validate(data),
+        metrics=metrics,
     )
 
-    def on_reading(reading: Reading) -> None:
-        text = frame_of(reading).model_dump_json(exclude_unset=True)
-        conn.send(m.Framed(text=text, step=reading.step, detail=reading.detail, values=reading.values))
+
+def framed(reading: "Reading") -> m.Framed:
+    from glassnet.protocol import frame_of
+
+    text = frame_of(reading).model_dump_json(exclude_unset=True)
+    return m.Framed(text=text, step=reading.step, detail=reading.detail, values=reading.values)
+
+
+def noticed(event: dict) -> m.Noticed:
+    from glassnet.protocol import Event
+
+    return m.Noticed(event=Event.model_validate(event))
+
+
+def train_alone(channel: Channel, trainer: "Trainer", announce: bool = True) -> None:
+    """Train one run through the driver, reporting over `channel` (`announce`: tell the server it runs and what
+    it is, unless a cohort it leaves already did)."""
+    from glassnet.runs.checkpoints import Cadence
+    from glassnet.train.driver import ByClock, Callbacks, drive
+
+    config = trainer.config
+    send = channel.send
+    if announce:
+        # running before the layers: a stream's hello waits for the layers, so a client that has its hello can
+        # already pause the run
+        send(m.StatusChanged(status="running", step=trainer.step_count))
+        send(
+            started(
+                trainer.layers, trainer.device.type, trainer.describe_data(), [x.name for x in trainer.probe.metrics]
+            )
+        )
 
     def control(paused: bool) -> "Command | None":
-        while paused or conn.poll():  # while paused, block until a command comes; while running, only look
-            command = conn.recv()
+        while (command := channel.next_command(block=paused)) is not None:
             if isinstance(command, m.SetLr):
                 old = trainer.schedule.base_lr
                 trainer.set_lr(command.lr)
-                conn.send(m.LrApplied(step=trainer.step_count, lr=command.lr, old=old))
+                send(m.LrApplied(step=trainer.step_count, lr=command.lr, old=old))
             elif isinstance(command, m.GetWeights):
-                conn.send(m.Weights(request=command.request, data=weights(trainer)))
+                send(m.Weights(request=command.request, data=weights(trainer)))
             else:
-                return command.kind
+                return command.kind  # type: ignore[attr-defined]
         return None
 
     cadence = Cadence()
 
     def on_step(step: int) -> None:
         if cadence.due(step):
-            conn.send(m.Checkpointed(step=step, data=trainer.checkpoint()))
+            send(m.Checkpointed(step=step, data=trainer.checkpoint()))
 
     callbacks = Callbacks(
-        on_reading=on_reading,
+        on_reading=lambda reading: send(framed(reading)),
         on_step=on_step,
-        on_event=lambda event: conn.send(m.Noticed(event=Event.model_validate(event))),
-        on_status=lambda status: conn.send(m.StatusChanged(status=status, step=trainer.step_count)),
+        on_event=lambda event: send(noticed(event)),
+        on_status=lambda status: send(m.StatusChanged(status=status, step=trainer.step_count)),
         control=control,
     )
     ending = drive(trainer, config.total_steps, ByClock(config.frame_hz), callbacks)
-    conn.send(m.Weights(request=None, data=weights(trainer)))
+    send(m.Weights(request=None, data=weights(trainer)))
     if ending.status != "diverged":  # a diverged state is not one to continue from
-        conn.send(m.Checkpointed(step=trainer.step_count, data=trainer.checkpoint(), final=True))
-    conn.send(m.StatusChanged(status=ending.status, step=trainer.step_count, error=ending.reason))
+        send(m.Checkpointed(step=trainer.step_count, data=trainer.checkpoint(), final=True))
+    send(m.StatusChanged(status=ending.status, step=trainer.step_count, error=ending.reason))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from glassnet.nn.models import LayerInfo
 from glassnet.train.insights import Insights
 from glassnet.train.loop import Trainer
 from glassnet.train.probe import Reading
@@ -81,27 +82,35 @@ class Callbacks:
     on_step: Callable[[int], None] | None = None  # after every step, with the step count (cheap work only)
 
 
+@dataclass
+class Reporter:
+    """Hands readings to `on_reading`, with the layers' verdicts on detail readings, then the events they confirm."""
+
+    calls: Callbacks
+    insights: Insights | None
+
+    def report(self, reading: Reading, final: bool = False) -> None:
+        """On the run's `final` reading, every condition that holds there is reported."""
+        events = []
+        if self.insights is not None and (reading.detail or reading.diverged):
+            events = self.insights.observe(reading, final)
+            if reading.detail:
+                reading.health = self.insights.health  # the frame's verdicts: weights collapsing included
+        if self.calls.on_reading:
+            self.calls.on_reading(reading)
+        if self.calls.on_event:
+            for event in events:
+                self.calls.on_event(event)
+
+
 def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
     """Train until step `until`, a stop, a divergence or early stopping; the first and the last step, a
     single step taken while paused, and the net as it is when paused or stopped are read in full."""
     calls = callbacks or Callbacks()
-    insights = Insights.for_trainer(trainer) if calls.on_event else None
+    reporter = Reporter(calls, Insights.for_config(trainer.config, trainer.layers) if calls.on_event else None)
+    report = reporter.report
     paused, first = False, True
     last_read = -1  # the step of the last reading
-
-    def report(reading: Reading, final: bool = False) -> None:
-        """The reading to on_reading, with the layers' verdicts on a detail reading, then the events it confirms
-        (on the run's `final` reading, every condition that holds there)."""
-        events = []
-        if insights is not None and (reading.detail or reading.diverged):
-            events = insights.observe(reading, final)
-            if reading.detail:
-                reading.health = insights.health  # the frame's verdicts: weights collapsing included
-        if calls.on_reading:
-            calls.on_reading(reading)
-        if calls.on_event:
-            for event in events:
-                calls.on_event(event)
 
     def read_as_it_is(final: bool) -> None:
         """A pause or a stop shows the net as it is then, in full (steps since the last reading included)."""
@@ -143,6 +152,21 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
 
 def divergence(trainer: Trainer, reading: Reading | None) -> str:
     """Why a run diverged: the step and, from a reading of the diverged net, the first layer affected."""
-    layer = trainer.first_bad_layer(reading if reading is not None else trainer.read())
+    return divergence_reason(trainer.layers, reading if reading is not None else trainer.read())
+
+
+def divergence_reason(layers: list[LayerInfo], reading: Reading) -> str:
+    layer = first_bad_layer(layers, reading)
     where = f"; the first layer affected is '{layer}'" if layer else ""
-    return f"the loss became non-finite at step {trainer.first_bad_step}{where}"
+    return f"the loss became non-finite at step {reading.first_bad_step}{where}"
+
+
+def first_bad_layer(layers: list[LayerInfo], reading: Reading) -> str | None:
+    """The first layer (input side) whose weights, else whose gradients, else whose outputs are no longer
+    finite, in a reading of the diverged net."""
+    for name in ("weight_norm", "grad_norm", "act_mean"):
+        values = reading.values.get(name)
+        for info, value in zip(layers, values if values is not None else [], strict=False):
+            if not math.isfinite(float(value)):
+                return info.name
+    return None

@@ -28,7 +28,8 @@ from glassnet.train.judgement import (
 
 # overfitting: the recent test loss (the mean of the last OVERFIT_SMOOTH readings) above its best by ...
 if TYPE_CHECKING:
-    from glassnet.train.loop import Trainer
+    from glassnet.config import ExperimentConfig
+    from glassnet.nn.models import LayerInfo
 
 OVERFIT_RISE = 0.10  # ... 10% of the best ...
 OVERFIT_NOISE = 3.0  # ... and 3 times the test loss's own noise (its frame-to-frame jitter, see test_noise) ...
@@ -192,10 +193,9 @@ class Insights:
     health: list[LayerHealth] = field(default_factory=list)  # the newest verdicts (of the newest detail frame)
 
     @classmethod
-    def for_trainer(cls, trainer: "Trainer") -> "Insights":
-        config = trainer.config
+    def for_config(cls, config: "ExperimentConfig", layers: "list[LayerInfo]") -> "Insights":
         decay = config.optimizer.weight_decay > 0 or config.regularization.l1 > 0
-        return cls([layer.name for layer in trainer.layers], weight_decay=decay)
+        return cls([layer.name for layer in layers], weight_decay=decay)
 
     def judge(self, frame: Figures) -> list[LayerHealth]:
         """The layers' verdicts on a detail frame, weights collapsing under weight decay included (from the past

@@ -208,16 +208,6 @@ class Trainer:
                     f"{self.best_test:.4g} for {patience} evaluations (every {self.config.eval_every} steps)"
                 )
 
-    def first_bad_layer(self, reading: Reading) -> str | None:
-        """The first layer (input side) whose weights, else whose gradients, else whose outputs are no longer
-        finite, in a reading of the diverged net."""
-        for name in ("weight_norm", "grad_norm", "act_mean"):
-            values = reading.values.get(name)
-            for info, value in zip(self.layers, values if values is not None else [], strict=False):
-                if not math.isfinite(float(value)):
-                    return info.name
-        return None
-
     # ---- checkpoints and forks
     def checkpoint(self) -> bytes:
         """Everything needed to continue exactly from here: weights, optimizer, schedule, data order, RNG."""

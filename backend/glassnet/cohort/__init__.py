@@ -1,0 +1,1 @@
+"""Cohorts: K copies of one small architecture trained together as one batched model."""

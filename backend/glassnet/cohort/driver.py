@@ -1,0 +1,118 @@
+"""The cohort's training driver: steps every member at once, reads each member at its own frame rate, and lets
+a member leave when it ends (finished, stopped, diverged, early stopping) or asks to be paused or stepped (it
+then goes on alone, on the single-run driver, exactly where it was).
+
+Each member's readings and events are the ones train/driver.py makes for a run alone: the same first and last
+readings in full, the same reading at a stop, the same verdicts and events (its Reporter).
+"""
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from glassnet.cohort.engine import Cohort
+from glassnet.train.driver import DETAIL_BUDGET, DETAIL_HZ, Callbacks, Ending, Reporter, divergence_reason
+from glassnet.train.insights import Insights
+from glassnet.train.probe import Reading
+
+
+@dataclass
+class Seat:
+    """One member's place in the driver: its callbacks, its end, and its pacing."""
+
+    calls: Callbacks
+    until: int
+    frame_hz: float
+    member: int = 0  # which member of its job it is (the cohort's index changes as members leave)
+    reporter: Reporter = field(init=False)
+    first: bool = True
+    last_read: int = -1
+    last_frame: float = -math.inf
+    last_detail: float = -math.inf
+
+    def bind(self, cohort: Cohort, k: int) -> "Seat":
+        m = cohort.members[k]
+        insights = Insights.for_config(m.config, cohort.template.layer_info()) if self.calls.on_event else None
+        self.reporter = Reporter(self.calls, insights)
+        return self
+
+
+# why a member leaves: an ending, or None to go on alone (it was paused or stepped)
+Leave = Callable[[int, Seat, Ending | None], None]
+
+
+def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave) -> None:
+    """Train until every member has left. `leave(k, seat, ending)` is called while member k is still in the
+    cohort (to take its checkpoint or weights); it is removed right after."""
+    detail_cost = 0.0
+    while seats:
+        leaving: dict[int, Ending | None] = {}
+        for k, seat in enumerate(seats):
+            command = seat.calls.control(False) if seat.calls.control else None
+            if command == "stop":
+                if seat.calls.on_reading and cohort.members[k].step_count not in (0, seat.last_read):
+                    seat.reporter.report(cohort.read(k, detail=True, measured=False), final=True)
+                leaving[k] = Ending("stopped")
+            elif command in ("pause", "step"):
+                leaving[k] = None
+        if leaving:
+            _leave(cohort, seats, leaving, leave)
+            continue
+
+        now = time.monotonic()
+        # detail readings share one budget: with K members each is read in full K times less often
+        detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / DETAIL_BUDGET)
+        measure, detail = [], []
+        for k, seat in enumerate(seats):
+            forced = seat.first or cohort.members[k].step_count + 1 == seat.until
+            due = bool(seat.calls.on_reading) and (forced or now - seat.last_frame >= 1 / seat.frame_hz)
+            measure.append(due)
+            detail.append(due and (forced or now - seat.last_detail >= detail_interval))
+        cohort.step(measure)
+        measured = list(measure)
+
+        ended: dict[int, Ending | None] = {}
+        for k, m in enumerate(cohort.members):
+            if m.first_bad_step is not None:
+                ended[k] = Ending("diverged")
+            elif m.stop_reason is not None or m.step_count >= seats[k].until:
+                ended[k] = Ending("finished", m.stop_reason)
+            if k in ended and seats[k].calls.on_reading:
+                measure[k] = detail[k] = True  # a run's end is read in full
+        full = [k for k in range(len(seats)) if detail[k]]
+        light = [k for k in range(len(seats)) if measure[k] and not detail[k]]
+        readings: dict[int, Reading] = dict(zip(light, cohort.read_frames(light), strict=True)) if light else {}
+        started = time.monotonic()
+        for k in full:
+            # a step read only because the run ended there (a divergence, early stopping) is read as the single
+            # Trainer reads it: the gradients as they are, the update unknown
+            readings[k] = cohort.read(k, detail=True, measured=measured[k])
+        if full:
+            detail_cost = (time.monotonic() - started) / len(full)
+        done = time.monotonic()
+        for k, reading in sorted(readings.items()):
+            seat = seats[k]
+            seat.first, seat.last_read, seat.last_frame = False, reading.step, done
+            if reading.detail:
+                seat.last_detail = done
+            ending = ended.get(k)
+            if ending is not None and ending.status == "diverged":
+                ending.reason = divergence_reason(cohort.template.layer_info(), reading)
+            seat.reporter.report(reading, final=k in ended)
+        for k, seat in enumerate(seats):
+            if seat.calls.on_step:
+                seat.calls.on_step(cohort.members[k].step_count)
+        for k, ending in ended.items():
+            if ending is not None and ending.status == "diverged" and ending.reason is None:  # nobody read it
+                ending.reason = divergence_reason(cohort.template.layer_info(), cohort.read(k, True, False))
+        if ended:
+            _leave(cohort, seats, ended, leave)
+
+
+def _leave(cohort: Cohort, seats: list[Seat], leaving: dict[int, Ending | None], leave: Leave) -> None:
+    for k, ending in sorted(leaving.items()):
+        leave(k, seats[k], ending)
+    cohort.remove(list(leaving))
+    for k in sorted(leaving, reverse=True):
+        del seats[k]

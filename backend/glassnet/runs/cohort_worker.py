@@ -1,0 +1,133 @@
+"""A worker process hosting a cohort: the runs of one cohort key trained as one batched model (cohort/), each
+member reporting over the shared pipe as a run alone would, its messages addressed by member.
+
+A reader thread sorts the server's commands into one queue per member. A member that is paused or stepped
+leaves the cohort with its checkpoint and goes on alone in a thread of this process (runs/worker.py's
+train_alone, from exactly where it was); a member that ends sends its final weights, state and status.
+"""
+
+import queue
+import threading
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
+
+from glassnet.config import ExperimentConfig
+from glassnet.runs import messages as m
+from glassnet.runs.checkpoints import Cadence
+from glassnet.runs.worker import Channel, framed, noticed, started, train_alone, weights_of
+
+if TYPE_CHECKING:
+    from glassnet.cohort.driver import Seat
+    from glassnet.cohort.engine import Cohort
+    from glassnet.train.driver import Callbacks, Command
+
+
+class MemberChannel(Channel):
+    """One member's side of the shared pipe."""
+
+    def __init__(self, conn: Connection, member: int, lock: threading.Lock) -> None:
+        super().__init__(conn)
+        self.member, self.lock = member, lock
+        self.commands: queue.Queue[m.Message | None] = queue.Queue()
+
+    def send(self, message: m.Message) -> None:
+        with self.lock:
+            self.conn.send(m.FromMember(member=self.member, report=message))
+
+    def next_command(self, block: bool) -> m.Message | None:
+        try:
+            command = self.commands.get(block=block)
+        except queue.Empty:
+            return None
+        if command is None:  # the server is gone: stop
+            return m.Stop()
+        return command
+
+
+def _sort_commands(conn: Connection, channels: list[MemberChannel]) -> None:
+    """Runs in a thread: each command to its member's queue, until the pipe closes."""
+    try:
+        while True:
+            message = conn.recv()
+            if isinstance(message, m.ToMember) and 0 <= message.member < len(channels):
+                channels[message.member].commands.put(message.command)
+    except (EOFError, OSError):
+        for channel in channels:
+            channel.commands.put(None)
+
+
+def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
+    from glassnet.cohort.driver import Seat, drive_cohort
+    from glassnet.cohort.engine import Cohort
+    from glassnet.train.driver import Ending
+    from glassnet.train.loop import Trainer
+
+    lock = threading.Lock()
+    channels = [MemberChannel(conn, i, lock) for i in range(len(configs))]
+    threading.Thread(target=_sort_commands, args=(conn, channels), name="commands", daemon=True).start()
+    cohort = Cohort(configs)
+    seats: list[Seat] = []
+    alone: list[threading.Thread] = []
+    for i, (config, channel) in enumerate(zip(configs, channels, strict=True)):
+        channel.send(m.StatusChanged(status="running", step=cohort.members[i].step_count))
+        channel.send(started(cohort.template.layer_info(), "cpu", cohort.describe_data(i), cohort.metric_names(i)))
+        seats.append(Seat(_callbacks(channel, cohort, seats), config.total_steps, config.frame_hz, member=i))
+    for k, seat in enumerate(seats):
+        seat.bind(cohort, k)
+
+    def leave(k: int, seat: Seat, ending: Ending | None) -> None:
+        channel = channels[seat.member]
+        step = cohort.members[k].step_count
+        if ending is None:  # paused or stepped: on alone from here (its command is read again there)
+            trainer = cohort.hand_over(k, Trainer)
+            channel.commands.queue.appendleft(m.Pause())  # (a step, if it was one, follows it)
+            thread = threading.Thread(target=train_alone, args=(channel, trainer, False), daemon=True)
+            thread.start()
+            alone.append(thread)
+            return
+        channel.send(m.Weights(request=None, data=weights_of(cohort.model.member_state(k))))
+        if ending.status != "diverged":  # a diverged state is not one to continue from
+            channel.send(m.Checkpointed(step=step, data=cohort.checkpoint(k), final=True))
+        channel.send(m.StatusChanged(status=ending.status, step=step, error=ending.reason))
+
+    drive_cohort(cohort, seats, leave)
+    for thread in alone:
+        thread.join()
+
+
+def _callbacks(channel: MemberChannel, cohort: "Cohort", seats: "list[Seat]") -> "Callbacks":
+    """A member's callbacks; its index in the cohort is where its seat is now (members before it may have left)."""
+    from glassnet.train.driver import Callbacks
+
+    seat_index = len(seats)  # the seat this member is about to take
+    seat_of: list[Seat] = []
+    cadence = Cadence()
+
+    def k() -> int:
+        if not seat_of:
+            seat_of.append(seats[seat_index])
+        return seats.index(seat_of[0])
+
+    def control(paused: bool) -> "Command | None":
+        while (command := channel.next_command(block=False)) is not None:
+            if isinstance(command, m.SetLr):
+                member = cohort.members[k()]
+                old = member.schedule.base_lr
+                cohort.set_lr(k(), command.lr)
+                channel.send(m.LrApplied(step=member.step_count, lr=command.lr, old=old))
+            elif isinstance(command, m.GetWeights):
+                channel.send(m.Weights(request=command.request, data=weights_of(cohort.model.member_state(k()))))
+            else:
+                return command.kind  # type: ignore[attr-defined]
+        return None
+
+    def on_step(step: int) -> None:
+        if cadence.due(step):
+            channel.send(m.Checkpointed(step=step, data=cohort.checkpoint(k())))
+
+    return Callbacks(
+        on_reading=lambda reading: channel.send(framed(reading)),
+        on_event=lambda event: channel.send(noticed(event)),
+        control=control,
+        on_step=on_step,
+    )

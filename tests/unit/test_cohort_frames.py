@@ -1,0 +1,145 @@
+"""A cohort member's readings are its single run's: the same figures (within float32 round-off) and views, from
+the per-frame figures measured for all members at once and from a member read in full through the single probe;
+and the cohort driver ends each member as the single driver would (finished, diverged, stopped, early stopping)."""
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from glassnet.cohort.driver import Seat, drive_cohort
+from glassnet.cohort.engine import Cohort
+from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
+from glassnet.protocol import frame_of
+from glassnet.train.driver import Callbacks, Ending
+from glassnet.train.loop import Trainer
+from glassnet.train.probe import Reading
+
+BASE = merge_config(DEFAULT_CONFIG, {"dataset": {"n_samples": 200}, "steps": 60})
+
+
+def configs(*changes: dict[str, Any]) -> list[ExperimentConfig]:
+    return [ExperimentConfig.model_validate(merge_config(BASE, {"seed": k, **c})) for k, c in enumerate(changes)]
+
+
+def assert_same_reading(member: Reading, alone: Reading) -> None:
+    assert (member.step, member.detail, member.seq) == (alone.step, alone.detail, alone.seq)
+    assert set(member.values) == set(alone.values)
+    for name, value in alone.values.items():
+        if name == "time":
+            continue
+        np.testing.assert_allclose(member.values[name], value, rtol=1e-4, atol=1e-6, err_msg=name)
+    assert set(member.views) == set(alone.views)
+    for name, view in alone.views.items():
+        mine = member.views[name]
+        pairs = [(mine[i], view[i]) for i in view] if isinstance(view, dict) else [(mine, view)]
+        for a, b in pairs:
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5, err_msg=name)
+    # the same frame on the wire: the same fields
+    assert set(frame_of(member).model_dump(exclude_unset=True)) == set(frame_of(alone).model_dump(exclude_unset=True))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        # (with SGD: the bias before a batch norm has a gradient of pure round-off, which Adam scales to full steps,
+        # so its running mean, and the test loss, would differ by more than round-off alone and in a cohort)
+        {"model": {"norm": "batch", "activation": "relu"}, "optimizer": {"name": "sgd", "lr": 0.1}},
+        {"model": {"hidden": [4, 3], "activation": "relu", "dropout": 0.2}},
+    ],
+    ids=["tanh", "batchnorm-relu", "narrow-dropout"],
+)
+def test_a_members_readings_are_its_single_runs(changes: dict[str, Any]) -> None:
+    members = configs(changes, merge_config(changes, {"optimizer": {"lr": 0.003}}))
+    measured = {step: (step % 4 == 0 or step % 10 == 0, step % 10 == 0) for step in range(1, 41)}
+    expected: list[list[Reading]] = []
+    for config in members:  # alone, one after the other (single runs share torch's global random stream)
+        trainer = Trainer(config)
+        readings = [trainer.step(measure=light, detail=detail) for light, detail in measured.values()]
+        expected.append([r for r in readings if r is not None])
+    cohort = Cohort(members)
+    got: list[list[Reading]] = [[], []]
+    for light, detail in measured.values():
+        cohort.step([light, light])
+        if detail:
+            for k in range(2):
+                got[k].append(cohort.read(k, detail=True, measured=True))
+        elif light:
+            for k, reading in enumerate(cohort.read_frames([0, 1])):
+                got[k].append(reading)
+    for mine, alone in zip(got, expected, strict=True):
+        assert len(mine) == len(alone) == 12
+        for a, b in zip(mine, alone, strict=True):
+            assert_same_reading(a, b)
+
+
+def seat_run(cohort: Cohort, **calls: Any) -> tuple[list[Seat], dict[int, Ending | None], list[list[Reading]]]:
+    readings: list[list[Reading]] = [[] for _ in cohort.members]
+    endings: dict[int, Ending | None] = {}
+    seats = []
+    for i, m in enumerate(cohort.members):
+        callbacks = Callbacks(on_reading=readings[i].append, **{k: v(i) for k, v in calls.items()})
+        seats.append(Seat(callbacks, m.config.total_steps, 1000.0, member=i).bind(cohort, i))
+
+    def leave(k: int, seat: Seat, ending: Ending | None) -> None:
+        endings[seat.member] = ending
+
+    drive_cohort(cohort, list(seats), leave)
+    return seats, endings, readings
+
+
+def test_members_end_on_their_own_and_the_others_go_on() -> None:
+    # regression with SGD: at lr 5 the weights grow geometrically until they overflow (tests/unit/test_engine.py)
+    plane = {"dataset": {"name": "plane"}, "optimizer": {"name": "sgd", "lr": 0.01}}
+    members = configs(
+        merge_config(plane, {"steps": 30}),
+        merge_config(plane, {"steps": 50}),
+        # (a learning rate too small to improve the test loss: early stopping ends it)
+        merge_config(
+            plane, {"steps": 40, "regularization": {"early_stopping": 1}, "eval_every": 5, "optimizer": {"lr": 1e-6}}
+        ),
+    )
+    diverging = ExperimentConfig.model_validate(
+        merge_config(BASE, merge_config(plane, {"seed": 3, "optimizer": {"lr": 5.0}}))
+    )
+    cohort = Cohort([*members, diverging])
+    _, endings, readings = seat_run(cohort)
+    assert endings[0] == Ending("finished") and readings[0][-1].step == 30 and readings[0][-1].detail
+    assert endings[1] == Ending("finished") and readings[1][-1].step == 50
+    assert endings[2] is not None and endings[2].status == "finished" and "early stopping" in (endings[2].reason or "")
+    assert endings[3] is not None and endings[3].status == "diverged", endings[3]
+    assert "non-finite at step" in (endings[3].reason or "")
+    assert readings[3][-1].diverged and readings[3][-1].detail
+    assert all(r[0].detail and r[0].step == 1 for r in readings), "a run's first step is read in full"
+
+
+def test_a_stopped_member_leaves_with_a_full_reading_and_a_paused_one_goes_on_alone() -> None:
+    cohort = Cohort(configs({"steps": 200}, {"steps": 200}, {"steps": 60}))
+    commands = {0: iter([None] * 10 + ["stop"]), 1: iter([None] * 20 + ["pause"])}
+
+    def control(i: int) -> Any:
+        return lambda paused: next(commands[i], None) if i in commands else None
+
+    _, endings, readings = seat_run(cohort, control=control)
+    assert endings[0] == Ending("stopped") and readings[0][-1].detail and readings[0][-1].step == 10
+    assert endings[1] is None and readings[1][-1].step < 200  # handed over, not ended
+    assert endings[2] == Ending("finished") and readings[2][-1].step == 60
+
+
+def test_a_member_handed_over_goes_on_alone_exactly() -> None:
+    members = configs({"model": {"dropout": 0.2}, "steps": 100}, {"steps": 100})
+    reference = Trainer(members[0])  # alone first (single runs share torch's global random stream)
+    for _ in range(35):
+        reference.step()
+    cohort = Cohort(members)
+    for _ in range(25):
+        cohort.step()
+    trainer = cohort.hand_over(0, Trainer)
+    assert trainer.step_count == 25 and math.isclose(trainer.current_lr, members[0].optimizer.lr)
+    for _ in range(10):
+        trainer.step()
+    got, expected = torch.stack(trainer.recent_losses[-10:]), torch.stack(reference.recent_losses[-10:])
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
