@@ -1,9 +1,10 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from bench import first_frame, fork, history, lab, overhead, stream, ui_fps
+from bench import cohort, first_frame, fork, history, lab, overhead, stream, ui_fps
 
 if __name__ == "__main__":
     overhead.main([])
+    cohort.main([])
     history.main([])
     fork.main([])
     first_frame.main([])

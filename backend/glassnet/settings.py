@@ -17,16 +17,28 @@ class Settings(BaseSettings):
     max_runs: int = Field(
         4,
         ge=1,
-        le=256,
-        description="Runs that may be active (running or paused) at once; a run paused for want of a viewer makes "
-        "way for a new one (it stops, and can continue later).",
+        le=4096,
+        description="Runs that may be active (running or paused) at once, counted by what they cost: a run alone "
+        "(its own worker process) counts 1, a run trained in a cohort with others of its architecture 1/16 (so "
+        "the default lets 64 small runs of a class train at once). A run paused for want of a viewer makes way for "
+        "a new one (it stops, and can continue later).",
     )
     max_runs_per_owner: int = Field(
         2,
         ge=1,
-        le=256,
-        description="Active runs one owner may have (a run paused for want of a viewer does not count).",
+        le=4096,
+        description="Active runs one owner may have (a run paused for want of a viewer does not count; a sweep or a "
+        "seed band counts as one).",
     )
+    cohorts: bool = Field(
+        True,
+        description="Train new runs that share an architecture together as one batched model (a cohort); off: "
+        "every run trains alone in its own worker process.",
+    )
+    max_memory_mb: int = Field(
+        512, ge=16, le=1_048_576, description="Memory one cohort's members may take (estimated), in MiB."
+    )
+    max_sweep: int = Field(256, ge=1, le=4096, description="Members one sweep may have (its grid's size).")
     idle_pause_s: float = Field(
         60, gt=0, le=86_400, description="A leased run (one started from the page) pauses after this long unwatched."
     )

@@ -1,5 +1,5 @@
-"""The lessons API: the list, one lesson, and a lesson's check run on the server: its verdict, every figure
-named in words in both languages, and each arm's loss curve."""
+"""The lessons API: the list, one lesson, and a lesson's check run on the server: its verdict over seeds, every
+figure named in words in both languages, each arm's loss curve, and the check kept for the next one who asks."""
 
 import re
 
@@ -10,7 +10,7 @@ from glassnet.api.app import create_app
 from glassnet.api.routes.lessons import MAX_CHECKS
 from glassnet.api.schemas import LabRun
 from glassnet.config import ExperimentConfig
-from glassnet.lessons import LESSONS
+from glassnet.lessons import LESSONS, runner
 from glassnet.settings import Settings
 
 
@@ -51,6 +51,13 @@ def test_running_a_lesson_checks_its_claim(client):
     assert result["lesson"] == "dead-relu"
     verdict = result["verdict"]
     assert verdict["passed"], verdict
+    # judged on seeds 0-4, the figures shown those of seed 0 (the seed the arms carry)
+    assert (verdict["held"], verdict["of"], verdict["need"]) == (5, 5, 4) and "held on 5 of 5 seeds" in verdict[
+        "summary"
+    ]["en"]
+    assert [s["seed"] for s in verdict["seeds"]] == [0, 1, 2, 3, 4] and verdict["seeds"][0]["figures"] == verdict[
+        "figures"
+    ]
     assert verdict["figures"]["relu_dead"] > 0.5 and verdict["figures"]["leaky_relu_dead"] == 0.0
     assert "ReLU" in verdict["summary"]["en"] and "死亡" in verdict["summary"]["zh"]
     # every figure has a name in words in both languages, from the lesson's arms and lessons/figures.py
@@ -104,7 +111,25 @@ def test_running_an_unknown_lesson_is_404(client):
     assert response.status_code == 404 and "nope" in response.json()["detail"]
 
 
+def test_a_lesson_checked_before_is_answered_at_once_even_when_the_server_is_busy(client, monkeypatch):
+    first = client.post("/api/lessons/dead-relu/run").json()
+
+    def train(configs):
+        raise AssertionError("a kept check trained again")
+
+    monkeypatch.setattr(runner, "measure_arms", train)
+    state = client.app.state
+    state.lesson_checks = MAX_CHECKS  # as if that many were running
+    try:
+        response = client.post("/api/lessons/dead-relu/run")
+    finally:
+        state.lesson_checks = 0
+    assert response.status_code == 200 and response.json()["cached"] is True
+    assert {**response.json(), "cached": first["cached"]} == first
+
+
 def test_at_most_a_few_checks_run_at_once(client):
+    runner.forget_checks()  # (a lesson checked before is answered at once)
     state = client.app.state
     state.lesson_checks = MAX_CHECKS  # as if that many were running
     try:

@@ -179,7 +179,7 @@ def test_too_many_active_runs_is_429_with_the_limit(client, small_config):
         response = client.post("/api/runs", json=small_config, headers=other)
         assert response.status_code == 429
         assert response.json()["limit"] == "server" and response.json()["active"] == []
-        assert "4 runs are active" in response.json()["detail"]
+        assert "limit of 4 (GLASSNET_MAX_RUNS" in response.json()["detail"]
     finally:
         for run_id in ids:
             client.delete(f"/api/runs/{run_id}")

@@ -1,5 +1,6 @@
 """The benchmarks are not timed tests, but they must keep running: each runs here for a moment."""
 
+import json
 import re
 
 from bench import overhead
@@ -11,6 +12,26 @@ def test_overhead_benchmark_runs_and_reports_both_cases(capsys):
     ratios = re.findall(r"ratio (\d+\.\d+)", out)
     assert len(ratios) == len(overhead.CASES)
     assert all(float(r) > 0 for r in ratios)
+
+
+def test_cohort_benchmark_runs_every_path_and_reports_the_targets(capsys, tmp_path):
+    from bench import cohort
+
+    figures = tmp_path / "cohort.json"
+    cohort.main(["--quick", "--json", str(figures)])
+    out = capsys.readouterr().out
+    for path in ("plain nn.Module loop", "plain loops, round robin", "Trainer + probe (drive)", "cohort + probe"):
+        assert out.count(path) >= len(cohort.CASES), (path, out)
+    assert re.search(r"cohort \+ probe\s+3\s+[\d,]+\s+[\d,]+\s+\d+\.\d+x", out), out
+    assert "trains alone" in out  # the LSTM: no cohort figure is made up for it
+    report = json.loads(figures.read_text())
+    assert set(report["cases"]) == set(cohort.CASES)
+    for key in ("a", "b"):
+        for k, figures_k in report["cases"][key]["cohort"].items():
+            assert figures_k["aggregate_per_s"] > 0 and figures_k["per_member_per_s"] > 0, (key, k)
+        memory = report["cases"][key]["memory"]["cohort"]["3"]
+        assert memory["parameters"] > 0 and memory["data"] > 0 and memory["total"] >= memory["parameters"]
+    assert [t["met"] for t in report["targets"] if t["what"].startswith("(c)")] == [None]
 
 
 def test_stream_benchmark_runs_and_reports_every_figure(capsys):

@@ -1,10 +1,12 @@
-"""Every guided lesson (glassnet.lessons): its claim holds on seed 0 by its own check, every text it shows
-is there in English and Chinese (the figures the check reports named in words), its predictions do not give the
+"""Every guided lesson (glassnet.lessons): its claim holds by its own check, on at least 4 of seeds 0-4 (a network
+lesson's arms train as cohorts, so 5 seeds cost about what one did; a seed it fails on is warned of), every text it
+shows is there in English and Chinese (the figures the check reports named in words), its predictions do not give the
 answer away, and every arm is a config the server accepts."""
 
 import json
 import re
 import unicodedata
+import warnings
 from collections import Counter
 
 import pytest
@@ -14,11 +16,13 @@ from glassnet.config import ExperimentConfig
 from glassnet.lessons import LESSONS
 from glassnet.lessons.base import Lesson, Text
 from glassnet.lessons.figures import figure_label
-from glassnet.lessons.runner import run_lesson
+from glassnet.lessons.runner import SEEDS, run_lesson, run_seeds
 from glassnet.runs.rules import check_config
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-MAX_SECONDS = 40.0  # a lesson's arms together (budget: about 8 s on an idle core; generous for a busy machine)
+# a lesson's arms over all seeds together (budget: about 9 s on an idle core, for the RNN lesson, whose runs cannot
+# batch and train alone; generous for a busy machine)
+MAX_SECONDS = 40.0
 
 
 def _texts(lesson: Lesson) -> dict[str, Text]:
@@ -103,12 +107,28 @@ def test_every_arm_is_a_config_the_server_takes(lesson_id):
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_the_lessons_claim_holds(lesson_id):
     lesson = LESSONS[lesson_id]
-    measured, verdict = run_lesson(lesson)
-    figures = ", ".join(f"{name}={value}" for name, value in verdict.figures.items())
-    assert verdict.passed, f"{lesson_id} (seed {lesson.seed}): {verdict.summary.en} [{figures}]"
-    assert verdict.figures, f"{lesson_id}: the verdict names no figures"
-    _check_text(f"{lesson_id} verdict summary", verdict.summary)
-    assert "{" not in verdict.summary.en + verdict.summary.zh, f"{lesson_id}: a number was not filled in"
-    _check_figure_names(lesson, list(verdict.figures))
-    seconds = sum(m.seconds for m in measured.values())
-    assert seconds < MAX_SECONDS, f"{lesson_id}: its arms took {seconds:.1f} s together [{figures}]"
+    if lesson.kind == "lab":  # the optimizer lab's paths have no seed
+        measured, verdict = run_lesson(lesson)
+        seconds = sum(m.seconds for m in measured.values())
+        per_seed = {lesson.seed: verdict}
+    else:
+        by_seed, verdict = run_seeds(lesson)
+        seconds = sum(m.seconds for arms in by_seed.values() for m in arms.values())
+        per_seed = verdict.seeds
+        assert list(per_seed) == list(SEEDS) and verdict.need == 4
+        assert f"held on {verdict.held} of {len(SEEDS)} seeds" in verdict.summary.en
+        assert f"{len(SEEDS)} 个随机种子中的 {verdict.held} 个" in verdict.summary.zh
+    failed = {seed: v for seed, v in per_seed.items() if not v.passed}
+    report = "\n".join(
+        f"seed {seed}: {v.summary.en} [{', '.join(f'{name}={value}' for name, value in v.figures.items())}]"
+        for seed, v in failed.items()
+    )
+    assert verdict.passed, f"{lesson_id}: the claim failed on {len(failed)} of {len(per_seed)} seeds\n{report}"
+    if failed:  # the check forgives one unlucky seed; whoever runs the tests hears of it
+        warnings.warn(f"{lesson_id}: the claim held, but not on every seed\n{report}", stacklevel=1)
+    for seed, one in per_seed.items():
+        assert one.figures, f"{lesson_id}: the verdict names no figures"
+        _check_text(f"{lesson_id} seed {seed} verdict summary", one.summary)
+        assert "{" not in one.summary.en + one.summary.zh, f"{lesson_id}: a number was not filled in"
+        _check_figure_names(lesson, list(one.figures))
+    assert seconds < MAX_SECONDS, f"{lesson_id}: its arms took {seconds:.1f} s together"

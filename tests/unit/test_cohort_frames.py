@@ -28,6 +28,7 @@ def assert_same_reading(member: Reading, alone: Reading) -> None:
     assert (member.step, member.detail, member.seq) == (alone.step, alone.detail, alone.seq)
     assert set(member.values) == set(alone.values)
     for name, value in alone.values.items():
+        assert isinstance(member.values[name], np.ndarray), name  # (the pipe's messages take arrays only)
         if name == "time":
             continue
         np.testing.assert_allclose(member.values[name], value, rtol=1e-4, atol=1e-6, err_msg=name)

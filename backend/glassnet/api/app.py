@@ -16,14 +16,15 @@ from glassnet.api import stream
 from glassnet.api.deps import get_caller
 from glassnet.api.limits import BodyLimit
 from glassnet.api.logs import redact_access_log
-from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, runs, sizes
+from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, runs, sizes, sweeps
 from glassnet.api.schemas import ErrorOut
 from glassnet.protocol import STREAM_MESSAGES
 from glassnet.ratelimit import PerMinute
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import InvalidChanges, RunManager
 from glassnet.runs.owners import Forbidden, Keys, Unauthorized
-from glassnet.runs.rules import InvalidRequest, InvalidTransition, RunLimitReached, RunNotFound
+from glassnet.runs.rules import InvalidRequest, InvalidTransition, RunLimitReached, RunNotFound, SweepNotFound
+from glassnet.runs.sweeps import InvalidSweep
 from glassnet.settings import Settings
 
 UI_MISSING = """<!doctype html><title>Glassnet</title>
@@ -50,13 +51,14 @@ def _validation_answer(problems: Sequence[Any]) -> JSONResponse:
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError | InvalidChanges)
+    assert isinstance(exc, RequestValidationError | InvalidChanges | InvalidSweep)
     return _validation_answer(exc.errors() if isinstance(exc, RequestValidationError) else exc.errors)
 
 
 # the run service's errors, each mapped to its HTTP status once
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     RunNotFound: 404,
+    SweepNotFound: 404,
     InvalidTransition: 409,
     InvalidRequest: 422,
     RunLimitReached: 429,
@@ -118,11 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidChanges, _validation_error)
+    app.add_exception_handler(InvalidSweep, _validation_error)
     for error in DOMAIN_ERRORS:
         app.add_exception_handler(error, _domain_error)
     app.openapi = lambda: _openapi_with_stream(app)  # type: ignore[method-assign]
     protected = [Depends(get_caller)]  # with a token set: the token or a key issued under it
-    for module in (health, options, owners, runs, preview, datasets, lessons, lab, sizes):
+    for module in (health, options, owners, runs, sweeps, preview, datasets, lessons, lab, sizes):
         app.include_router(
             module.router,
             prefix="/api",
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             responses={401: {"model": ErrorOut, "description": "A token is set and neither it nor a key was sent"}},
         )
     app.include_router(stream.router, prefix="/api")
+    app.include_router(sweeps.stream_router, prefix="/api")
 
     if (settings.static_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="ui")

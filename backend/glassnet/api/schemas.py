@@ -252,6 +252,13 @@ class LrChange(BaseModel):
     previous: float = Field(alias="from", description="The rate in force before.")
 
 
+class CohortNote(BaseModel):
+    """Where a run trains: in a cohort with others of its architecture (one batched model), or alone and why."""
+
+    members: int = Field(description="Runs training in its cohort now (an ended run: the most it trained with; 1 when alone).")
+    alone: str | None = Field(description="Why it trains alone; null in a cohort.")
+
+
 class RunInfo(BaseModel):
     id: str
     name: str = Field(description="Its owner's name for it; by default the data, the model and the start time.")
@@ -279,6 +286,35 @@ class RunInfo(BaseModel):
         description="It has ended in a way that keeps its training state (finished, stopped, interrupted): its owner "
         "may continue it (POST /continue; 409 if the state was not saved, as for runs from before saved states)."
     )
+    sweep: str | None = Field(None, description="The sweep it is a member of.")
+    cohort: CohortNote | None = Field(None, description="Where it trains (null before it starts).")
+
+
+class SweepMember(BaseModel):
+    index: int = Field(description="Its place in the grid (row-major, the last axis varying fastest).")
+    run_id: str
+    values: dict[str, Any] = Field(description="The value of each axis for this member.")
+    status: RunStatus
+    step: int
+    summary: dict[str, Figure] = Field(description="Its headline figures, each as last measured.")
+    cohort: CohortNote | None
+
+
+class SweepInfo(BaseModel):
+    id: str
+    name: str | None
+    status: Literal["pending", "running", "done", "stopped"] = Field(
+        description="pending: no member has started (the server is full); running; done; stopped by its owner."
+    )
+    created_at: str
+    owner: str | None
+    mine: bool
+    config: dict[str, Any] = Field(description="The base config.")
+    grid: dict[str, list[Any]]
+    members: list[SweepMember]
+    counts: dict[str, int] = Field(description="Members by status.")
+    steps_total: int = Field(description="Steps all members train in all.")
+    steps_done: int = Field(description="Steps trained so far (an ended member's count as done).")
 
 
 class RunPage(BaseModel):
@@ -400,13 +436,32 @@ class LessonOut(BaseModel):
     explanation: TextOut
 
 
+class SeedVerdictOut(BaseModel):
+    seed: int
+    passed: bool = Field(description="Whether the claim held on this seed.")
+    figures: dict[str, float | None] = Field(description="The numbers the check used on this seed, by name.")
+    summary: TextOut = Field(description="One sentence with this seed's numbers.")
+
+
 class VerdictOut(BaseModel):
-    passed: bool = Field(description="Whether the measured figures bear the lesson's claim out.")
-    figures: dict[str, float | None] = Field(description="The numbers the check used, by name.")
+    passed: bool = Field(
+        description="Whether the measured figures bear the lesson's claim out: a network lesson's on at least "
+        "`need` of its `of` seeds."
+    )
+    figures: dict[str, float | None] = Field(
+        description="The numbers the check used, by name (a network lesson: those of its own seed, the one its "
+        "arms' configs carry)."
+    )
     labels: dict[str, TextOut] = Field(
         description="Each figure's name in words, by the same keys as `figures` (glassnet/lessons/figures.py)."
     )
-    summary: TextOut = Field(description="One sentence with the numbers.")
+    summary: TextOut = Field(
+        description="One sentence with the numbers; a network lesson's begins with how many seeds the claim held on."
+    )
+    held: int | None = Field(None, description="Seeds on which the claim held (null: a lab lesson, which has none).")
+    of: int | None = Field(None, description="Seeds the claim was judged on.")
+    need: int | None = Field(None, description="Seeds on which it has to hold for the verdict to pass.")
+    seeds: list[SeedVerdictOut] | None = Field(None, description="The claim judged on each seed, in order.")
 
 
 class LossCurve(BaseModel):
@@ -436,7 +491,10 @@ class LessonArmRun(BaseModel):
     arm: str
     config: ExperimentConfig | None = Field(None, description="A network arm's config.")
     lab: LabRun | None = Field(None, description="A lab arm's request.")
-    seconds: float = Field(description="Seconds the arm trained for, on the server's CPU.")
+    seconds: float = Field(
+        description="Seconds the arm trained for, on the server's CPU, over every seed (trained in a cohort with "
+        "others: its share of the cohort's time)."
+    )
     final: FinalFigures | None = Field(None, description="A network arm: the figures of its last step.")
     paths: list[LabPathFinal] | None = Field(None, description="A lab arm: where each optimizer's path ended.")
     curve: LossCurve | None = Field(
@@ -449,4 +507,7 @@ class LessonArmRun(BaseModel):
 class LessonCheck(BaseModel):
     lesson: str
     verdict: VerdictOut
-    runs: list[LessonArmRun]
+    runs: list[LessonArmRun] = Field(description="Each arm as it trained on the lesson's own seed.")
+    cached: bool = Field(
+        False, description="The result of an earlier check of the same lesson version and seeds: nothing trained."
+    )

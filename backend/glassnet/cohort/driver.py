@@ -12,19 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from glassnet.cohort.engine import Cohort
-from glassnet.train.driver import DETAIL_BUDGET, DETAIL_HZ, Callbacks, Ending, Reporter, divergence_reason
+from glassnet.train.driver import DETAIL_BUDGET, DETAIL_HZ, BySteps, Callbacks, Ending, Reporter, divergence_reason
 from glassnet.train.insights import Insights
 from glassnet.train.probe import Reading
 
 
 @dataclass
 class Seat:
-    """One member's place in the driver: its callbacks, its end, and its pacing."""
+    """One member's place in the driver: its callbacks, its end, and its pacing (by the clock at `frame_hz`, or
+    by steps as train/driver.py's BySteps paces a run alone: the lessons' checks)."""
 
     calls: Callbacks
     until: int
     frame_hz: float
     member: int = 0  # which member of its job it is (the cohort's index changes as members leave)
+    by_steps: BySteps | None = None
     reporter: Reporter = field(init=False)
     first: bool = True
     last_read: int = -1
@@ -37,16 +39,30 @@ class Seat:
         self.reporter = Reporter(self.calls, insights)
         return self
 
+    def due(self, step_count: int, now: float, detail_interval: float) -> tuple[bool, bool]:
+        """Whether the member's next step is read, and whether in full: the first and the last always in full."""
+        if not self.calls.on_reading:
+            return False, False
+        forced = self.first or step_count + 1 == self.until
+        if self.by_steps is not None:
+            every = self.by_steps.every
+            return forced or bool(every and (step_count + 1) % every == 0), forced
+        measure = forced or now - self.last_frame >= 1 / self.frame_hz
+        return measure, measure and (forced or now - self.last_detail >= detail_interval)
+
 
 # why a member leaves: an ending, or None to go on alone (it was paused or stepped)
 Leave = Callable[[int, Seat, Ending | None], None]
 
 
-def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave) -> None:
+def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave, admit: Callable[[], None] | None = None) -> None:
     """Train until every member has left. `leave(k, seat, ending)` is called while member k is still in the
-    cohort (to take its checkpoint or weights); it is removed right after."""
+    cohort (to take its checkpoint or weights); it is removed right after. `admit()`, at every step boundary,
+    adds the members that asked to join (to the cohort and to `seats`)."""
     detail_cost = 0.0
     while seats:
+        if admit is not None:
+            admit()
         leaving: dict[int, Ending | None] = {}
         for k, seat in enumerate(seats):
             command = seat.calls.control(False) if seat.calls.control else None
@@ -65,10 +81,15 @@ def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave) -> None:
         detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / DETAIL_BUDGET)
         measure, detail = [], []
         for k, seat in enumerate(seats):
-            forced = seat.first or cohort.members[k].step_count + 1 == seat.until
-            due = bool(seat.calls.on_reading) and (forced or now - seat.last_frame >= 1 / seat.frame_hz)
-            measure.append(due)
-            detail.append(due and (forced or now - seat.last_detail >= detail_interval))
+            read, in_full = seat.due(cohort.members[k].step_count, now, detail_interval)
+            measure.append(read)
+            detail.append(in_full)
+        # as a run alone: frames never come faster than frame_hz, not even a forced one (a run's last step)
+        early = [
+            s.last_frame + 1 / s.frame_hz - now for s, due in zip(seats, measure, strict=True) if due and not s.by_steps
+        ]
+        if early and max(early) > 0:
+            time.sleep(max(early))
         cohort.step(measure)
         measured = list(measure)
 

@@ -137,6 +137,9 @@ class Cohort:
         # float32 round-off)
         self.loss_sum = torch.zeros(len(members), dtype=torch.float64)
         self.loss_n = torch.zeros(len(members), dtype=torch.float64)
+        # the probe's records of the last measured step, by member index (which this change may have moved)
+        self.act_grads: dict[int, torch.Tensor] = {}
+        self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.weight_names = [f"blocks.{i}.layer.weight" for i in range(len(self.model.blocks))] + ["head.weight"]
 
     @property
@@ -168,6 +171,18 @@ class Cohort:
         self.members[k].schedule.base_lr = lr
         self._schedule()
 
+    def _autograd_step(self, x: torch.Tensor, y: torch.Tensor, generators: list[torch.Generator]) -> torch.Tensor:
+        """The members' losses, with every parameter's .grad that of their sum (and the L1 penalties), by autograd."""
+        losses = member_losses(self.objective, self.model(x, generators), y, self.smoothing)
+        total = losses.sum()
+        if self.l1 is not None:
+            weights = [self.model.params[n] for n in self.weight_names]
+            total = total + (self.l1 * sum(w.abs().flatten(1).sum(1) for w in weights)).sum()
+        for p in self.model.parameters:
+            p.grad = None
+        total.backward()
+        return losses
+
     def step(self, measure: list[bool] | None = None) -> torch.Tensor:
         """One optimizer step of every member; with `measure` (per member), the per-frame figures of the
         measured members are taken from this step. Returns the members' losses (K,)."""
@@ -182,20 +197,18 @@ class Cohort:
             ]
             x = x + torch.stack(noise)
         watching = measure is not None and any(measure)
+        generators = [m.generator for m in members]
+        fast = None if watching else self.model.fast  # (a measured step keeps autograd: the probe's hooks need it)
         if watching:
             self._arm()
         try:
-            losses = member_losses(self.objective, self.model(x, [m.generator for m in members]), y, self.smoothing)
-            total = losses.sum()
-            if self.l1 is not None:
-                weights = [self.model.params[n] for n in self.weight_names]
-                total = total + (self.l1 * sum(w.abs().flatten(1).sum(1) for w in weights)).sum()
-            params = self.model.parameters
-            for p in params:
-                p.grad = None
-            total.backward()
+            if fast is not None:
+                losses = fast.step(self.objective, x, y, generators, self.smoothing, self.l1)
+            else:
+                losses = self._autograd_step(x, y, generators)
         finally:
             self.model.on_output = self.model.on_norm_input = None
+        params = self.model.parameters
         if watching:
             self.grad_norms = self._per_layer_norms(grads=True)
         if self.clips:
@@ -219,8 +232,7 @@ class Cohort:
 
     # ---- the probe's records on a measured step
     def _arm(self) -> None:
-        self.act_grads: dict[int, torch.Tensor] = {}
-        self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.act_grads, self.bn_batch = {}, {}
 
         def on_output(i: int, out: torch.Tensor) -> None:
             if out.requires_grad:
@@ -292,7 +304,7 @@ class Cohort:
             group["lr"] = m.current_lr
         if self.loss_n[k] > 0:
             trainer.recent_losses = [self._mean_losses([k])[0]]
-        if getattr(self, "act_grads", None):
+        if self.act_grads:
             trainer.probe.act_grads = [
                 self.act_grads[i][k] if i in self.act_grads else None for i in range(len(self.weight_names))
             ]
@@ -305,9 +317,8 @@ class Cohort:
         m = self.members[k]
         self.model.load_member(k, self.template)
         probe = self.probe(k)
-        records = getattr(self, "act_grads", {})
-        probe.act_grads = [records[i][k] if i in records else None for i in range(probe.n_layers)]
-        probe.bn_batch = {i: (mean[k], var[k]) for i, (mean, var) in getattr(self, "bn_batch", {}).items()}
+        probe.act_grads = [self.act_grads[i][k] if i in self.act_grads else None for i in range(probe.n_layers)]
+        probe.bn_batch = {i: (mean[k], var[k]) for i, (mean, var) in self.bn_batch.items()}
         tick = Tick(
             losses=self._mean_losses([k]) if self.loss_n[k] > 0 else None,
             lr=float(m.current_lr),
@@ -351,7 +362,7 @@ class Cohort:
             offset = 0
             for name, tensor in table.items():
                 width = tensor.shape[1]
-                values[name] = row[offset].reshape(()) if name == "train_loss" else row[offset : offset + width]
+                values[name] = row[offset : offset + width].reshape(tensor.shape[2:] if name == "train_loss" else -1)
                 offset += width
             values["lr"] = np.asarray(float(m.current_lr), dtype=np.float64)
             values["epoch"] = np.asarray(m.epoch, dtype=np.float64)
@@ -387,17 +398,31 @@ class Cohort:
         torch.save(state, buffer)
         return buffer.getvalue()
 
+    def add(self, configs: list[ExperimentConfig]) -> None:
+        """New members, from scratch, after the others (which go on where they are)."""
+        built = [_member(c) for c in configs]
+        optimizer_states = [self.optimizer.member_state_dict(k) for k in range(self.k)]
+        self.model.extend(CohortMLP([model for _, model in built], [c.model.dropout for c in configs]))
+        sums, counts = self.loss_sum, self.loss_n
+        self.members += [member for member, _ in built]
+        self._rebuild_optimizer(optimizer_states)
+        self._restack()
+        self.loss_sum[: len(sums)], self.loss_n[: len(counts)] = sums, counts
+
+    def _rebuild_optimizer(self, states: list[dict]) -> None:
+        """A new optimizer for the members now, the first of them continuing from `states`."""
+        self.optimizer = CohortOptimizer(self.model.parameters, [m.config.optimizer for m in self.members])
+        for k, state in enumerate(states):
+            self.optimizer.load_member_state_dict(k, state)
+
     def remove(self, ks: list[int]) -> None:
         """Members `ks` leave (take their checkpoint first); the others go on where they are."""
         keep = [k for k in range(self.k) if k not in set(ks)]
         optimizer_states = [self.optimizer.member_state_dict(k) for k in keep]
         self.model.select(keep)
         self.members = [self.members[k] for k in keep]
-        if not self.members:
-            return
-        self.optimizer = CohortOptimizer(self.model.parameters, [m.config.optimizer for m in self.members])
-        for k, state in enumerate(optimizer_states):
-            self.optimizer.load_member_state_dict(k, state)
         sums, counts = self.loss_sum[keep], self.loss_n[keep]
-        self._restack()
+        if self.members:  # (an empty cohort waits for members to join: add() builds its optimizer again)
+            self._rebuild_optimizer(optimizer_states)
+            self._restack()
         self.loss_sum, self.loss_n = sums, counts

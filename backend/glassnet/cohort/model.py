@@ -4,6 +4,7 @@ stacked, with a leading member dimension, and the forward pass runs all members 
 The members are built as the single Trainer builds its model (nn/models.py, with the member's seed), so each
 starts exactly where it would alone; `member_state` and `load_member` convert to and from the single model's
 state_dict, which is how a member leaves the cohort (a checkpoint of its own) and how the probe reads it.
+Where the blocks allow it, `fast` steps the members without autograd (cohort/fast.py).
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from glassnet.cohort.fast import FastMLP, fallback_reason
 from glassnet.nn.blocks import Block
 from glassnet.nn.models import MLP, Net
 
@@ -48,6 +50,9 @@ class CohortMLP:
         # per-step hooks of the probe (set only on measured steps): a block's output, and batch-norm inputs
         self.on_output: Callable[[int, torch.Tensor], None] | None = None
         self.on_norm_input: Callable[[int, torch.Tensor], None] | None = None
+        # the training step without autograd (cohort/fast.py), where the blocks allow it; else why not
+        self.fast_reason = fallback_reason(self.blocks)
+        self.fast = FastMLP(self) if self.fast_reason is None else None
 
     @property
     def parameters(self) -> list[torch.Tensor]:
@@ -116,12 +121,16 @@ class CohortMLP:
 
     def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
         assert generators is not None, "dropout in training draws from each member's generator"
-        # as F.dropout does it on a CPU: a Bernoulli(1 - p) mask divided by 1 - p, times the input
+        return h * self.dropout_mask(h.shape[1:], generators)
+
+    def dropout_mask(self, shape: torch.Size, generators: list[torch.Generator]) -> torch.Tensor:
+        """(K, *shape): each member's dropout mask, drawn from its generator as F.dropout draws it on a CPU (a
+        Bernoulli(1 - p) mask divided by 1 - p)."""
         masks = [
-            torch.empty(h.shape[1:]).bernoulli_(keep, generator=g).div_(keep) if keep < 1 else torch.ones(h.shape[1:])
+            torch.empty(shape).bernoulli_(keep, generator=g).div_(keep) if keep < 1 else torch.ones(shape)
             for keep, g in zip(self.keep, generators, strict=True)
         ]
-        return h * torch.stack(masks)
+        return torch.stack(masks)
 
     # ---- members as single models
     def member_state(self, k: int) -> dict[str, torch.Tensor]:
@@ -141,6 +150,16 @@ class CohortMLP:
             params[n].grad = None if grad is None else grad[k]
         for n, t in self.buffers.items():
             buffers[n].copy_(t[k])
+
+    def extend(self, other: "CohortMLP") -> None:
+        """`other`'s members after these (same architecture)."""
+        self.params = {
+            n: torch.cat([t.detach(), other.params[n].detach()]).requires_grad_(True) for n, t in self.params.items()
+        }
+        self.buffers = {n: torch.cat([t, other.buffers[n]]) for n, t in self.buffers.items()}
+        self.keep = self.keep + other.keep
+        self.drops = any(p < 1 for p in self.keep)
+        self.k = len(self.keep)
 
     def select(self, members: list[int]) -> None:
         """Only `members` (by index, in that order) from here on."""

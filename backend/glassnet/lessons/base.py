@@ -85,14 +85,50 @@ class LabMeasured:
         return next(p for p in self.paths if p["optimizer"] == optimizer)
 
 
+HELD = Text("The claim held on {held} of {of} seeds", "结论在 {of} 个随机种子中的 {held} 个上成立")
+NEEDED = Text(" (it has to on at least {need}). Seed {seed}: ", "（至少需要 {need} 个）。种子 {seed}：")
+
+
+def seeds_needed(of: int) -> int:
+    """How many of `of` seeds must bear a claim out: 4 of 5 (one unlucky seed is forgiven, two are not)."""
+    return -(-4 * of // 5)
+
+
 @dataclass(frozen=True)
 class Verdict:
+    """A lesson's check on one seed (what `verify` returns), or over several seeds (`over_seeds`): then it
+    holds when at least `need` of them do, and shows the figures of one seed, the lesson's own."""
+
     passed: bool
     figures: dict[str, float | None]  # the numbers the check used, named
     summary: Text  # one sentence with the numbers
+    seeds: dict[int, "Verdict"] = field(default_factory=dict)  # each seed's verdict (empty: a single check)
+    need: int = 0  # seeds that must hold
+
+    @classmethod
+    def over_seeds(cls, seeds: dict[int, "Verdict"], shown: int) -> "Verdict":
+        need = seeds_needed(len(seeds))
+        held = sum(v.passed for v in seeds.values())
+        one = seeds[shown]
+        summary = HELD.format(held=held, of=len(seeds))
+        words = NEEDED.format(need=need, seed=shown)
+        text = Text(summary.en + words.en + one.summary.en, summary.zh + words.zh + one.summary.zh)
+        return cls(held >= need, one.figures, text, dict(seeds), need)
+
+    @property
+    def held(self) -> int:
+        return sum(v.passed for v in self.seeds.values())
 
     def to_json(self) -> dict[str, Any]:
-        return {"passed": self.passed, "figures": self.figures, "summary": self.summary.to_json()}
+        result: dict[str, Any] = {"passed": self.passed, "figures": self.figures, "summary": self.summary.to_json()}
+        if self.seeds:
+            result |= {
+                "held": self.held,
+                "of": len(self.seeds),
+                "need": self.need,
+                "seeds": [{"seed": seed, **v.to_json()} for seed, v in self.seeds.items()],
+            }
+        return result
 
 
 @dataclass(frozen=True)

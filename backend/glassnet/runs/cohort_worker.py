@@ -44,36 +44,56 @@ class MemberChannel(Channel):
         return command
 
 
-def _sort_commands(conn: Connection, channels: list[MemberChannel]) -> None:
-    """Runs in a thread: each command to its member's queue, until the pipe closes."""
+def _sort_commands(conn: Connection, channels: list[MemberChannel], joins: "queue.Queue[m.Message | None]") -> None:
+    """Runs in a thread: each command to its member's queue, new members and the end to `joins`, until the pipe
+    closes."""
     try:
         while True:
             message = conn.recv()
             if isinstance(message, m.ToMember) and 0 <= message.member < len(channels):
                 channels[message.member].commands.put(message.command)
+            elif isinstance(message, m.Join | m.Close):
+                joins.put(message)
     except (EOFError, OSError):
+        joins.put(None)
         for channel in channels:
             channel.commands.put(None)
 
 
 def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
+    """Train `configs` as one cohort, admitting the members that join, until the server closes it."""
     from glassnet.cohort.driver import Seat, drive_cohort
     from glassnet.cohort.engine import Cohort
     from glassnet.train.driver import Ending
     from glassnet.train.loop import Trainer
 
     lock = threading.Lock()
-    channels = [MemberChannel(conn, i, lock) for i in range(len(configs))]
-    threading.Thread(target=_sort_commands, args=(conn, channels), name="commands", daemon=True).start()
+    channels: list[MemberChannel] = []
+    joins: queue.Queue[m.Message | None] = queue.Queue()
+    threading.Thread(target=_sort_commands, args=(conn, channels, joins), name="commands", daemon=True).start()
     cohort = Cohort(configs)
     seats: list[Seat] = []
     alone: list[threading.Thread] = []
-    for i, (config, channel) in enumerate(zip(configs, channels, strict=True)):
-        channel.send(m.StatusChanged(status="running", step=cohort.members[i].step_count))
-        channel.send(started(cohort.template.layer_info(), "cpu", cohort.describe_data(i), cohort.metric_names(i)))
+
+    def seat(config: ExperimentConfig, k: int) -> None:
+        """Member k of the cohort (the next of the job) takes its seat and tells the server what it is."""
+        i = len(channels)
+        channel = MemberChannel(conn, i, lock)
+        channels.append(channel)
+        channel.send(m.StatusChanged(status="running", step=cohort.members[k].step_count))
+        channel.send(started(cohort.template.layer_info(), "cpu", cohort.describe_data(k), cohort.metric_names(k)))
         seats.append(Seat(_callbacks(channel, cohort, seats), config.total_steps, config.frame_hz, member=i))
-    for k, seat in enumerate(seats):
-        seat.bind(cohort, k)
+        seats[-1].bind(cohort, k)
+
+    def admit() -> None:
+        while not joins.empty():
+            message = joins.get_nowait()
+            if not isinstance(message, m.Join):
+                joins.put(message)  # (the end: for the loop below, once the cohort is empty)
+                return
+            config = ExperimentConfig.model_validate(message.config)
+            cohort.add([config])
+            seat(config, cohort.k - 1)
 
     def leave(k: int, seat: Seat, ending: Ending | None) -> None:
         channel = channels[seat.member]
@@ -90,7 +110,17 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
             channel.send(m.Checkpointed(step=step, data=cohort.checkpoint(k), final=True))
         channel.send(m.StatusChanged(status=ending.status, step=step, error=ending.reason))
 
-    drive_cohort(cohort, seats, leave)
+    for k, config in enumerate(configs):
+        seat(config, k)
+    while True:
+        drive_cohort(cohort, seats, leave, admit)
+        with lock:
+            conn.send(m.Idle(seen=len(channels)))
+        message = joins.get()
+        if not isinstance(message, m.Join):  # Close, or the server is gone
+            break
+        joins.put(message)  # admitted by the driver, at its first step
+        admit()
     for thread in alone:
         thread.join()
 

@@ -15,6 +15,7 @@ active when the server stopped come back `interrupted`.
 import asyncio
 import contextlib
 import copy
+import json
 import logging
 import threading
 import time
@@ -24,11 +25,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from glassnet.cohort.compat import Alone, cohort_key
 from glassnet.config import LIMITS, ExperimentConfig, merge_config
 from glassnet.data import tabular
 from glassnet.protocol import Event, Status
 from glassnet.runs import messages as m
 from glassnet.runs.checkpoints import Checkpoints
+from glassnet.runs.cohorts import MEMBERS_PER_SLOT, CohortHost, load_of
 from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
 from glassnet.runs.leases import SERVER, Leases
@@ -39,12 +42,14 @@ from glassnet.runs.rules import (
     InvalidTransition,
     RunLimitReached,
     RunNotFound,
+    SweepNotFound,
     check_config,
     check_fork_changes,
 )
 from glassnet.runs.run import CONTINUABLE, Run, now_iso
 from glassnet.runs.status import ACTIVE, TERMINAL
 from glassnet.runs.store import Store, segment_row
+from glassnet.runs.sweeps import Sweep, SweepRequest, expand
 from glassnet.settings import Settings
 
 COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
@@ -77,6 +82,9 @@ class RunManager:
         self.uploads = settings.data_dir / "datasets"
         tabular.set_uploads_dir(self.uploads)
         self.runs: dict[str, Run] = {}
+        self.hosts: list[CohortHost] = []  # the worker processes training cohorts
+        self.queue: list[Run] = []  # sweep members waiting for room on the server, in order
+        self.sweeps: dict[str, Sweep] = {}
         self.leases = Leases(self)
 
     def start(self) -> None:
@@ -88,9 +96,14 @@ class RunManager:
                 log.warning("run %s is not loaded: its config no longer validates (%s)", row["id"], exc)
         if interrupted:
             log.warning("%d run(s) were active when the server stopped; they are marked interrupted", interrupted)
+        for row in self.store.load_sweeps():
+            self.sweeps[row["id"]] = Sweep.from_row(row)
         self.pool.fill()
 
     def shutdown(self) -> None:
+        for host in self.hosts:
+            if host.process.is_alive():
+                host.process.terminate()
         for run in self.runs.values():
             if run.process is not None and run.process.is_alive():
                 run.process.terminate()
@@ -106,19 +119,28 @@ class RunManager:
         except KeyError:
             raise RunNotFound(run_id) from None
 
-    def list_runs(self, caller: Caller, status: str | None = None, everyone: bool = False) -> list[Run]:
-        """The caller's runs (everyone's for `everyone`, which the routes allow the admin only), newest first."""
+    def list_runs(
+        self, caller: Caller, status: str | None = None, everyone: bool = False, sweeps: bool = False
+    ) -> list[Run]:
+        """The caller's runs (everyone's for `everyone`, which the routes allow the admin only), newest first;
+        the members of sweeps only with `sweeps` (a sweep lists its own)."""
         if caller.owner is None and not everyone:
             return []  # no key, no runs of one's own (the runs of nobody are listed with owner=all)
         runs = [
             r
             for r in self.runs.values()
-            if (everyone or r.owner == caller.owner) and (status is None or r.status == status)
+            if (everyone or r.owner == caller.owner)
+            and (status is None or r.status == status)
+            and (sweeps or r.sweep is None)
         ]
         return sorted(runs, key=lambda r: r.created_at, reverse=True)
 
     def active_count(self) -> int:
         return sum(run.status in ACTIVE for run in self.runs.values())
+
+    def load(self) -> float:
+        """The share of GLASSNET_MAX_RUNS the active runs take (a cohort member takes 1/MEMBERS_PER_SLOT)."""
+        return load_of(list(self.runs.values()))
 
     def history(self, run: Run) -> History:
         if run.history is None:
@@ -137,7 +159,8 @@ class RunManager:
     ) -> Run:
         owner = caller.need_owner("starting a run")
         check_config(config)
-        await self._make_room(caller, owner)
+        key = self._cohort_key(config, parent is None and start == "run")
+        await self._make_room(caller, owner, 1 / MEMBERS_PER_SLOT if isinstance(key, str) else 1.0)
         created = now_iso()
         run = Run(id=uuid.uuid4().hex[:12], config=config, created_at=created, updated_at=created)
         run.owner, run.lease = owner, lease
@@ -158,9 +181,41 @@ class RunManager:
             run.step = at  # where it starts (its worker confirms it)
             run.name = f"{parent.info()['name']} · fork at {at}"
         self.runs[run.id] = run
+        if isinstance(key, str):
+            self._place(run, key)
+            return run
+        run.alone = key.reason
         job = m.Job(config=config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=checkpoint)
         self._launch(run, job, FIRST_COMMANDS[start])
         return run
+
+    def _cohort_key(self, config: ExperimentConfig, fresh: bool) -> str | Alone:
+        """The cohort a new run may join, or why it trains alone."""
+        if not self.settings.cohorts:
+            return Alone("cohorts are off on this server (GLASSNET_COHORTS)")
+        if not fresh:
+            return Alone("it starts from a saved state or paused, so it trains alone")
+        return cohort_key(config)
+
+    def _place(self, run: Run, key: str) -> None:
+        """Into a cohort of its key that admits it, else a new one (a worker from the pool)."""
+        config = run.config.model_dump(mode="json")
+        self.hub.open(run.id)
+        run.unwatched_since = time.monotonic()
+        host = next((h for h in self.hosts if h.admits(run.config, key)), None)
+        if host is not None:
+            index = host.join(run)
+            self.store.save_run(run.row())
+            host.conn.send(m.Join(member=index, config=config))
+            return
+        process, conn = self.pool.take()
+        host = CohortHost(key, process, conn, budget=self.settings.max_memory_mb << 20)
+        self.hosts.append(host)
+        host.join(run)
+        self.store.save_run(run.row())
+        conn.send(m.CohortJob(configs=[config], uploads=str(self.uploads)))
+        threading.Thread(target=self._read_host, args=(host,), name=f"cohort-{run.id}", daemon=True).start()
+        self.pool.fill()
 
     def _launch(self, run: Run, job: m.Job, first: tuple[m.Message, ...] = ()) -> None:
         run.process, run.conn = self.pool.take()
@@ -191,32 +246,38 @@ class RunManager:
         segment = m.ReplaySegment(config=config, until=at, lr_changes=changes)
         return data, [segment] if at > step else []
 
-    async def _make_room(self, caller: Caller, owner: str | None) -> None:
-        """Refuse a new active run over the owner's or the server's limit (429, listing the caller's active
-        runs); at the server's limit, a run paused for want of a viewer stops to make way."""
-        counted = [r for r in self.runs.values() if r.counts]
+    def owner_slots(self, owner: str | None) -> int:
+        """The owner's active runs and sweeps (a sweep takes one slot, however many members it has)."""
+        runs = sum(r.counts for r in self.runs.values() if r.owner == owner and r.sweep is None)
+        return runs + sum(s.owner == owner and self.sweep_status(s) in ACTIVE for s in self.sweeps.values())
+
+    async def _make_room(self, caller: Caller, owner: str | None, cost: float = 1.0) -> None:
+        """Refuse a new active run (taking `cost` of the server's limit) over the owner's or the server's limit
+        (429, listing the caller's active runs); at the server's limit, a run paused for want of a viewer stops
+        to make way."""
         mine = [r for r in self.runs.values() if owner is not None and r.owner == owner and r.status in ACTIVE]
-        active = [r.info(caller) for r in mine]
+        active = [r.info(caller) for r in mine if r.sweep is None]
         per_owner = self.settings.max_runs_per_owner
-        if owner is not None and sum(r.counts for r in mine) >= per_owner:
+        if owner is not None and self.owner_slots(owner) >= per_owner:
             raise RunLimitReached(
                 f"You have {per_owner} active run{'s' if per_owner != 1 else ''}, the most one owner may have "
-                "(GLASSNET_MAX_RUNS_PER_OWNER); "
+                "(GLASSNET_MAX_RUNS_PER_OWNER; a sweep counts as one run); "
                 "stop one of them first",
                 "owner",
                 active,
             )
-        if len(counted) >= self.settings.max_runs:
+        if self.load() + cost > self.settings.max_runs + 1e-9:
             raise RunLimitReached(
-                f"The server is busy: {self.settings.max_runs} runs are active, its limit (GLASSNET_MAX_RUNS); "
-                "try again when one ends, or stop one of yours",
+                f"The server is busy: its active runs fill its limit of {self.settings.max_runs} (GLASSNET_MAX_RUNS; a "
+                f"run trained in a cohort takes 1/{MEMBERS_PER_SLOT} of one); try again when one ends, or stop one of "
+                "yours",
                 "server",
                 active,
             )
         idle = sorted(
             (r for r in self.runs.values() if r.status in ACTIVE and not r.counts), key=lambda r: r.paused_since
         )
-        while idle and self.active_count() >= self.settings.max_runs:
+        while idle and load_of(list(self.runs.values()), idle_too=True) + cost > self.settings.max_runs + 1e-9:
             victim = idle.pop(0)
             with contextlib.suppress(InvalidTransition):  # it may have ended meanwhile
                 await self.command(victim.id, "stop", SERVER)
@@ -276,9 +337,143 @@ class RunManager:
         await self._make_room(caller, run.owner)
         run.config = run.config.model_copy(update={"steps": total})
         run.status, run.error, run.idle = "pending", None, None
+        run.host, run.member, run.alone = None, None, "a continued run trains alone, from its saved state"
         job = m.Job(config=run.config.model_dump(mode="json"), replay=[], uploads=str(self.uploads), start=saved[1])
         self._launch(run, job)
         return run
+
+    # ---- sweeps
+    async def create_sweep(self, request: SweepRequest, caller: Caller) -> Sweep:
+        """A sweep's members as runs of the caller's: each into a cohort of its key (or alone), as many as the
+        server has room for; the others wait `pending` and start as room frees. The sweep takes one of the
+        owner's slots."""
+        owner = caller.need_owner("starting a sweep")
+        members = expand(request, self.settings.max_sweep)
+        for member in members:
+            check_config(member.config)
+        await self._make_room(caller, owner, 0.0)  # (its members take the server's room as it frees)
+        created = now_iso()
+        sweep = Sweep(
+            id=uuid.uuid4().hex[:12],
+            created_at=created,
+            owner=owner,
+            name=request.name,
+            request=request.model_dump(mode="json"),
+            members=[],
+        )
+        for member in members:
+            run = Run(id=uuid.uuid4().hex[:12], config=member.config, created_at=created, updated_at=created)
+            run.owner, run.sweep = owner, sweep.id
+            label = ", ".join(f"{path}={json.dumps(value)}" for path, value in member.values.items())
+            run.name = f"{request.name or 'sweep'} · {label}"
+            self.runs[run.id] = run
+            self.store.save_run(run.row())
+            sweep.members.append({"run_id": run.id, "values": member.values})
+            self.queue.append(run)
+        self.sweeps[sweep.id] = sweep
+        self.store.save_sweep(sweep.row())
+        self._pump()
+        return sweep
+
+    def _pump(self) -> None:
+        """Start the waiting sweep members that fit on the server now, in order (a member that cannot batch
+        takes a whole run's room, and waits while it does not fit)."""
+        started = []
+        for run in self.queue:
+            key = self._cohort_key(run.config, True)
+            cost = 1 / MEMBERS_PER_SLOT if isinstance(key, str) else 1.0
+            if self.load() + cost > self.settings.max_runs + 1e-9:
+                continue
+            started.append(run)
+            if isinstance(key, str):
+                self._place(run, key)
+            else:
+                run.alone = key.reason
+                config = run.config.model_dump(mode="json")
+                self._launch(run, m.Job(config=config, replay=[], uploads=str(self.uploads)))
+        for run in started:
+            self.queue.remove(run)
+
+    def get_sweep(self, sweep_id: str) -> Sweep:
+        try:
+            return self.sweeps[sweep_id]
+        except KeyError:
+            raise SweepNotFound(sweep_id) from None
+
+    def list_sweeps(self, caller: Caller) -> list[Sweep]:
+        mine = [s for s in self.sweeps.values() if caller.owner is not None and s.owner == caller.owner]
+        return sorted(mine, key=lambda s: s.created_at, reverse=True)
+
+    def sweep_runs(self, sweep: Sweep) -> list[Run | None]:
+        return [self.runs.get(member["run_id"]) for member in sweep.members]
+
+    def sweep_status(self, sweep: Sweep) -> str:
+        """pending (no member started yet), running, stopped (by its owner) or done."""
+        statuses = [run.status for run in self.sweep_runs(sweep) if run is not None]
+        if sweep.stopped and not any(s in ACTIVE for s in statuses):
+            return "stopped"
+        if any(s in ("running", "paused") for s in statuses):
+            return "running"
+        if any(s == "pending" for s in statuses):
+            return "pending" if all(s == "pending" for s in statuses) else "running"
+        return "stopped" if sweep.stopped else "done"
+
+    def sweep_info(self, sweep: Sweep, caller: Caller | None = None) -> dict[str, Any]:
+        members: list[dict[str, Any]] = []
+        counts: dict[str, int] = {}
+        steps_total = steps_done = 0
+        for index, (member, run) in enumerate(zip(sweep.members, self.sweep_runs(sweep), strict=True)):
+            status = run.status if run is not None else "stopped"
+            counts[status] = counts.get(status, 0) + 1
+            if run is not None:
+                steps_total += run.config.total_steps
+                steps_done += run.config.total_steps if status in TERMINAL else run.step
+            members.append(
+                {
+                    "index": index,
+                    "run_id": member["run_id"],
+                    "values": member["values"],
+                    "status": status,
+                    "step": run.step if run is not None else 0,
+                    "summary": run.current_summary() if run is not None else {},
+                    "cohort": run.cohort_info() if run is not None else None,
+                }
+            )
+        return {
+            "id": sweep.id,
+            "name": sweep.name,
+            "status": self.sweep_status(sweep),
+            "created_at": sweep.created_at,
+            "owner": sweep.owner,
+            "mine": caller is not None and caller.owner is not None and caller.owner == sweep.owner,
+            "config": sweep.request["config"],
+            "grid": sweep.request["grid"],
+            "members": members,
+            "counts": counts,
+            "steps_total": steps_total,
+            "steps_done": steps_done,
+        }
+
+    async def stop_sweep(self, sweep_id: str, caller: Caller) -> Sweep:
+        """Stop every member: those waiting never start, the others stop where they are."""
+        sweep = self.get_sweep(sweep_id)
+        check_change(caller, sweep.owner, sweep.id, "sweep")
+        sweep.stopped = True
+        self.store.save_sweep(sweep.row())
+        active = [run for run in self.sweep_runs(sweep) if run is not None and run.status in ACTIVE]
+        for run in active:
+            if run in self.queue:
+                self.queue.remove(run)
+                self._set_status(run, "stopped", run.step, None)
+            else:
+                self._send(run, m.Stop())
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while any(run.status in ACTIVE for run in active) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        for run in active:
+            if run.status in ACTIVE:
+                self._kill(run, "stopped", None)
+        return sweep
 
     def rename(self, run_id: str, name: str, caller: Caller) -> Run:
         run = self.get(run_id)
@@ -304,6 +499,10 @@ class RunManager:
             raise InvalidTransition(
                 f"run {run.id} is {run.status}; '{command}' needs it to be {' or '.join(sorted(allowed))}"
             )
+        if command == "stop" and run in self.queue:  # waiting for room: it never started
+            self.queue.remove(run)
+            self._set_status(run, "stopped", run.step, None)
+            return run
         if command in ("resume", "step") and run.idle is not None:
             await self._make_room(caller, run.owner)  # it counts again from here
             run.idle = None
@@ -341,7 +540,7 @@ class RunManager:
         run (asked of its worker). None if the run ended before it had any."""
         run = self.get(run_id)
         path = self.weights_dir / f"{run.id}.safetensors"
-        if run.status not in ACTIVE or run.conn is None:
+        if run.status not in ACTIVE or (run.conn is None and run.host is None):
             return path.read_bytes() if path.is_file() else None
         request = uuid.uuid4().hex
         future = self.loop.create_future()
@@ -374,15 +573,65 @@ class RunManager:
     # ---- plumbing
     def _send(self, run: Run, message: m.Message) -> None:
         try:
+            if run.host is not None:
+                run.host.conn.send(m.ToMember(member=run.member, command=message))
+                return
             assert run.conn is not None
             run.conn.send(message)
         except (OSError, AssertionError):
             pass  # the worker is gone; its reader thread reports that
 
     def _kill(self, run: Run, status: str, error: str | None) -> None:
-        if run.process is not None and run.process.is_alive():
+        """A worker that did not answer: ended (a cohort's worker goes on with its other members)."""
+        if run.host is None and run.process is not None and run.process.is_alive():
             run.process.terminate()
         self._set_status(run, status, run.step, error)
+
+    def _read_host(self, host: CohortHost) -> None:
+        """Runs in a thread: forwards a cohort worker's messages to the loop until its pipe closes."""
+        try:
+            while True:
+                message = host.conn.recv()
+                self.loop.call_soon_threadsafe(self._on_host_message, host, message)
+        except (EOFError, OSError):
+            pass
+        host.process.join(timeout=5)
+        with contextlib.suppress(RuntimeError):  # the server has shut down meanwhile
+            self.loop.call_soon_threadsafe(self._on_host_exit, host, host.process.exitcode)
+
+    def _on_host_message(self, host: CohortHost, message: m.Message) -> None:
+        match message:
+            case m.FromMember(member=member, report=report) if 0 <= member < len(host.members):
+                run = host.members[member]
+                if run.host is host:  # (not a run that has since continued elsewhere)
+                    self._on_message(run, report)
+            case m.Idle(seen=seen):
+                host.idle_seen = seen
+                self._close_if_done(host)
+            case m.StatusChanged(status="failed", error=error):  # the whole worker failed
+                for run in host.active:
+                    self._set_status(run, "failed", run.step, error)
+
+    def _close_if_done(self, host: CohortHost) -> None:
+        """Let a cohort's worker exit once it has no member left and no Join is on its way to it."""
+        if host.closed or host.idle_seen != len(host.members) or host.active:
+            return
+        host.closed = True
+        with contextlib.suppress(OSError):
+            host.conn.send(m.Close())
+
+    def _on_host_exit(self, host: CohortHost, exitcode: int | None) -> None:
+        host.closed = True
+        if host in self.hosts:
+            self.hosts.remove(host)
+        how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
+        for run in host.active:
+            self._set_status(
+                run, "failed", run.step, f"the worker process training its cohort ({len(host.members)} runs) {how}"
+            )
+            for future in run.weights_waiters.values():
+                if not future.done():
+                    future.set_result(None)
 
     def _read(self, run: Run) -> None:
         """Runs in a thread: forwards the worker's messages to the loop until the pipe closes. It keeps its own
@@ -468,6 +717,10 @@ class RunManager:
         self.hub.publish(run.id, Status.model_validate({"status": status, "step": step, "error": error}))
         if status in TERMINAL:
             self.hub.close(run.id)  # clients joining later get the stored history
+            if run.host is not None:
+                self._close_if_done(run.host)
+            if self.queue:
+                self._pump()
 
 
 def lr_changed(step: int, old: float, lr: float) -> Event:

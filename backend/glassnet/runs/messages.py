@@ -43,6 +43,17 @@ class CohortJob(Message):
     uploads: str
 
 
+class Join(Message):
+    """A new member for a cohort's worker, from scratch: it is admitted at the next step boundary."""
+
+    member: int  # its index (the members so far, in the order they came)
+    config: dict[str, Any]
+
+
+class Close(Message):
+    """A cohort's worker with no member left may exit (the answer to its Idle)."""
+
+
 class Pause(Message):
     kind: Literal["pause"] = "pause"
 
@@ -126,6 +137,12 @@ class Checkpointed(Message):
 
 
 Report = Started | Framed | Noticed | StatusChanged | LrApplied | Weights | Checkpointed
+
+
+class Idle(Message):
+    """A cohort's worker has no member training (`seen`: the members it has admitted so far)."""
+
+    seen: int
 
 
 class FromMember(Message):

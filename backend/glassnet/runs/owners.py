@@ -47,15 +47,15 @@ class Caller:
         return self.owner
 
 
-def check_change(caller: Caller, owner: str | None, run_id: str) -> None:
-    """Raise unless `caller` may change run `run_id` of `owner`."""
+def check_change(caller: Caller, owner: str | None, run_id: str, what: str = "run") -> None:
+    """Raise unless `caller` may change run (or `what`) `run_id` of `owner`."""
     if caller.may_change(owner):
         return
     if caller.owner is None:
-        raise Unauthorized(f"{KEY_HEADER}: missing; changing run {run_id} needs its owner's key or the server token")
+        raise Unauthorized(f"{KEY_HEADER}: missing; changing {what} {run_id} needs its owner's key or the server token")
     if owner is None:
-        raise Forbidden(f"run {run_id} was made before owners existed; only the server token may change it")
-    raise Forbidden(f"run {run_id} belongs to another owner: you may watch it and fork it, not change it")
+        raise Forbidden(f"{what} {run_id} was made before owners existed; only the server token may change it")
+    raise Forbidden(f"{what} {run_id} belongs to another owner: you may watch it and fork it, not change it")
 
 
 class Keys:

@@ -20,6 +20,14 @@ class RunNotFound(KeyError):
         return self.message
 
 
+class SweepNotFound(RunNotFound):
+    """404: no sweep has this id."""
+
+    def __init__(self, sweep_id: str) -> None:
+        super().__init__(sweep_id)
+        self.message = f"sweep '{sweep_id}' not found"
+
+
 class RunLimitReached(RuntimeError):
     """429: too many active runs; `limit` says which (the server's or the owner's), `active` lists the caller's
     active runs (RunInfo), so a page can offer to stop one."""

@@ -24,6 +24,7 @@ def now_iso() -> str:
 STORED = (  # the run's fields that the store keeps (besides its config)
     *("id", "created_at", "updated_at", "status", "step", "device", "error", "parent", "layers", "data"),
     *("events", "lr_changes", "lineage", "summary", "metrics", "latest", "owner", "name", "lease", "idle"),
+    *("sweep", "alone"),
 )
 CONTINUABLE = frozenset({"finished", "stopped", "interrupted"})  # with a saved state at the run's last step
 
@@ -74,6 +75,10 @@ class Run:
     lease: bool = False  # pauses, then stops, while nobody watches it (runs started from the page)
     # set while it is paused, or once it stopped, for want of a viewer: {"action", "step", "after_s"}
     idle: dict[str, Any] | None = None
+    sweep: str | None = None  # the sweep it is a member of
+    alone: str | None = None  # why it trains alone (None: in a cohort, or not started yet)
+    host: Any = None  # the cohort hosting it (runs/cohorts.py CohortHost); None: alone in its own worker
+    member: int | None = None  # its index in that cohort's job
     viewers: int = 0  # open streams
     unwatched_since: float = field(default_factory=time.monotonic)
     paused_since: float = field(default_factory=time.monotonic)
@@ -122,7 +127,17 @@ class Run:
             "idle": self.idle,
             "continuable": self.status in CONTINUABLE,
             "lr_changes": self.lr_changes,
+            "sweep": self.sweep,
+            "cohort": self.cohort_info(),
         }
+
+    def cohort_info(self) -> dict[str, Any] | None:
+        """Where it trains: in a cohort (and with how many others), or alone and why; None before it starts."""
+        if self.host is not None:  # (an ended run: the most it trained with)
+            return {"members": self.host.size if self.status in ACTIVE else self.host.peak, "alone": None}
+        if self.alone is not None:
+            return {"members": 1, "alone": self.alone}
+        return None
 
     @property
     def counts(self) -> bool:

@@ -45,6 +45,15 @@ CREATE TABLE IF NOT EXISTS runs (
     idle        TEXT NOT NULL DEFAULT 'null'
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id          TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    owner       TEXT,
+    name        TEXT,
+    request     TEXT NOT NULL,
+    members     TEXT NOT NULL,
+    stopped     INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS segments (
     run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     seq     INTEGER NOT NULL,
@@ -72,6 +81,7 @@ CREATE TABLE IF NOT EXISTS open_segments (
 );
 """
 JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics", "idle")
+SWEEP_JSON = ("request", "members")
 # columns added since the first schema: a store written before them gets them on open
 ADDED_COLUMNS = {
     "data": "TEXT NOT NULL DEFAULT 'null'",
@@ -81,6 +91,8 @@ ADDED_COLUMNS = {
     "name": "TEXT",
     "lease": "INTEGER NOT NULL DEFAULT 0",
     "idle": "TEXT NOT NULL DEFAULT 'null'",
+    "sweep": "TEXT",  # the sweep it is a member of
+    "alone": "TEXT",  # why it trains alone, not in a cohort
 }
 SEGMENT_COLUMNS = "track, shape, first, last, count, low, high, final"
 
@@ -215,6 +227,19 @@ class Store:
             )
 
         self.jobs.put(write)
+
+    def save_sweep(self, row: dict[str, Any]) -> None:
+        values = {k: json.dumps(v) if k in SWEEP_JSON else v for k, v in row.items()}
+        columns, marks = ", ".join(values), ", ".join(f":{k}" for k in values)
+        updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
+        sql = f"INSERT INTO sweeps ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}"
+        self.jobs.put(lambda db: db.execute(sql, values))
+
+    def load_sweeps(self) -> list[dict[str, Any]]:
+        self.flush()
+        with self.lock:
+            rows = self.db.execute("SELECT * FROM sweeps ORDER BY created_at").fetchall()
+        return [{k: json.loads(v) if k in SWEEP_JSON else v for k, v in dict(row).items()} for row in rows]
 
     def delete(self, run_id: str) -> None:
         self.jobs.put(lambda db: db.execute("DELETE FROM runs WHERE id = ?", (run_id,)))

@@ -358,3 +358,34 @@ def parse_grid_arg(text: str) -> tuple[str, list[Any]]:
             raise ValueError(f"--grid {text}: value {n} is empty")
         values.append(_parse_value(piece.strip(), text))
     return path, values
+
+
+# ---- a sweep as the server keeps it
+
+
+@dataclass
+class Sweep:
+    """A sweep: its request, its members' runs (by grid index) and the value of each axis for each."""
+
+    id: str
+    created_at: str
+    owner: str | None
+    name: str | None
+    request: dict[str, Any]  # the SweepRequest as JSON
+    members: list[dict[str, Any]]  # [{"run_id", "values"}], in grid order
+    stopped: bool = False
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "owner": self.owner,
+            "name": self.name,
+            "request": self.request,
+            "members": self.members,
+            "stopped": int(self.stopped),
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Sweep":
+        return cls(**{**row, "stopped": bool(row["stopped"])})

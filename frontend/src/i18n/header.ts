@@ -17,6 +17,9 @@ export default defineStrings(
     forkTitle: 'Branch this run into a copy with one change, and compare the two',
     stop: 'Stop',
     stopTitle: 'Stop the run for good (its results stay)',
+    seeds: 'Run over 5 seeds',
+    seedsTitle:
+      'Train these settings 5 times at once, with seeds {first} to {last}: the loss and accuracy drawn as a median line with a min–max band, how much of a result is luck',
     statusTitle: 'Run status',
     stepOf: 'step {step} / {total}',
     stepOnly: 'step {step}',
@@ -72,6 +75,8 @@ export default defineStrings(
     forkTitle: '复制这次训练并改动一项设置，然后对比两者',
     stop: '停止',
     stopTitle: '彻底停止训练（结果会保留）',
+    seeds: '用 5 个种子运行',
+    seedsTitle: '用种子 {first} 到 {last} 同时把这些设置训练 5 次：损失和准确率画成中位数线加最小–最大色带，看结果中有多少是运气',
     statusTitle: '训练状态',
     stepOf: '第 {step} 步 / 共 {total} 步',
     stepOnly: '第 {step} 步',

@@ -33,6 +33,10 @@ export type LimitOut = Schemas['LimitOut'];
 export type IdleNote = Schemas['IdleNote'];
 /** The untrained network of a config at step 0 (POST /api/preview), in the shape of a run's hello and frame. */
 export type PreviewOut = Schemas['PreviewOut'];
+/** A sweep (one run per combination of a grid's values) and its members (GET /api/sweeps/{id}). */
+export type SweepInfo = Schemas['SweepInfo'];
+export type SweepMember = Schemas['SweepMember'];
+export type SweepRequest = Schemas['SweepRequest'];
 /** How a new run starts: training at once, paused at step 0, or paused after one step (Step before Play). */
 export type RunStart = NonNullable<NonNullable<operations['create_run_api_runs_post']['parameters']['query']>['start']>;
 export type ChoiceList = { [K in keyof Options]: Options[K] extends Choice[] ? K : never }[keyof Options];
@@ -186,6 +190,7 @@ async function request<T>(
 }
 
 const runPath = (id: string) => `/api/runs/${encodeURIComponent(id)}`;
+const sweepPath = (id: string) => `/api/sweeps/${encodeURIComponent(id)}`;
 
 export const api = {
   health: () => request<Health>('GET', '/api/health'),
@@ -213,6 +218,15 @@ export const api = {
   patchRun: (id: string, changes: RunChanges) => request<RunInfo>('PATCH', runPath(id), changes),
   forkRun: (id: string, fork: ForkRequest) => request<RunInfo>('POST', `${runPath(id)}/fork`, fork),
   metrics: (id: string) => request<Metrics>('GET', `${runPath(id)}/metrics`),
+  /** Some columns of a run's history (`train_loss`, `test_acc`, ...); a 422 names the columns the run has. */
+  metricSeries: (id: string, series: readonly string[]) =>
+    request<Metrics>('GET', `${runPath(id)}/metrics?series=${series.map(encodeURIComponent).join(',')}`),
+  /** Start a sweep of the caller's: one run per combination of `grid`'s values around `config` (one slot of theirs). */
+  createSweep: (sweep: SweepRequest) => request<SweepInfo>('POST', '/api/sweeps', sweep),
+  /** The caller's sweeps, newest first. */
+  listSweeps: () => request<SweepInfo[]>('GET', '/api/sweeps'),
+  getSweep: (id: string) => request<SweepInfo>('GET', sweepPath(id)),
+  stopSweep: (id: string) => request<SweepInfo>('POST', `${sweepPath(id)}/stop`),
   metricRegistry: () => request<MetricInfo[]>('GET', '/api/metrics'),
   uploadDataset: (csv: string, name: string) =>
     request<UploadedDataset>('POST', `/api/datasets?name=${encodeURIComponent(name)}`, csv, 'text/csv'),
@@ -237,6 +251,11 @@ export function streamUrl(
   ];
   const query = params.length ? `?${params.join('&')}` : '';
   return `${scheme}//${loc.host}${runPath(id)}/stream${query}`;
+}
+
+/** Path of a sweep's summary table (one row per member); fetch it with authHeaders(). */
+export function sweepExportPath(id: string, format: 'csv' | 'json'): string {
+  return `${sweepPath(id)}/export?format=${format}`;
 }
 
 /** Path of a run's export (`csv` or `json`); fetch it with authHeaders(). */

@@ -17,6 +17,8 @@ class AppState {
   lesson = $state<string | null>(null);
   /** the run shown (App mirrors the session's run here, and attaches to the one a link names) */
   run = $state<string | null>(null);
+  /** the sweep shown (a seed band on the playground, or a grid's view in the Sweeps tab); null: none */
+  sweep = $state<string | null>(null);
   /** the draft: what Play trains; null until the server's defaults have come (GET /api/options) */
   config = $state<ExperimentConfig | null>(null);
   /** the optimizer lab's inputs */
@@ -62,6 +64,7 @@ export function openUrl(search: string): void {
   app.tab = link.tab;
   app.lesson = link.lesson;
   app.run = link.run;
+  app.sweep = link.sweep;
   app.advanced = link.advanced ?? rememberedAdvanced();
   app.present = link.present;
   locale.lang = initialLang(link.lang);
@@ -107,6 +110,7 @@ function snapshot(): UrlState | null {
     lesson: app.lesson,
     lang: locale.lang,
     run: app.run,
+    sweep: app.sweep,
     advanced: app.advanced,
     present: app.present,
     config: $state.snapshot(app.config) as ExperimentConfig,
@@ -126,7 +130,8 @@ export function currentQuery(options: Options): string | null {
 export function shareLink(options: Options, withRun: boolean, loc: { origin: string; pathname: string } = location): string | null {
   const state = snapshot();
   if (!state) return null;
-  return `${loc.origin}${loc.pathname}${encodeUrl({ ...state, run: withRun ? state.run : null }, urlContext(options))}`;
+  const shown = withRun ? state : { ...state, run: null, sweep: null };
+  return `${loc.origin}${loc.pathname}${encodeUrl(shown, urlContext(options))}`;
 }
 
 /** Mirror the state in the URL (the one writer of it): App calls it from an effect, so every change lands there. */

@@ -204,7 +204,7 @@ export class RunSession {
   /** Follow an existing run (active or ended, ours or someone else's) by id: a live run's stream resumes from its
    * history, an ended run shows its final state. `runId` is the id at once (the page's link keeps it meanwhile); an
    * id the server does not know leaves the page idle with an error that names it. */
-  async attach(id: string): Promise<void> {
+  async attach(id: string, adopt = true): Promise<void> {
     this.#closeStream();
     this.#clear();
     this.runId = id;
@@ -212,12 +212,21 @@ export class RunSession {
       const run = await api.getRun(id);
       if (this.runId !== id) return;
       this.#show(run);
-      this.opened = run.config ?? null;
+      // (a sweep's member leaves the form as it is: its settings are the sweep's, but for the axes' values)
+      if (adopt) this.opened = run.config ?? null;
     } catch (e) {
       if (this.runId !== id) return;
       this.runId = null;
       this.error = `Cannot open run ${id}: ${(e as Error).message}`;
     }
+  }
+
+  /** Stop showing the run without stopping it (a sweep's member trains on with its sweep): back to the preview. */
+  detach(): void {
+    this.#closeStream();
+    this.#clear();
+    this.error = null;
+    this.limit = null;
   }
 
   /** Change the learning rate of the running run (it applies from the next step); not someone else's. */

@@ -3,6 +3,8 @@
 //   lang=zh                      the language (English is left out)
 //   tab=lessons                  the tab (the playground is left out)
 //   run=3f2a9c0d1e7b             the run shown (the page attaches to it: live, or its final state if it ended)
+//   sweep=a5b7c035bb28           the sweep shown: a seed band on the playground (a sweep over seeds only), else its
+//                                heat map or line in the Sweeps tab (`run=` is then the member shown, if any)
 //   view=advanced                the form shows its advanced settings (the beginner view is left out)
 //   present=loss-chart           the panel shown full screen for a projector (panels.ts presentKey)
 //   lesson=dead-relu             the lesson opened in the Lessons tab (kept while other tabs are shown)
@@ -24,7 +26,7 @@ import { isLang, type Lang } from './i18n.svelte';
 import { fieldNullable, schemaProblem } from './schema';
 import type { Problem } from './validation';
 
-export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'lessons', 'lab'] as const;
+export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'sweeps', 'lessons', 'lab'] as const;
 export type Tab = (typeof TABS)[number];
 
 export function isTab(v: unknown): v is Tab {
@@ -279,6 +281,8 @@ export interface UrlState {
   lang: Lang;
   /** the run shown (null: none, or a link of the settings only) */
   run?: string | null;
+  /** the sweep shown (null: none) */
+  sweep?: string | null;
   config: ExperimentConfig;
   /** the lab's setup; written only while the lab tab is shown */
   lab: LabSetup | null;
@@ -306,6 +310,7 @@ export function encodeUrl(state: UrlState, ctx: UrlContext): string {
   if (state.tab !== 'playground') params.set('tab', state.tab);
   if (state.lesson) params.set('lesson', state.lesson);
   if (state.run) params.set('run', state.run);
+  if (state.sweep) params.set('sweep', state.sweep);
   if (state.advanced) params.set('view', 'advanced');
   if (state.present) params.set('present', state.present);
   for (const [k, v] of state.extra ?? []) params.set(k, v);
@@ -322,6 +327,8 @@ export interface DecodedUrl {
   lang: Lang | null;
   /** the run to show */
   run: string | null;
+  /** the sweep to show */
+  sweep: string | null;
   /** `view=advanced` (true), `view=basic` (false), or no view (null: the page's remembered choice) */
   advanced: boolean | null;
   /** the panel to show full screen */
@@ -333,7 +340,7 @@ export interface DecodedUrl {
   extra: [string, string][];
 }
 
-const APP_KEYS = ['lang', 'tab', 'lesson', 'run', 'view', 'present'];
+const APP_KEYS = ['lang', 'tab', 'lesson', 'run', 'sweep', 'view', 'present'];
 
 /** Read a link (`location.search`). The config needs the server's defaults: without `ctx` it is null. */
 export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'resets'>): DecodedUrl {
@@ -353,6 +360,7 @@ export function decodeUrl(search: string, ctx?: Pick<UrlContext, 'defaults' | 'r
     lesson: params.get('lesson') || null,
     lang: isLang(lang) ? lang : null,
     run: params.get('run')?.trim() || null,
+    sweep: params.get('sweep')?.trim() || null,
     advanced: view === 'advanced' ? true : view === 'basic' ? false : null,
     present: params.get('present')?.trim() || null,
     lab: decodeLab(params),

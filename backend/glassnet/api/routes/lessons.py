@@ -1,5 +1,9 @@
-"""Guided lessons (glassnet.lessons): list them, and run a lesson's check of its claim on the server's CPU."""
+"""Guided lessons (glassnet.lessons): list them, and run a lesson's check of its claim on the server's CPU.
 
+A check's result is kept (lessons/runner.py): a lesson checked before is answered at once, and a check asked for
+while the same one is running waits for it; neither counts towards MAX_CHECKS."""
+
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -8,15 +12,15 @@ from starlette.concurrency import run_in_threadpool
 from glassnet.api.schemas import ErrorOut, LessonCheck, LessonOut
 from glassnet.lessons import LESSONS
 from glassnet.lessons.base import Lesson
-from glassnet.lessons.runner import check
+from glassnet.lessons.runner import cached_check, check, check_key
 
-MAX_CHECKS = 2  # lesson checks that may run at once (each trains its arms on one CPU thread)
+MAX_CHECKS = 2  # lesson checks that may train at once (each trains its arms on one CPU thread)
 
 router = APIRouter(prefix="/lessons", tags=["lessons"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No lesson has this id"}}
 TOO_MANY: dict[int | str, dict[str, Any]] = {
-    429: {"model": ErrorOut, "description": f"{MAX_CHECKS} lesson checks are already running"}
+    429: {"model": ErrorOut, "description": f"{MAX_CHECKS} other lesson checks are already running"}
 }
 
 
@@ -47,15 +51,30 @@ def get_lesson(lesson_id: str) -> dict:
 )
 async def run_lesson_check(lesson_id: str, request: Request) -> dict:
     lesson = _lesson(lesson_id)
+    kept = cached_check(lesson)
+    if kept is not None:
+        return kept
     state = request.app.state
-    running = getattr(state, "lesson_checks", 0)
-    if running >= MAX_CHECKS:
+    if not hasattr(state, "lesson_pending"):
+        state.lesson_pending = {}
+    pending: dict[Any, asyncio.Future[dict]] = state.lesson_pending
+    key = check_key(lesson)
+    running = pending.get(key)
+    if running is not None:  # the same check is training (a class checks one lesson at once): wait for it
+        return {**await asyncio.shield(running), "cached": True}
+    checks = getattr(state, "lesson_checks", 0)
+    if checks >= MAX_CHECKS:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"{running} lesson checks are running, the limit is {MAX_CHECKS}; try again when one has finished",
+            f"{checks} lesson checks are running, the limit is {MAX_CHECKS}; try again when one has finished",
         )
-    state.lesson_checks = running + 1  # the event loop is one thread: no lock needed
-    try:
-        return await run_in_threadpool(check, lesson)
-    finally:
+    state.lesson_checks = checks + 1  # the event loop is one thread: no lock needed
+    task = asyncio.ensure_future(run_in_threadpool(check, lesson))
+    pending[key] = task
+
+    def finished(_: asyncio.Future[dict]) -> None:  # when the training ends, even if this request went away
         state.lesson_checks -= 1
+        del pending[key]
+
+    task.add_done_callback(finished)
+    return await asyncio.shield(task)

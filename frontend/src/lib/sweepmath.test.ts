@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bandOf,
+  heatOf,
+  isLogAxis,
+  lineOf,
+  median,
+  medianMember,
+  memberCount,
+  parseNumbers,
+  scalePos,
+  seedRange,
+  stepGrid,
+  valueAt,
+  type Final,
+} from './sweepmath';
+
+describe('the median', () => {
+  it('is the middle value, or the mean of the middle two, of the finite values only', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([NaN, 5, Infinity, 1])).toBe(3);
+    expect(median([])).toBeNull();
+  });
+});
+
+describe('a curve read at any step', () => {
+  const c = { step: [0, 10, 20], value: [1, 3, null] };
+  it('is linear between measured points, exact at them, and null outside what was measured', () => {
+    expect(valueAt(c, 5)).toBeCloseTo(2);
+    expect(valueAt(c, 10)).toBe(3);
+    expect(valueAt(c, 15)).toBeNull(); // its last finite point is step 10
+    expect(valueAt(c, -1)).toBeNull();
+    expect(valueAt({ step: [20, 0], value: [0, 2] }, 5)).toBeCloseTo(1.5); // in step order whatever the input's
+  });
+});
+
+describe('a band on a common step grid', () => {
+  it('takes every measured step when there are few, else evenly spaced whole steps with both ends', () => {
+    expect(stepGrid([{ step: [0, 5], value: [1, 1] }, { step: [2, 5], value: [1, 1] }])).toEqual([0, 2, 5]);
+    const long = { step: Array.from({ length: 1000 }, (_, i) => i * 3), value: Array(1000).fill(1) };
+    const grid = stepGrid([long], 50);
+    expect(grid).toHaveLength(50);
+    expect(grid[0]).toBe(0);
+    expect(grid[49]).toBe(2997);
+    expect(stepGrid([long], 50, 300).at(-1)).toBe(300);
+    expect(stepGrid([])).toEqual([]);
+  });
+
+  it('is the median, min and max of the members measured at different steps, each interpolated onto the grid', () => {
+    const a = { step: [0, 10], value: [1, 0] }; // at 5: 0.5
+    const b = { step: [0, 4, 10], value: [3, 2, 2] }; // at 5: 2
+    const c = { step: [0, 5, 10], value: [2, 1, 0.5] }; // at 5: 1
+    const band = bandOf([a, b, c]);
+    expect(band.step).toEqual([0, 4, 5, 10]);
+    const at5 = band.step.indexOf(5);
+    expect(band.median[at5]).toBeCloseTo(1);
+    expect(band.min[at5]).toBeCloseTo(0.5);
+    expect(band.max[at5]).toBeCloseTo(2);
+    expect(band.count[at5]).toBe(3);
+    expect(band.median[0]).toBe(2);
+    expect(band.min[3]).toBe(0);
+    expect(band.max[3]).toBe(2);
+  });
+
+  it('leaves out a member beyond its last point (a diverged one, a late starter), and has no value where none is', () => {
+    const a = { step: [0, 10], value: [1, 1] };
+    const gone = { step: [0, 4, 6], value: [5, 5, null] };
+    const band = bandOf([a, gone]);
+    expect(band.count[band.step.indexOf(10)]).toBe(1);
+    expect(band.max[band.step.indexOf(10)]).toBe(1);
+    expect(band.max[band.step.indexOf(4)]).toBe(5);
+    expect(bandOf([{ step: [], value: [] }]).step).toEqual([]);
+  });
+
+  it('ends at `until` (the slowest member still training), so a band is never one fast member alone', () => {
+    const fast = { step: [0, 100], value: [1, 0] };
+    const slow = { step: [0, 40], value: [1, 0.5] };
+    const band = bandOf([fast, slow], 200, 40);
+    expect(band.step.at(-1)).toBe(40);
+    expect(band.count.every((n) => n === 2)).toBe(true);
+  });
+});
+
+function member(index: number, values: Record<string, unknown>, figure: number | null, status = 'finished'): Final {
+  return { index, run_id: `r${index}`, values, status, figure };
+}
+
+describe('a heat map over two axes', () => {
+  const grid = { 'model.hidden': [[8], [8, 8]], 'optimizer.lr': [0.1, 0.01], seed: [0, 1, 2] };
+  const members: Final[] = [];
+  let i = 0;
+  for (const h of grid['model.hidden'])
+    for (const lr of grid['optimizer.lr'])
+      for (const seed of grid.seed) members.push(member(i++, { 'model.hidden': h, 'optimizer.lr': lr, seed }, 10 * h.length + lr + seed));
+
+  it('takes each cell’s members (the other axes: seeds) by their median and says which axes it aggregated', () => {
+    const heat = heatOf(members, grid, 'optimizer.lr', 'model.hidden');
+    expect(heat.xs).toEqual([0.1, 0.01]);
+    expect(heat.ys).toEqual([[8], [8, 8]]);
+    expect(heat.aggregated).toEqual(['seed']);
+    const cell = heat.cells[1][0]; // depth 2, lr 0.1: 20.1, 21.1, 22.1
+    expect(cell.members).toHaveLength(3);
+    expect(cell.median).toBeCloseTo(21.1);
+    expect(cell.min).toBeCloseTo(20.1);
+    expect(cell.max).toBeCloseTo(22.1);
+    expect(cell.pick?.values.seed).toBe(1); // the median member opens on a click
+    expect(heat.range![0]).toBeCloseTo(11.01);
+    expect(heat.range![1]).toBeCloseTo(21.1);
+  });
+
+  it('keeps failed and diverged members apart: no colour for a cell of them only, and not in the median', () => {
+    const some = members.map((m) =>
+      m.values.seed === 0 && m.values['optimizer.lr'] === 0.1 ? { ...m, status: 'diverged', figure: null } : m,
+    );
+    const all = some.map((m) => (m.values['optimizer.lr'] === 0.01 && (m.values['model.hidden'] as number[]).length === 1 ? { ...m, status: 'failed' } : m));
+    const heat = heatOf(all, grid, 'optimizer.lr', 'model.hidden');
+    const partly = heat.cells[0][0];
+    expect(partly.broken).toHaveLength(1);
+    expect(partly.measured).toBe(2);
+    expect(partly.median).toBeCloseTo(11.6); // (11.1 + 12.1) / 2
+    const failed = heat.cells[0][1];
+    expect(failed.median).toBeNull();
+    expect(failed.pick).toBeNull();
+    expect(failed.broken).toHaveLength(3);
+  });
+
+  it('has no range before any member has its figure', () => {
+    const none = members.map((m) => ({ ...m, figure: null, status: 'pending' }));
+    expect(heatOf(none, grid, 'seed', 'optimizer.lr').range).toBeNull();
+  });
+});
+
+describe('a line along one axis', () => {
+  it('is the median with the min and max across the members that share each value', () => {
+    const grid = { 'optimizer.lr': [0.1, 0.01], seed: [0, 1] };
+    const members = [
+      member(0, { 'optimizer.lr': 0.1, seed: 0 }, 1),
+      member(1, { 'optimizer.lr': 0.1, seed: 1 }, 3),
+      member(2, { 'optimizer.lr': 0.01, seed: 0 }, 5),
+      member(3, { 'optimizer.lr': 0.01, seed: 1 }, null, 'running'),
+    ];
+    const line = lineOf(members, grid, 'optimizer.lr');
+    expect(line.xs).toEqual([0.1, 0.01]);
+    expect(line.groups.map((g) => [g.median, g.min, g.max, g.measured])).toEqual([
+      [2, 1, 3, 2],
+      [5, 5, 5, 1],
+    ]);
+  });
+});
+
+describe('picking and scales', () => {
+  it('opens the member nearest the median', () => {
+    const ms = [member(0, {}, 1), member(1, {}, 9), member(2, {}, 4), member(3, {}, 5)];
+    expect(medianMember(ms)?.index).toBe(2); // median 4.5: 4 and 5 tie, the first wins
+    expect(medianMember([member(0, {}, null, 'diverged')])).toBeNull();
+  });
+
+  it('draws learning-rate-like axes on a log scale, and places values on it', () => {
+    expect(isLogAxis([0.3, 0.1, 0.03, 0.01, 0.003])).toBe(true);
+    expect(isLogAxis([8, 16, 32])).toBe(false);
+    expect(isLogAxis([0, 0.001, 0.01])).toBe(false);
+    expect(isLogAxis([[8], [8, 8]])).toBe(false);
+    expect(scalePos(0.1, [0.01, 1], true)).toBeCloseTo(0.5);
+    expect(scalePos(5, [0, 10])).toBe(0.5);
+    expect(scalePos(20, [0, 10])).toBe(1);
+    expect(scalePos(3, [3, 3])).toBe(0.5);
+  });
+});
+
+describe('the New sweep form', () => {
+  it('reads comma lists and names the piece that is not a number', () => {
+    expect(parseNumbers('0.3, 0.1,0.03,')).toEqual({ values: [0.3, 0.1, 0.03] });
+    expect(parseNumbers('8, x, 16')).toEqual({ bad: 'x' });
+    expect(parseNumbers('8, 2.5', true)).toEqual({ bad: '2.5' });
+  });
+
+  it('counts the members as the product of the axes', () => {
+    expect(memberCount({ seed: seedRange(3, 5), 'optimizer.lr': [1, 2, 3] })).toBe(15);
+    expect(seedRange(3, 5)).toEqual([3, 4, 5, 6, 7]);
+  });
+});
