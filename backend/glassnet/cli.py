@@ -156,17 +156,17 @@ def _run(args: argparse.Namespace) -> int:
 def _headless(config: Any, out: Path | None) -> dict[str, Any]:
     import torch
 
+    from glassnet.cohort.alone import make_trainer
     from glassnet.data import tabular
     from glassnet.runs.export import metrics_csv
     from glassnet.runs.history import History
     from glassnet.train.driver import ByClock, Callbacks, Ending, drive
-    from glassnet.train.loop import Trainer
     from glassnet.train.probe import Reading
 
     settings = Settings()
     torch.set_num_threads(settings.torch_threads)  # as in the server's workers: small nets run best on one
     tabular.set_uploads_dir(settings.data_dir / "datasets")  # a config may name a dataset uploaded there
-    trainer = Trainer(config)
+    trainer = make_trainer(config)
     history = History()
     progress = Progress(config.total_steps)
 

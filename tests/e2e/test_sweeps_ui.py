@@ -3,6 +3,7 @@ they train, and its seed picker switches the run the per-layer panels show; a sw
 started from the New sweep form draws a heat map whose cells open their runs."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -45,7 +46,7 @@ def test_run_over_5_seeds_draws_a_band_and_the_seed_picker_switches_the_panels_r
         page.goto(f"{server_url}/?steps=1500&seed=3")
         seeds = page.get_by_test_id("run-seeds")
         expect(seeds).to_be_enabled(timeout=30_000)
-        expect(seeds).to_have_attribute("title", "Train these settings 5 times at once, with seeds 3 to 7: the loss and accuracy drawn as a median line with a min–max band, how much of a result is luck")  # fmt: skip
+        expect(seeds).to_have_attribute("title", re.compile(r"5 times at once, with seeds 3 to 7: .* median line"))
         seeds.click()
 
         view = page.get_by_test_id("seed-view")
@@ -87,7 +88,7 @@ def test_run_over_5_seeds_draws_a_band_and_the_seed_picker_switches_the_panels_r
         page.wait_for_timeout(1500)  # the last histories are read
         final = band(page, "seed-loss")
         assert final["points"] > 10 and final["spread"] > 0, final
-        assert band(page, "seed-acc")["points"] > 3
+        assert band(page, "seed-acc")["points"] >= 2  # (accuracies are measured on detail frames only)
         page.screenshot(path=str(artifacts / "sweeps-seed-view-1440.png"))
         page.set_viewport_size({"width": 390, "height": 844})
         page.get_by_test_id("seed-panel").scroll_into_view_if_needed()

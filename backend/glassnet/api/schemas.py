@@ -255,7 +255,9 @@ class LrChange(BaseModel):
 class CohortNote(BaseModel):
     """Where a run trains: in a cohort with others of its architecture (one batched model), or alone and why."""
 
-    members: int = Field(description="Runs training in its cohort now (an ended run: the most it trained with; 1 when alone).")
+    members: int = Field(
+        description="Runs training in its cohort now (an ended run: the most it trained with; 1 when alone)."
+    )
     alone: str | None = Field(description="Why it trains alone; null in a cohort.")
 
 

@@ -14,7 +14,7 @@ import io
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,9 +28,6 @@ from glassnet.nn.models import Net, build_model
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule
 from glassnet.train.probe import Probe, Reading, Tick
-
-if TYPE_CHECKING:
-    from glassnet.train.loop import Trainer
 
 FRAME_METRICS = ("grad_norm", "act_grad_norm", "weight_norm", "update_norm", "update_ratio")
 
@@ -292,23 +289,6 @@ class Cohort:
 
     def metric_names(self, k: int) -> list[str]:
         return [metric.name for metric in self.probe(k).metrics]
-
-    def hand_over(self, k: int, trainer_class: "type[Trainer]") -> "Trainer":
-        """Member k as a single Trainer that goes on exactly where the member is (same frames' sequence, clock,
-        learning rate and training losses since its last reading); the member is then removed by the caller."""
-        m = self.members[k]
-        trainer = trainer_class.resume(m.config, self.checkpoint(k))
-        trainer.frame_count, trainer.started = m.frame_count, m.started
-        trainer.current_lr = m.current_lr
-        for group in trainer.optimizer.param_groups:
-            group["lr"] = m.current_lr
-        if self.loss_n[k] > 0:
-            trainer.recent_losses = [self._mean_losses([k])[0]]
-        if self.act_grads:
-            trainer.probe.act_grads = [
-                self.act_grads[i][k] if i in self.act_grads else None for i in range(len(self.weight_names))
-            ]
-        return trainer
 
     # ---- readings: a single run's, per member
     def read(self, k: int, detail: bool, measured: bool) -> Reading:

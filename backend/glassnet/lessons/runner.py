@@ -55,13 +55,13 @@ def _measured(config: dict[str, Any], readings: "list[Reading]", seconds: float)
 def measure_arm(config: dict[str, Any]) -> Measured:
     """Train `config` for its `steps` on the CPU through the driver: full readings of the first and the last
     step (a diverged arm ends at its first non-finite step), and the training-loss trace."""
+    from glassnet.cohort.alone import make_trainer
     from glassnet.train.driver import BySteps, Callbacks, drive
-    from glassnet.train.loop import Trainer
 
     start = time.perf_counter()
     readings: list[Reading] = []
     with _one_thread():
-        trainer = Trainer(ExperimentConfig.model_validate({**config, "device": "cpu"}))
+        trainer = make_trainer(ExperimentConfig.model_validate({**config, "device": "cpu"}))
         drive(trainer, trainer.config.total_steps, BySteps(TRACE_EVERY), Callbacks(on_reading=readings.append))
     return _measured(config, readings, time.perf_counter() - start)
 

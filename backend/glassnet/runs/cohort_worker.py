@@ -62,10 +62,10 @@ def _sort_commands(conn: Connection, channels: list[MemberChannel], joins: "queu
 
 def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
     """Train `configs` as one cohort, admitting the members that join, until the server closes it."""
+    from glassnet.cohort.alone import hand_over
     from glassnet.cohort.driver import Seat, drive_cohort
     from glassnet.cohort.engine import Cohort
     from glassnet.train.driver import Ending
-    from glassnet.train.loop import Trainer
 
     lock = threading.Lock()
     channels: list[MemberChannel] = []
@@ -82,8 +82,9 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
         channels.append(channel)
         channel.send(m.StatusChanged(status="running", step=cohort.members[k].step_count))
         channel.send(started(cohort.template.layer_info(), "cpu", cohort.describe_data(k), cohort.metric_names(k)))
-        seats.append(Seat(_callbacks(channel, cohort, seats), config.total_steps, config.frame_hz, member=i))
-        seats[-1].bind(cohort, k)
+        mine: list[Seat] = []  # (its seat, for its callbacks to find where it sits now)
+        mine.append(Seat(_callbacks(channel, cohort, seats, mine), config.total_steps, config.frame_hz, member=i))
+        seats.append(mine[0].bind(cohort, k))
 
     def admit() -> None:
         while not joins.empty():
@@ -99,7 +100,7 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
         channel = channels[seat.member]
         step = cohort.members[k].step_count
         if ending is None:  # paused or stepped: on alone from here (its command is read again there)
-            trainer = cohort.hand_over(k, Trainer)
+            trainer = hand_over(cohort, k)
             channel.commands.queue.appendleft(m.Pause())  # (a step, if it was one, follows it)
             thread = threading.Thread(target=train_alone, args=(channel, trainer, False), daemon=True)
             thread.start()
@@ -125,18 +126,15 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
         thread.join()
 
 
-def _callbacks(channel: MemberChannel, cohort: "Cohort", seats: "list[Seat]") -> "Callbacks":
-    """A member's callbacks; its index in the cohort is where its seat is now (members before it may have left)."""
+def _callbacks(channel: MemberChannel, cohort: "Cohort", seats: "list[Seat]", mine: "list[Seat]") -> "Callbacks":
+    """A member's callbacks; its index in the cohort is where its seat (`mine`) is now: members before it may have
+    left since it joined."""
     from glassnet.train.driver import Callbacks
 
-    seat_index = len(seats)  # the seat this member is about to take
-    seat_of: list[Seat] = []
-    cadence = Cadence()
-
     def k() -> int:
-        if not seat_of:
-            seat_of.append(seats[seat_index])
-        return seats.index(seat_of[0])
+        return seats.index(mine[0])
+
+    cadence = Cadence()
 
     def control(paused: bool) -> "Command | None":
         while (command := channel.next_command(block=False)) is not None:

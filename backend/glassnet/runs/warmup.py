@@ -46,12 +46,12 @@ def warm_up(conn: Connection) -> None:
 
 
 def _train_a_little() -> None:
+    from glassnet.cohort.alone import make_trainer
     from glassnet.config import default_config
     from glassnet.protocol import frame_of
     from glassnet.train.driver import BySteps, Callbacks, drive
-    from glassnet.train.loop import Trainer
 
-    trainer = Trainer(default_config())
+    trainer = make_trainer(default_config())  # (the cohort engine, as a run of the default config trains)
     drive(trainer, 3, BySteps(1), Callbacks(on_reading=lambda reading: frame_of(reading).model_dump_json()))
 
 

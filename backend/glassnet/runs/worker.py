@@ -20,8 +20,8 @@ from glassnet.runs import messages as m
 if TYPE_CHECKING:
     import torch
 
+    from glassnet.cohort.alone import AnyTrainer
     from glassnet.train.driver import Command
-    from glassnet.train.loop import Trainer
     from glassnet.train.probe import Reading
 
 
@@ -60,21 +60,21 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
 def replay(segments: list[m.ReplaySegment], start: bytes | None = None) -> bytes | None:
     """From `start` (or from scratch), train through each segment's config up to its `until` step, applying its
     live lr changes; the state reached."""
+    from glassnet.cohort.alone import make_trainer
     from glassnet.train.driver import BySteps, Callbacks, drive
-    from glassnet.train.loop import Trainer
 
     checkpoint = start
     for segment in segments:
         config = ExperimentConfig.model_validate(segment.config)
-        trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
+        trainer = make_trainer(config, checkpoint)
         changes = {c["step"]: c["lr"] for c in segment.lr_changes}
         drive(trainer, segment.until, BySteps(), Callbacks(lr_changes=changes))
         checkpoint = trainer.checkpoint()
     return checkpoint
 
 
-def weights(trainer: "Trainer") -> bytes:
-    return weights_of(trainer.model.state_dict())
+def weights(trainer: "AnyTrainer") -> bytes:
+    return weights_of(trainer.state_dict())
 
 
 def weights_of(state: "dict[str, torch.Tensor]") -> bytes:
@@ -101,11 +101,10 @@ class Channel:
 
 
 def _run(conn: Connection, config: ExperimentConfig, segments: list[m.ReplaySegment], start: bytes | None) -> None:
-    from glassnet.train.loop import Trainer
+    from glassnet.cohort.alone import make_trainer
 
     checkpoint = replay(segments, start) if segments else start
-    trainer = Trainer.resume(config, checkpoint) if checkpoint else Trainer(config)
-    train_alone(Channel(conn), trainer)
+    train_alone(Channel(conn), make_trainer(config, checkpoint))
 
 
 def started(layers: list, device: str, data: dict, metrics: list[str]) -> m.Started:
@@ -132,7 +131,7 @@ def noticed(event: dict) -> m.Noticed:
     return m.Noticed(event=Event.model_validate(event))
 
 
-def train_alone(channel: Channel, trainer: "Trainer", announce: bool = True) -> None:
+def train_alone(channel: Channel, trainer: "AnyTrainer", announce: bool = True) -> None:
     """Train one run through the driver, reporting over `channel` (`announce`: tell the server it runs and what
     it is, unless a cohort it leaves already did)."""
     from glassnet.runs.checkpoints import Cadence

@@ -10,12 +10,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from glassnet.nn.models import LayerInfo
 from glassnet.train.insights import Insights
-from glassnet.train.loop import Trainer
 from glassnet.train.probe import Reading
+
+if TYPE_CHECKING:
+    from glassnet.cohort.alone import AnyTrainer as Trainer  # the nn.Module Trainer, or a cohort of one
 
 DETAIL_HZ = 10.0  # at most this many detail readings a second ...
 DETAIL_BUDGET = 0.03  # ... and no more than this share of the time spent on them (fewer for costly models)
@@ -39,7 +41,7 @@ class ByClock:
     last_detail: float = -math.inf
     detail_cost: float = 0.0
 
-    def due(self, trainer: Trainer, forced: bool) -> tuple[bool, bool]:
+    def due(self, trainer: "Trainer", forced: bool) -> tuple[bool, bool]:
         now = time.monotonic()
         period = 1.0 / self.frame_hz
         measure = forced or now - self.last_frame >= period
@@ -60,7 +62,7 @@ class BySteps:
 
     every: int = 0
 
-    def due(self, trainer: Trainer, forced: bool) -> tuple[bool, bool]:
+    def due(self, trainer: "Trainer", forced: bool) -> tuple[bool, bool]:
         upcoming = trainer.step_count + 1
         return forced or bool(self.every and upcoming % self.every == 0), False
 
@@ -103,7 +105,7 @@ class Reporter:
                 self.calls.on_event(event)
 
 
-def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
+def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks | None = None) -> Ending:
     """Train until step `until`, a stop, a divergence or early stopping; the first and the last step, a
     single step taken while paused, and the net as it is when paused or stopped are read in full."""
     calls = callbacks or Callbacks()
@@ -150,7 +152,7 @@ def drive(trainer: Trainer, until: int, pacing: Pacing, callbacks: Callbacks | N
     return Ending("finished")
 
 
-def divergence(trainer: Trainer, reading: Reading | None) -> str:
+def divergence(trainer: "Trainer", reading: Reading | None) -> str:
     """Why a run diverged: the step and, from a reading of the diverged net, the first layer affected."""
     return divergence_reason(trainer.layers, reading if reading is not None else trainer.read())
 

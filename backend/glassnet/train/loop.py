@@ -100,6 +100,10 @@ class Trainer:
             "mlp_parameters": mlp_parameters(self.data.input_shape, self.data.n_outputs, self.config.model),
         }
 
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The model's weights."""
+        return self.model.state_dict()
+
     def set_lr(self, lr: float) -> None:
         """A live change of the (base) learning rate; the schedule goes on from it."""
         self.schedule.base_lr = lr

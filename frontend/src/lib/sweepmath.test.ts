@@ -7,6 +7,7 @@ import {
   median,
   medianMember,
   memberCount,
+  niceTicks,
   parseNumbers,
   scalePos,
   seedRange,
@@ -154,6 +155,12 @@ describe('picking and scales', () => {
     const ms = [member(0, {}, 1), member(1, {}, 9), member(2, {}, 4), member(3, {}, 5)];
     expect(medianMember(ms)?.index).toBe(2); // median 4.5: 4 and 5 tie, the first wins
     expect(medianMember([member(0, {}, null, 'diverged')])).toBeNull();
+  });
+
+  it('puts round ticks on an axis', () => {
+    expect(niceTicks(0, 27.8)).toEqual([0, 10, 20]);
+    expect(niceTicks(0.06, 0.7)).toEqual([0.2, 0.4, 0.6]);
+    expect(niceTicks(1, 1)).toEqual([1]);
   });
 
   it('draws learning-rate-like axes on a log scale, and places values on it', () => {

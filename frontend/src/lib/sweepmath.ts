@@ -216,6 +216,17 @@ export function isLogAxis(values: readonly unknown[]): boolean {
   return Math.max(...nums) / Math.min(...nums) >= 10;
 }
 
+/** About `n` round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi]. */
+export function niceTicks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
+  const raw = (hi - lo) / Math.max(1, n - 1);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
 /** Where `v` sits in `range` (0..1), on a log scale when `log` (and every value is positive). */
 export function scalePos(v: number, range: [number, number], log = false): number {
   const [lo, hi] = range;

@@ -196,6 +196,15 @@ describe('the whole link', () => {
     expect(encodeUrl(plain({ tab: 'lab', lab: null }), ctx)).toBe('?tab=lab');
   });
 
+  it('holds the sweep shown, and the member of it shown as the run', () => {
+    const query = encodeUrl(plain({ tab: 'sweeps', sweep: 'a5b7c035bb28', run: '98ce45ba2914' }), ctx);
+    expect(query).toBe('?tab=sweeps&run=98ce45ba2914&sweep=a5b7c035bb28');
+    const link = decodeUrl(query, ctx);
+    expect([link.tab, link.sweep, link.run]).toEqual(['sweeps', 'a5b7c035bb28', '98ce45ba2914']);
+    expect(link.extra).toEqual([]); // a key of the app's, not kept as a stranger
+    expect(decodeUrl('?sweep=%20', ctx).sweep).toBeNull();
+  });
+
   it('reads the links users share', () => {
     const shared = decodeUrl('?dataset.name=spiral&model.hidden=8,8,8&seed=3', ctx);
     expect(shared.tab).toBe('playground');
