@@ -139,7 +139,7 @@ def test_a_member_handed_over_goes_on_alone_exactly() -> None:
     cohort = Cohort(members)
     for _ in range(25):
         cohort.step()
-    trainer = hand_over(cohort, 0)
+    trainer = hand_over(cohort, 0, last_read=-1)
     assert trainer.step_count == 25 and math.isclose(trainer.current_lr, members[0].optimizer.lr)
     got = torch.stack([trainer.cohort.step([False])[0] for _ in range(10)])
     torch.testing.assert_close(got, torch.stack(reference.recent_losses[-10:]), rtol=1e-4, atol=1e-6)

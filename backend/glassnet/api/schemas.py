@@ -211,6 +211,14 @@ class DemoOut(BaseModel):
     goals: list[DemoGoal] = Field(description="What the run must meet at its last step (tested on seeds 0-4).")
 
 
+class ServerLimits(BaseModel):
+    """This server's settings that bound what a caller may start (GLASSNET_*)."""
+
+    max_runs: int = Field(description="Active runs at once (a run in a cohort counts 1/16).")
+    max_runs_per_owner: int = Field(description="Active runs one owner may have (a sweep counts as one).")
+    max_sweep: int = Field(description="Members one sweep may have.")
+
+
 # built from the registry and LIMITS, so a new list of choices or a new limit needs no edit here
 Limits = create_model("Limits", **{name: (type(value), ...) for name, value in LIMITS.items()})  # type: ignore[call-overload]
 Options = create_model(
@@ -221,6 +229,7 @@ Options = create_model(
         name: (list[ChoiceOut], Field(json_schema_extra={"x-enum": CHOICE_ENUMS[name].__name__})) for name in CHOICES
     },
     limits=(Limits, ...),
+    server=(ServerLimits, ...),
     defaults=(ExperimentConfig, ...),
     forkable=(list[str], Field(description="Config sections a fork may change (data, model and seed cannot).")),
     demos=(

@@ -24,6 +24,7 @@ class CohortTrainer:
         self.cohort = Cohort([config], [checkpoint])
         self.device = torch.device("cpu")
         self.read_seconds = 0.0
+        self.last_read = -1  # the step of its last reading before the driver took it over (a member handed over)
 
     @property
     def member(self) -> Any:
@@ -130,7 +131,7 @@ def make_trainer(config: ExperimentConfig, checkpoint: bytes | None = None) -> A
     return CohortTrainer(config, checkpoint)
 
 
-def hand_over(cohort: Cohort, k: int) -> CohortTrainer:
+def hand_over(cohort: Cohort, k: int, last_read: int) -> CohortTrainer:
     """Member k of `cohort` as a run alone that goes on exactly where the member is: the same state, frames'
     sequence, clock, learning rate (live changes included) and training losses since its last reading. The
     caller then removes the member."""
@@ -138,6 +139,7 @@ def hand_over(cohort: Cohort, k: int) -> CohortTrainer:
     trainer = CohortTrainer(m.config, cohort.checkpoint(k))
     alone, one = trainer.member, trainer.cohort
     alone.frame_count, alone.started = m.frame_count, m.started
+    trainer.last_read = last_read
     alone.schedule.base_lr = m.schedule.base_lr  # (the config's lr is the one it started with)
     one._schedule()
     one.loss_sum[0], one.loss_n[0] = cohort.loss_sum[k], cohort.loss_n[k]

@@ -124,10 +124,14 @@ class Cohort:
             torch.tensor([[r.label_smoothing] for r in reg]) if any(r.label_smoothing for r in reg) else None
         )
         self.noise = [r.input_noise for r in reg]
+        self.noisy = any(self.noise)
         self.l1 = torch.tensor([r.l1 for r in reg]) if any(r.l1 for r in reg) else None
         self.clipping = [m.config.clipping for m in members]
         self.clips = any(c.name != "none" for c in self.clipping)
         self.arange = torch.arange(len(members)).unsqueeze(1)
+        self.batch, self.n_train = members[0].batch_size, len(members[0].data.x_train)  # (one cohort key: equal)
+        self.orders: torch.Tensor | None = None  # the members' data orders stacked, while their cursors agree
+        self.evaluating = [m for m in members if m.needs_eval]
         self._schedule()
         self.schedules_move = any(m.config.schedule.name != "constant" for m in members)
         # each member's training losses since its last reading (float64 sums: the mean is the single run's within
@@ -145,16 +149,24 @@ class Cohort:
 
     # ---- a step of every member
     def _batches(self) -> tuple[torch.Tensor, torch.Tensor]:
-        for m in self.members:
-            if m.cursor + m.batch_size > len(m.order):
-                m.order, m.cursor = torch.randperm(len(m.data.x_train), generator=m.order_generator), 0
-        first = self.members[0]
-        if all(m.cursor == first.cursor for m in self.members):
-            index = torch.stack([m.order for m in self.members])[:, first.cursor : first.cursor + first.batch_size]
+        """Each member's next batch from its own data order (one gather for all while their cursors agree, as
+        they do for members that started together)."""
+        members, size = self.members, self.batch
+        first = members[0]
+        if self.orders is not None and first.cursor + size <= self.n_train:
+            index = self.orders[:, first.cursor : first.cursor + size]
         else:
-            index = torch.stack([m.order[m.cursor : m.cursor + m.batch_size] for m in self.members])
-        for m in self.members:
-            m.cursor += m.batch_size
+            for m in members:
+                if m.cursor + size > self.n_train:
+                    m.order, m.cursor = torch.randperm(self.n_train, generator=m.order_generator), 0
+            aligned = all(m.cursor == first.cursor for m in members)
+            self.orders = torch.stack([m.order for m in members]) if aligned else None
+            if self.orders is not None:
+                index = self.orders[:, first.cursor : first.cursor + size]
+            else:
+                index = torch.stack([m.order[m.cursor : m.cursor + size] for m in members])
+        for m in members:
+            m.cursor += size
         return self.x_train[self.arange, index], self.y_train[self.arange, index]
 
     def _schedule(self) -> None:
@@ -187,7 +199,7 @@ class Cohort:
         if self.schedules_move:
             self._schedule()
         x, y = self._batches()
-        if any(self.noise):
+        if self.noisy:
             noise = [
                 torch.randn(x.shape[1:], generator=m.generator) * s if s > 0 else torch.zeros(x.shape[1:])
                 for m, s in zip(members, self.noise, strict=True)
@@ -223,7 +235,7 @@ class Cohort:
             for m, value in zip(members, values, strict=True):
                 if m.first_bad_step is None and not math.isfinite(value):
                     m.first_bad_step = m.step_count
-        if any(m.needs_eval and m.step_count % m.config.eval_every == 0 for m in members):
+        if any(m.step_count % m.config.eval_every == 0 for m in self.evaluating):
             self._evaluate()
         return losses
 

@@ -112,7 +112,7 @@ def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks |
     reporter = Reporter(calls, Insights.for_config(trainer.config, trainer.layers) if calls.on_event else None)
     report = reporter.report
     paused, first = False, True
-    last_read = -1  # the step of the last reading
+    last_read = getattr(trainer, "last_read", -1)  # the step of the last reading (a member handed over: its own)
 
     def read_as_it_is(final: bool) -> None:
         """A pause or a stop shows the net as it is then, in full (steps since the last reading included)."""

@@ -284,7 +284,7 @@ class Insights:
         return -math.inf if value is None and figure == "update_ratio" else value
 
     def _loss_trends(self, f: Figures):
-        train, test = f["train_loss"], f.get("test_loss")
+        train, test = f.get("train_loss"), f.get("test_loss")  # (a reading with no step since the last has none)
         if train is not None:
             if train > LOSS_SPIKE * self.best_train and self.best_train < math.inf:
                 yield "lr_too_high", Found("loss_jump", values={"loss": train, "best": self.best_train})
