@@ -79,6 +79,14 @@ def test_running_a_lesson_checks_its_claim(client):
         assert curve["step"] == [1, *range(25, steps + 1, 25)]
         assert len(curve["loss"]) == len(curve["step"]) and None not in curve["loss"]
         assert curve["loss"][-1] == pytest.approx(run["final"]["train_loss"])
+        # its curve on every seed the claim was judged on, on the same steps; the lesson's own seed's is `curve`
+        curves = run["curves"]
+        assert [c["seed"] for c in curves] == [s["seed"] for s in verdict["seeds"]] == [0, 1, 2, 3, 4]
+        for seeded in curves:
+            assert seeded["step"] == curve["step"] and len(seeded["loss"]) == len(curve["step"])
+            assert None not in seeded["loss"]
+        assert {"step": curves[0]["step"], "loss": curves[0]["loss"]} == curve
+        assert len({tuple(c["loss"]) for c in curves}) == len(curves)  # the seeds train differently
     relu, leaky = result["runs"][0]["curve"]["loss"], result["runs"][1]["curve"]["loss"]
     assert leaky[-1] < 0.5 * leaky[0] and relu[-1] > 0.6  # leaky ReLU learns; the dead ReLU net stays at ln 2
 
@@ -93,7 +101,7 @@ def test_a_lab_lessons_arms_run_in_the_lab_and_its_check_reports_each_path(clien
     result = client.post("/api/lessons/saddle-points/run").json()
     assert result["verdict"]["passed"], result["verdict"]
     run = result["runs"][0]
-    assert run["arm"] == "saddle" and run["config"] is None and run["final"] is None
+    assert run["arm"] == "saddle" and run["config"] is None and run["final"] is None and run["curves"] is None
     assert run["lab"]["surface"] == "saddle"
     assert [p["optimizer"] for p in run["paths"]] == ["sgd", "momentum", "adam"]
     assert [p["final_loss"] for p in run["paths"]] == [p["final_loss"] for p in paths]

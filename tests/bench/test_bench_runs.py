@@ -37,7 +37,7 @@ def test_cohort_benchmark_runs_every_path_and_reports_the_targets(capsys, tmp_pa
 def test_stream_benchmark_runs_and_reports_every_figure(capsys):
     from bench import stream
 
-    stream.main(["--seconds", "0.5", "--long-steps", "300"])
+    stream.main(["--seconds", "0.5", "--long-steps", "300", "--class-runs", "0"])
     out = capsys.readouterr().out
     for figure in (
         "latency step->client: p50",
@@ -47,6 +47,26 @@ def test_stream_benchmark_runs_and_reports_every_figure(capsys):
         "server RSS over a run",
     ):
         assert figure in out, figure
+
+
+def test_stream_benchmark_trains_a_class_in_a_cohort_and_refuses_it_past_the_limit_alone(capsys):
+    from bench import stream
+
+    stream.main(["--class-only", "--class-runs", "5", "--class-seconds", "2"])
+    out = capsys.readouterr().out
+    rows = {line.split(" | ")[0].strip(): line.split(" | ")[1:] for line in out.splitlines() if " | " in line}
+    assert [cell.strip() for cell in rows[""]] == ["cohorts on", "cohorts off"], out
+    on, off = (dict((figure, cells[i].strip()) for figure, cells in rows.items()) for i in (0, 1))
+    assert on["POST /api/runs"] == "201 x5" and on["running midway"] == "5 of 5", out
+    assert on["training in"] == "1 cohort(s) of 5", out  # 5 runs of one architecture: one worker
+    assert off["POST /api/runs"].startswith("201 x4, 429 x1 (limit: server"), out  # GLASSNET_MAX_RUNS 4
+    assert off["running midway"] == "4 of 5" and off["training in"].startswith("4 alone"), out
+    assert on["POST stop"] == "200 x5" and off["POST stop"] == "200 x4", out
+    for column in (on, off):
+        frames_min = float(column["frames/s per run median / min"].split(" / ")[1])
+        steps_min = float(column["steps/s per run median / min"].split(" / ")[1].replace(",", ""))
+        assert frames_min > 0 and steps_min > 0, out
+        assert re.fullmatch(r"\d+ ms / \d+ ms", column["latency wall->client p50 / p95"]), out
 
 
 def test_lab_benchmark_runs_and_both_ways_end_at_the_same_losses(capsys):

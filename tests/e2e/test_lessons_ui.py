@@ -1,6 +1,8 @@
 """The Lessons tab: every lesson opens, takes a prediction, checks its claim on the server and passes; the verdict
-says in two statements whether the claim held and whether the prediction was right, names its figures in words
-and overlays the arms' loss curves; an arm loads into the playground with the watched panel highlighted; a
+says in two statements whether the claim held (on how many of its 5 seeds, each seed's verdict folded under it)
+and whether the prediction was right, names its figures in words and draws the arms' loss curves on one chart,
+each as the median of its seeds in a min-max band; a check asked again says it came from the server's cache; an
+arm loads into the playground with the watched panel highlighted; a
 lesson's link opens it; both languages; a desktop and a phone screen."""
 
 import re
@@ -17,6 +19,13 @@ pytestmark = pytest.mark.e2e
 CHECK_TIMEOUT = 60_000  # a lesson check trains its arms on the server's CPU: 0.2-5 s here
 SHOTS = Path("/tmp/shots-lessons")  # screenshots to look at (also kept under the artifacts)
 CJK = re.compile("[\u4e00-\u9fff]")
+SEEDS = 5  # a network lesson's check trains each arm on seeds 0-4
+BAND_LEGEND = {"en": f"median of {SEEDS} seeds, band: min–max", "zh": f"{SEEDS} 个种子的中位数，色带：最小–最大"}
+SEEDS_HELD = {
+    "en": re.compile(rf"Held on [45] of {SEEDS} seeds; it has to on at least 4\."),
+    "zh": re.compile(rf"在 {SEEDS} 个随机种子中的 [45] 个上成立；至少需要 4 个。"),
+}
+CLAIM_HELD = {"en": "The claim held.", "zh": "结论成立。"}
 
 
 def lessons(server_url: str) -> list[dict]:
@@ -41,23 +50,47 @@ def assert_figures_named(page: Page) -> None:
 
 
 def assert_curves(page: Page, lesson: dict, lang: str) -> None:
-    """The arms' loss curves: a network lesson's on one chart, a line (and a legend entry) per arm; a lab lesson's
-    setups one chart each."""
+    """The arms' loss curves: a network lesson's on one chart, each arm a median line in a min-max band over its
+    seeds, a legend naming each arm and saying what the band is; a lab lesson's setups one chart each."""
     charts = page.get_by_test_id("lesson-curve")
     arms = [arm["name"] for arm in lesson["arms"]]
     if lesson["kind"] == "network":
         expect(charts).to_have_count(1)
         expect(charts.first).to_have_attribute("data-names", ",".join(arms))
-        legend = charts.first.locator(".u-legend .u-series")
-        expect(legend).to_have_count(len(arms) + 1)  # the step, then one per arm
+        expect(charts.first).to_have_attribute("data-seeds", str(SEEDS))
+        plot = page.get_by_test_id("lesson-curve-chart-0")
+        expect(plot).to_have_attribute("data-band-runs", str(SEEDS))
+        assert int(plot.get_attribute("data-band-points") or 0) >= 2
+        assert float(plot.get_attribute("data-band-spread") or 0) > 0  # the seeds differ: a band, not one line
+        legend = page.get_by_test_id("lesson-curve-chart-0-legend")
         for arm in lesson["arms"]:
-            expect(charts.first.locator(".u-legend")).to_contain_text(arm["label"][lang])
-        assert int(charts.first.locator("[data-points]").get_attribute("data-points") or 0) >= len(arms)
+            expect(legend).to_contain_text(arm["label"][lang])
+        expect(legend).to_contain_text(BAND_LEGEND[lang])
     else:
         expect(charts).to_have_count(len(arms))
         for chart, arm in zip(charts.all(), lesson["arms"], strict=True):
             expect(chart).to_have_attribute("data-lines", str(len(arm["lab"]["optimizers"])))
             expect(chart).to_contain_text(arm["label"][lang])
+
+
+def assert_seeds(page: Page, lang: str) -> None:
+    """A network lesson's verdict says on how many of its seeds the claim held and how many it needs; each seed's
+    verdict is folded under it, as many held as it says."""
+    held = page.get_by_test_id("lesson-seeds-held")
+    expect(held).to_have_text(SEEDS_HELD[lang])
+    expect(held).to_have_attribute("data-of", str(SEEDS))
+    seeds = page.get_by_test_id("lesson-seeds")
+    rows = seeds.locator("li")
+    expect(rows).to_have_count(SEEDS)
+    if seeds.get_attribute("open") is None:
+        expect(rows.first).to_be_hidden()
+        seeds.locator("summary").click()
+    expect(rows.first).to_be_visible()
+    assert [row.get_attribute("data-seed") for row in rows.all()] == [str(seed) for seed in range(SEEDS)]
+    passed = sum(row.get_attribute("data-passed") == "true" for row in rows.all())
+    assert str(passed) == held.get_attribute("data-held")
+    for row in rows.all():
+        assert row.inner_text().strip(), "a seed without its summary"
 
 
 def test_every_lesson_checks_its_claim(page, server_url, artifacts):
@@ -86,7 +119,12 @@ def test_every_lesson_checks_its_claim(page, server_url, artifacts):
         verdict = page.get_by_test_id("lesson-verdict")
         expect(verdict).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
         expect(page.get_by_test_id("lesson-badge")).to_have_text("Held")
-        expect(page.get_by_test_id("lesson-claim")).to_contain_text("The claim held in this run.")
+        if lesson["kind"] == "network":
+            expect(page.get_by_test_id("lesson-claim")).to_contain_text(CLAIM_HELD["en"])
+            assert_seeds(page, "en")
+        else:  # a lab lesson has no seeds
+            expect(page.get_by_test_id("lesson-claim")).to_contain_text("The claim held in this run.")
+            expect(page.get_by_test_id("lesson-seeds")).to_have_count(0)
         expect(page.get_by_test_id("lesson-summary")).not_to_be_empty()
         figures = page.get_by_test_id("lesson-figures").locator("tbody tr")
         assert figures.count() >= 1
@@ -256,7 +294,7 @@ def test_the_verdict_in_both_languages_at_two_sizes(browser, server_url, artifac
         page.get_by_test_id("lesson-check").click()
         claim = page.get_by_test_id("lesson-claim")
         expect(claim).to_have_attribute("data-held", "true", timeout=CHECK_TIMEOUT)
-        expect(claim).to_contain_text("The claim held in this run.")
+        expect(claim).to_contain_text(CLAIM_HELD["en"])
         result = page.get_by_test_id("lesson-pick-result")
         expect(result).to_contain_text("Your prediction")
         expect(result).to_contain_text("Not this one")
@@ -265,6 +303,7 @@ def test_the_verdict_in_both_languages_at_two_sizes(browser, server_url, artifac
         assert claim_box and result_box and claim_box["y"] < result_box["y"]
         assert_figures_named(page)
         assert_curves(page, lesson, "en")
+        expect(page.get_by_test_id("lesson-seeds-held")).to_have_text(SEEDS_HELD["en"])
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.get_by_test_id("lesson-verdict").scroll_into_view_if_needed()
         name = f"lessons-verdict-{width}x{height}"
@@ -272,14 +311,28 @@ def test_the_verdict_in_both_languages_at_two_sizes(browser, server_url, artifac
         page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
 
         page.get_by_test_id("language").select_option("zh")
-        expect(claim).to_contain_text("本次运行证实了这个结论。")
+        expect(claim).to_contain_text(CLAIM_HELD["zh"])
         expect(result).to_contain_text("不是这一项")
         expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["zh"])
         for row in page.get_by_test_id("lesson-figure-name").all():
             assert CJK.search(row.inner_text()), row.inner_text()
         assert_figures_named(page)
         assert_curves(page, lesson, "zh")
+        assert_seeds(page, "zh")  # (unfolds each seed's verdict for the screenshot)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SHOTS / f"{name}-zh.png"), full_page=True)
         page.screenshot(path=str(artifacts / f"{name}-zh.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_a_check_asked_again_says_it_came_from_the_cache(page, server_url, artifacts):
+    httpx.post(f"{server_url}/api/lessons/dead-relu/run", timeout=CHECK_TIMEOUT / 1000).raise_for_status()
+    page.goto(f"{server_url}/?tab=lessons&lesson=dead-relu&lang=en")
+    page.get_by_test_id("lesson-pick-0").check()
+    page.get_by_test_id("lesson-check").click()
+    cached = page.get_by_test_id("lesson-cached")
+    expect(cached).to_have_text("checked before: from the server’s cache", timeout=CHECK_TIMEOUT)
+    expect(page.get_by_test_id("lesson-claim")).to_contain_text(CLAIM_HELD["en"])
+    page.get_by_test_id("language").select_option("zh")
+    expect(cached).to_have_text("之前验证过：来自服务器的缓存")

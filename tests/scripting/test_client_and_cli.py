@@ -149,3 +149,29 @@ def test_cli_says_what_is_wrong(tmp_path):
     assert result.returncode == 2 and "cannot read" in result.stderr
     result = glassnet("runs", "--server", "http://127.0.0.1:9")
     assert result.returncode == 2 and "127.0.0.1:9" in result.stderr
+
+
+def test_a_sweep_from_the_client_and_the_cli(gn, server, tmp_path):
+    """A sweep through the client (its members train and export as a table) and through the CLI (progress on
+    stderr, the members' figures sorted by test loss on stdout, the CSV written, a bad grid said plainly)."""
+    sweep = gn.create_sweep({**CONFIG, "steps": 200}, {"seed": [0, 1], "optimizer.lr": [0.003, 0.03]})
+    done = gn.wait_sweep(sweep["id"], timeout=120)
+    assert done["status"] == "done" and done["counts"] == {"finished": 4}
+    rows = gn.export_sweep(sweep["id"], format="json")
+    assert [(r["seed"], r["optimizer.lr"]) for r in rows] == [(0, 0.003), (0, 0.03), (1, 0.003), (1, 0.03)]
+    assert all(r["status"] == "finished" and r["test_loss"] is not None for r in rows)
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**CONFIG, "steps": 150}))
+    out = tmp_path / "sweep.csv"
+    grids = ("--grid", "seed=0..2", "--grid", "model.hidden=[4];[8,8]")
+    result = glassnet("sweep", str(config), *grids, "--server", server, "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    table = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(table) == 6 and {r["model.hidden"] for r in table} == {"[4]", "[8, 8]"}
+    losses = [float(r["test_loss"]) for r in table]
+    printed = [line for line in result.stdout.splitlines() if line.strip()]
+    assert any(f"{min(losses):.4g}" in line for line in printed[:3]), result.stdout  # the best first
+    assert "6 finished" in result.stdout
+    bad = glassnet("sweep", str(config), "--grid", "optimizer.lrr=0.1", "--server", server)
+    assert bad.returncode != 0 and "did you mean optimizer.lr" in bad.stderr

@@ -480,6 +480,10 @@ class LossCurve(BaseModel):
     loss: list[float | None] = Field(description="The loss at each of those steps (null: not finite).")
 
 
+class SeedLossCurve(LossCurve):
+    seed: int = Field(description="The seed the arm trained on.")
+
+
 FinalFigures = create_model(  # type: ignore[call-overload]  # fields from the metric registry
     "FinalFigures",
     __doc__="A lesson arm's headline figures at its last step (null: not finite, or not measured: accuracy of a "
@@ -511,14 +515,21 @@ class LessonArmRun(BaseModel):
     curve: LossCurve | None = Field(
         None,
         description="A network arm: its training loss at step 1 and then every 25 steps (the mean over the steps "
-        "since the previous point), to its last step.",
+        "since the previous point), to its last step, on the lesson's own seed.",
+    )
+    curves: list[SeedLossCurve] | None = Field(
+        None,
+        description="A network arm: its training-loss curve (as `curve`) on each seed the claim was judged on, in "
+        "seed order; the one of the lesson's own seed is `curve`.",
     )
 
 
 class LessonCheck(BaseModel):
     lesson: str
     verdict: VerdictOut
-    runs: list[LessonArmRun] = Field(description="Each arm as it trained on the lesson's own seed.")
+    runs: list[LessonArmRun] = Field(
+        description="Each arm as it trained on the lesson's own seed (a network arm: with its curve on every seed)."
+    )
     cached: bool = Field(
         False, description="The result of an earlier check of the same lesson version and seeds: nothing trained."
     )

@@ -130,8 +130,10 @@ class Cohort:
         self.clips = any(c.name != "none" for c in self.clipping)
         self.arange = torch.arange(len(members)).unsqueeze(1)
         self.batch, self.n_train = members[0].batch_size, len(members[0].data.x_train)  # (one cohort key: equal)
-        self.orders: torch.Tensor | None = None  # the members' data orders stacked, while their cursors agree
+        # the members' training data in their epoch's order, while their cursors agree
+        self.shuffled: tuple[torch.Tensor, torch.Tensor] | None = None
         self.evaluating = [m for m in members if m.needs_eval]
+        self.generators = [m.generator for m in members]
         self._schedule()
         self.schedules_move = any(m.config.schedule.name != "constant" for m in members)
         # each member's training losses since its last reading (float64 sums: the mean is the single run's within
@@ -149,25 +151,27 @@ class Cohort:
 
     # ---- a step of every member
     def _batches(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each member's next batch from its own data order (one gather for all while their cursors agree, as
-        they do for members that started together)."""
+        """Each member's next batch from its own data order. While the members' cursors agree (members that
+        started together), their data is put in order once per epoch and a batch is a slice of it."""
         members, size = self.members, self.batch
         first = members[0]
-        if self.orders is not None and first.cursor + size <= self.n_train:
-            index = self.orders[:, first.cursor : first.cursor + size]
-        else:
+        if self.shuffled is None or first.cursor + size > self.n_train:
             for m in members:
                 if m.cursor + size > self.n_train:
                     m.order, m.cursor = torch.randperm(self.n_train, generator=m.order_generator), 0
-            aligned = all(m.cursor == first.cursor for m in members)
-            self.orders = torch.stack([m.order for m in members]) if aligned else None
-            if self.orders is not None:
-                index = self.orders[:, first.cursor : first.cursor + size]
-            else:
-                index = torch.stack([m.order[m.cursor : m.cursor + size] for m in members])
+            self.shuffled = None
+            if all(m.cursor == first.cursor for m in members):
+                orders = torch.stack([m.order for m in members])
+                self.shuffled = (self.x_train[self.arange, orders], self.y_train[self.arange, orders])
+        if self.shuffled is not None:
+            x, y = self.shuffled
+            batch = x[:, first.cursor : first.cursor + size], y[:, first.cursor : first.cursor + size]
+        else:
+            index = torch.stack([m.order[m.cursor : m.cursor + size] for m in members])
+            batch = self.x_train[self.arange, index], self.y_train[self.arange, index]
         for m in members:
             m.cursor += size
-        return self.x_train[self.arange, index], self.y_train[self.arange, index]
+        return batch
 
     def _schedule(self) -> None:
         """Each member's learning rate for its next step."""
@@ -206,7 +210,7 @@ class Cohort:
             ]
             x = x + torch.stack(noise)
         watching = measure is not None and any(measure)
-        generators = [m.generator for m in members]
+        generators = self.generators
         fast = None if watching else self.model.fast  # (a measured step keeps autograd: the probe's hooks need it)
         if watching:
             self._arm()

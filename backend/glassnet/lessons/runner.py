@@ -207,13 +207,21 @@ def _check(lesson: Lesson, seeds: Sequence[int]) -> dict[str, Any]:
         shown = by_seed[lesson.seed if lesson.seed in by_seed else seeds[0]]
         # an arm's seconds: all its seeds' together (a cohort member's: its share of the cohort's time)
         seconds = {name: sum(arms[name].seconds for arms in by_seed.values()) for name in shown}
-        runs = [{**_arm_run(name, m), "seconds": seconds[name]} for name, m in shown.items()]
+        runs = [
+            {**_arm_run(name, m), "seconds": seconds[name], "curves": _seed_curves(by_seed, name)}
+            for name, m in shown.items()
+        ]
     result = verdict.to_json()
     result["figures"] = _finite(verdict.figures)
     result["labels"] = figure_labels(lesson, list(verdict.figures))
     for one in result.get("seeds", []):
         one["figures"] = _finite(one["figures"])
     return {"lesson": lesson.id, "verdict": result, "runs": runs}
+
+
+def _seed_curves(by_seed: dict[int, dict[str, Measured]], arm: str) -> list[dict[str, Any]]:
+    """An arm's training-loss curve on each seed, in seed order (the UI draws their median and range)."""
+    return [{"seed": seed, **arms[arm].curve} for seed, arms in by_seed.items()]
 
 
 def _finite(figures: dict[str, float | None]) -> dict[str, float | None]:

@@ -8,10 +8,12 @@ import {
   figureName,
   formatFigure,
   labSummary,
+  lessonBands,
   lessonCurves,
   loadArm,
   pickIsRight,
   say,
+  shownSeed,
   wantsLog,
 } from './lessons';
 
@@ -183,6 +185,78 @@ describe('loss curves', () => {
     expect(c.data[1]).toEqual([1, 1e-6, null]);
     expect(1e-70).toBeLessThan(LOG_FLOOR);
     expect(c.points).toBe(2);
+  });
+
+  it('draws a network arm over its seeds as the median, min and max of their curves', () => {
+    const seeds = (arm: string, losses: (number | null)[][]) => ({
+      arm,
+      curve: { step: [1, 25, 50], loss: losses[0] },
+      curves: losses.map((loss, seed) => ({ seed, step: [1, 25, 50], loss })),
+    });
+    const check = {
+      runs: [
+        seeds('relu', [[0.7, 0.5, 0.3], [0.7, 0.6, 0.5], [0.7, 0.4, 0.1]]),
+        seeds('tanh', [[0.7, 0.69, 0.69], [0.7, 0.7, null], [0.7, 0.68, 0.6]]), // seed 1's last loss not finite
+        { arm: 'plain', curve: { step: [1, 25], loss: [0.7, 0.7] }, curves: [{ seed: 0, step: [1, 25], loss: [0.7, 0.7] }] },
+      ],
+    } as unknown as LessonCheck;
+    const drawn = lessonBands(network, check, 'en')!;
+    expect(drawn.seeds).toBe(3);
+    expect(drawn.log).toBe(false);
+    expect(drawn.arms.map((a) => [a.name, a.label])).toEqual([
+      ['relu', 'ReLU'],
+      ['tanh', 'Tanh'],
+      ['plain', 'Plain'],
+    ]);
+    expect(drawn.arms.map((a) => a.color)).toEqual(CURVE_COLORS.slice(0, 3));
+    const [relu, tanh, plain] = drawn.arms.map((a) => a.band);
+    // every arm on the same grid: every step any seed measured
+    expect(relu.step).toEqual([1, 25, 50]);
+    expect(plain.step).toEqual([1, 25, 50]);
+    expect(relu.median).toEqual([0.7, 0.5, 0.3]);
+    expect(relu.min).toEqual([0.7, 0.4, 0.1]);
+    expect(relu.max).toEqual([0.7, 0.6, 0.5]);
+    expect(relu.count).toEqual([3, 3, 3]);
+    // a seed without a finite loss at a step is left out there (the median of the other two)
+    expect(tanh.count).toEqual([3, 3, 2]);
+    expect(tanh.median[2]).toBeCloseTo(0.645);
+    expect(plain.count).toEqual([1, 1, 0]);
+    expect(plain.median[2]).toBeNull();
+  });
+
+  it('takes the seed bands on a log scale as the single curves are, leaving out what falls below the floor', () => {
+    const check = {
+      runs: [
+        {
+          arm: 'relu',
+          curves: [
+            { seed: 0, step: [1, 25], loss: [10, 1e-13] },
+            { seed: 1, step: [1, 25], loss: [10, 0.1] },
+          ],
+        },
+      ],
+    } as unknown as LessonCheck;
+    const drawn = lessonBands(network, check, 'zh')!;
+    expect(drawn.log).toBe(true);
+    expect(drawn.arms[0].label).toBe('ReLU（中）');
+    expect(drawn.arms[0].band.min).toEqual([10, 0.1]);
+    expect(drawn.arms[0].band.count).toEqual([2, 1]);
+  });
+
+  it('has no seed bands for a lab lesson or a check without per-seed curves', () => {
+    const lab = { kind: 'lab', arms: [arm('bowl', 'Bowl')] } as unknown as Lesson;
+    const labCheck = { runs: [{ arm: 'bowl', paths: [], curves: null }] } as unknown as LessonCheck;
+    expect(lessonBands(lab, labCheck, 'en')).toBeNull();
+    const older = { runs: [{ arm: 'relu', curve: { step: [1], loss: [0.7] } }] } as unknown as LessonCheck;
+    expect(lessonBands(network, older, 'en')).toBeNull();
+  });
+
+  it('shows the figures of the seed the arms carry, else of the first judged', () => {
+    const withSeed = (seed: number) => ({ arms: [{ name: 'relu', config: { seed } }] }) as unknown as Lesson;
+    const check = { verdict: { seeds: [{ seed: 0 }, { seed: 1 }, { seed: 2 }] } } as unknown as LessonCheck;
+    expect(shownSeed(withSeed(2), check)).toBe(2);
+    expect(shownSeed(withSeed(7), check)).toBe(0);
+    expect(shownSeed(withSeed(2), { verdict: { seeds: null } } as unknown as LessonCheck)).toBeNull();
   });
 
   it('has no pale yellow among the line colours', () => {

@@ -6,6 +6,7 @@ import type { LabRun } from './lab';
 import { PALETTE } from './colors';
 import { formatSig } from './format';
 import { fmt, type Lang } from './i18n.svelte';
+import { bandOnGrid, stepGrid, type Band } from './sweepmath';
 
 /** A lesson text in the page's language. */
 export function say(text: LessonText, lang: Lang): string {
@@ -113,6 +114,53 @@ export function lessonCurves(
     color: CURVE_COLORS[i % CURVE_COLORS.length],
   }));
   return withCurve.length ? [chart(title, lines, withCurve.map((r) => r.curve as Curve))] : [];
+}
+
+/** A network arm drawn over its seeds: its label, colour and the median, min and max of its seeds' curves (the
+ * shape BandChart draws). */
+export interface ArmBand {
+  name: string;
+  label: string;
+  color: string;
+  band: Band;
+}
+
+/** A network lesson's arms as seed bands on one grid of steps (every step any seed measured), and how many seeds
+ * each is over; null when the check has no per-seed curves (a lab lesson, or a server from before them). On a log
+ * scale (wantsLog over every seed) losses below LOG_FLOOR are left out, as a single curve's are. */
+export function lessonBands(
+  lesson: Lesson,
+  check: LessonCheck,
+  lang: Lang,
+): { arms: ArmBand[]; seeds: number; log: boolean } | null {
+  const runs = check.runs.filter((r) => r.curves?.length);
+  if (!runs.length || runs.length !== check.runs.length) return null;
+  const armLabel = new Map(lesson.arms.map((a) => [a.name, say(a.label, lang)]));
+  const seeded = runs.map((r) => r.curves as Curve[]);
+  const log = wantsLog(seeded.flat());
+  const shown = (c: Curve) => ({
+    step: c.step,
+    value: log ? c.loss.map((v) => (v !== null && v < LOG_FLOOR ? null : v)) : c.loss,
+  });
+  const curves = seeded.map((cs) => cs.map(shown));
+  // a grid large enough to keep every measured step (a lesson's arm has steps/25 + 1 of them)
+  const grid = stepGrid(curves.flat(), Number.MAX_SAFE_INTEGER);
+  const arms = runs.map((r, i) => ({
+    name: r.arm,
+    label: armLabel.get(r.arm) ?? r.arm,
+    color: CURVE_COLORS[i % CURVE_COLORS.length],
+    band: bandOnGrid(curves[i], grid),
+  }));
+  return { arms, seeds: Math.max(...seeded.map((cs) => cs.length)), log };
+}
+
+/** The seed whose figures a seeded verdict shows: the one the arms' configs carry (the lesson's own), else the
+ * first judged; null for a verdict without seeds (a lab lesson's). */
+export function shownSeed(lesson: Lesson, check: LessonCheck): number | null {
+  const seeds = (check.verdict.seeds ?? []).map((v) => v.seed);
+  if (!seeds.length) return null;
+  const own = lesson.arms[0]?.config?.seed;
+  return own !== undefined && seeds.includes(own) ? own : seeds[0];
 }
 
 /** Replace the draft's sections with a copy of the arm's full config (the draft keeps its identity: it is bound
