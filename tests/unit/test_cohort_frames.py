@@ -78,13 +78,15 @@ def test_a_members_readings_are_its_single_runs(changes: dict[str, Any]) -> None
             assert_same_reading(a, b)
 
 
-def seat_run(cohort: Cohort, **calls: Any) -> tuple[list[Seat], dict[int, Ending | None], list[list[Reading]]]:
+def seat_run(
+    cohort: Cohort, frame_hz: float = 1000.0, **calls: Any
+) -> tuple[list[Seat], dict[int, Ending | None], list[list[Reading]]]:
     readings: list[list[Reading]] = [[] for _ in cohort.members]
     endings: dict[int, Ending | None] = {}
     seats = []
     for i, m in enumerate(cohort.members):
         callbacks = Callbacks(on_reading=readings[i].append, **{k: v(i) for k, v in calls.items()})
-        seats.append(Seat(callbacks, m.config.total_steps, 1000.0, member=i).bind(cohort, i))
+        seats.append(Seat(callbacks, m.config.total_steps, frame_hz, member=i).bind(cohort, i))
 
     def leave(k: int, seat: Seat, ending: Ending | None) -> None:
         endings[seat.member] = ending
@@ -125,7 +127,7 @@ def test_a_stopped_member_leaves_with_a_full_reading_and_a_paused_one_goes_on_al
     def control(i: int) -> Any:
         return lambda paused: next(commands[i], None) if i in commands else None
 
-    _, endings, readings = seat_run(cohort, control=control)
+    _, endings, readings = seat_run(cohort, frame_hz=1.0, control=control)  # (no reading by the clock meanwhile)
     assert endings[0] == Ending("stopped") and readings[0][-1].detail and readings[0][-1].step == 10
     assert endings[1] is None and readings[1][-1].step < 200  # handed over, not ended
     assert endings[2] == Ending("finished") and readings[2][-1].step == 60

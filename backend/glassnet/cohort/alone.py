@@ -142,7 +142,7 @@ def hand_over(cohort: Cohort, k: int, last_read: int) -> CohortTrainer:
     trainer.last_read = last_read
     alone.schedule.base_lr = m.schedule.base_lr  # (the config's lr is the one it started with)
     one._schedule()
-    one.loss_sum[0], one.loss_n[0] = cohort.loss_sum[k], cohort.loss_n[k]
+    one.loss_sum[0], one.read_at[0] = cohort.loss_sum[k], one.steps - (cohort.steps - cohort.read_at[k])
     one.act_grads = {i: grads[k : k + 1] for i, grads in cohort.act_grads.items()}
     one.bn_batch = {i: (mean[k : k + 1], var[k : k + 1]) for i, (mean, var) in cohort.bn_batch.items()}
     return trainer

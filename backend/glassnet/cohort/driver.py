@@ -55,42 +55,63 @@ class Seat:
 Leave = Callable[[int, Seat, Ending | None], None]
 
 
-def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave, admit: Callable[[], None] | None = None) -> None:
+def drive_cohort(
+    cohort: Cohort,
+    seats: list[Seat],
+    leave: Leave,
+    admit: Callable[[], None] | None = None,
+    pending: Callable[[], bool] | None = None,
+) -> None:
     """Train until every member has left. `leave(k, seat, ending)` is called while member k is still in the
     cohort (to take its checkpoint or weights); it is removed right after. `admit()`, at every step boundary,
-    adds the members that asked to join (to the cohort and to `seats`)."""
+    adds the members that asked to join (to the cohort and to `seats`). `pending()` says whether any member may
+    have a command waiting (None: ask every member's control at every step).
+
+    Most steps read no member and end none: those pay one check of the next reading due (by the clock or by the
+    step) and of the first end, not a look at every member."""
     detail_cost = 0.0
+    quiet_until = (-1, -math.inf)  # (step of the first member, time): before both, no member is due anything
     while seats:
         if admit is not None:
+            joined = len(seats)
             admit()
-        leaving: dict[int, Ending | None] = {}
-        for k, seat in enumerate(seats):
-            command = seat.calls.control(False) if seat.calls.control else None
-            if command == "stop":
-                if seat.calls.on_reading and cohort.members[k].step_count not in (0, seat.last_read):
-                    seat.reporter.report(cohort.read(k, detail=True, measured=False), final=True)
-                leaving[k] = Ending("stopped")
-            elif command in ("pause", "step"):
-                leaving[k] = None
-        if leaving:
-            _leave(cohort, seats, leaving, leave)
-            continue
+            if len(seats) != joined:
+                quiet_until = (-1, -math.inf)
+        if pending() if pending is not None else any(seat.calls.control for seat in seats):
+            leaving = _commands(cohort, seats)
+            if leaving:
+                _leave(cohort, seats, leaving, leave)
+                quiet_until = (-1, -math.inf)
+                continue
 
         now = time.monotonic()
-        # detail readings share one budget: with K members each is read in full K times less often
-        detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / DETAIL_BUDGET)
-        measure, detail = [], []
-        for k, seat in enumerate(seats):
-            read, in_full = seat.due(cohort.members[k].step_count, now, detail_interval)
-            measure.append(read)
-            detail.append(in_full)
-        # as a run alone: frames never come faster than frame_hz, not even a forced one (a run's last step)
-        early = [
-            s.last_frame + 1 / s.frame_hz - now for s, due in zip(seats, measure, strict=True) if due and not s.by_steps
-        ]
-        if early and max(early) > 0:
-            time.sleep(max(early))
-        cohort.step(measure)
+        first_step = cohort.members[0].step_count
+        if first_step < quiet_until[0] and now < quiet_until[1]:
+            cohort.step(None)
+            if not cohort.ended_any:
+                for k, seat in enumerate(seats):
+                    if seat.calls.on_step:
+                        seat.calls.on_step(cohort.members[k].step_count)
+                continue
+            measure = [False] * len(seats)
+            detail = [False] * len(seats)
+        else:
+            # detail readings share one budget: with K members each is read in full K times less often
+            detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / DETAIL_BUDGET)
+            measure, detail = [], []
+            for k, seat in enumerate(seats):
+                read, in_full = seat.due(cohort.members[k].step_count, now, detail_interval)
+                measure.append(read)
+                detail.append(in_full)
+            # as a run alone: frames never come faster than frame_hz, not even a forced one (a run's last step)
+            early = [
+                s.last_frame + 1 / s.frame_hz - now
+                for s, due in zip(seats, measure, strict=True)
+                if due and not s.by_steps
+            ]
+            if early and max(early) > 0:  # (at most 0.1 s: a member with a slow frame rate must not stall the rest)
+                time.sleep(min(max(early), 0.1))
+            cohort.step(measure)
         measured = list(measure)
 
         ended: dict[int, Ending | None] = {}
@@ -129,6 +150,40 @@ def drive_cohort(cohort: Cohort, seats: list[Seat], leave: Leave, admit: Callabl
                 ending.reason = divergence_reason(cohort.template.layer_info(), cohort.read(k, True, False))
         if ended:
             _leave(cohort, seats, ended, leave)
+        if seats:
+            quiet_until = _quiet_until(cohort, seats)
+
+
+def _quiet_until(cohort: Cohort, seats: list[Seat]) -> tuple[int, float]:
+    """The first member's step, and the time, before which no member is due a reading or ends: the soonest of
+    every member's next reading by the step (its first, its last, BySteps), its end, and its next by the clock."""
+    first_step = cohort.members[0].step_count
+    step, when = math.inf, math.inf
+    for k, seat in enumerate(seats):
+        own = cohort.members[k].step_count
+        nearest = seat.until - 1  # (its last step is read in full)
+        if seat.first:
+            nearest = own
+        elif seat.by_steps is not None and seat.by_steps.every:
+            nearest = min(nearest, (own // seat.by_steps.every + 1) * seat.by_steps.every - 1)
+        step = min(step, first_step + nearest - own)
+        if seat.by_steps is None and seat.calls.on_reading:
+            when = min(when, seat.last_frame + 1 / seat.frame_hz)
+    return (int(step) if step < math.inf else 2**62), when
+
+
+def _commands(cohort: Cohort, seats: list[Seat]) -> dict[int, Ending | None]:
+    """Each member's command: who stops (read as it is, in full), and who goes on alone (pause, step)."""
+    leaving: dict[int, Ending | None] = {}
+    for k, seat in enumerate(seats):
+        command = seat.calls.control(False) if seat.calls.control else None
+        if command == "stop":
+            if seat.calls.on_reading and cohort.members[k].step_count not in (0, seat.last_read):
+                seat.reporter.report(cohort.read(k, detail=True, measured=False), final=True)
+            leaving[k] = Ending("stopped")
+        elif command in ("pause", "step"):
+            leaving[k] = None
+    return leaving
 
 
 def _leave(cohort: Cohort, seats: list[Seat], leaving: dict[int, Ending | None], leave: Leave) -> None:

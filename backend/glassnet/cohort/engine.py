@@ -130,8 +130,9 @@ class Cohort:
         self.clips = any(c.name != "none" for c in self.clipping)
         self.arange = torch.arange(len(members)).unsqueeze(1)
         self.batch, self.n_train = members[0].batch_size, len(members[0].data.x_train)  # (one cohort key: equal)
-        # the members' training data in their epoch's order, while their cursors agree
+        # the members' training data in their epoch's order, and the cursor into it, while their cursors agree
         self.shuffled: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.cursor: int | None = None
         self.evaluating = [m for m in members if m.needs_eval]
         self.generators = [m.generator for m in members]
         self._schedule()
@@ -139,7 +140,8 @@ class Cohort:
         # each member's training losses since its last reading (float64 sums: the mean is the single run's within
         # float32 round-off)
         self.loss_sum = torch.zeros(len(members), dtype=torch.float64)
-        self.loss_n = torch.zeros(len(members), dtype=torch.float64)
+        self.steps = 0  # steps this cohort has taken; a member's losses since its last reading are since read_at
+        self.read_at = torch.zeros(len(members), dtype=torch.float64)
         # the probe's records of the last measured step, by member index (which this change may have moved)
         self.act_grads: dict[int, torch.Tensor] = {}
         self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -152,26 +154,35 @@ class Cohort:
     # ---- a step of every member
     def _batches(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Each member's next batch from its own data order. While the members' cursors agree (members that
-        started together), their data is put in order once per epoch and a batch is a slice of it."""
-        members, size = self.members, self.batch
-        first = members[0]
-        if self.shuffled is None or first.cursor + size > self.n_train:
+        started together), their data is put in order once per epoch, a batch is a slice of it, and the cursor
+        is kept once for all (`cursor`; the members' own are brought up to date by `_sync`)."""
+        size = self.batch
+        if self.cursor is None or self.cursor + size > self.n_train:
+            self._sync()
+            members = self.members
             for m in members:
                 if m.cursor + size > self.n_train:
                     m.order, m.cursor = torch.randperm(self.n_train, generator=m.order_generator), 0
-            self.shuffled = None
-            if all(m.cursor == first.cursor for m in members):
+            self.shuffled, self.cursor = None, None
+            if all(m.cursor == members[0].cursor for m in members):
                 orders = torch.stack([m.order for m in members])
                 self.shuffled = (self.x_train[self.arange, orders], self.y_train[self.arange, orders])
-        if self.shuffled is not None:
-            x, y = self.shuffled
-            batch = x[:, first.cursor : first.cursor + size], y[:, first.cursor : first.cursor + size]
-        else:
-            index = torch.stack([m.order[m.cursor : m.cursor + size] for m in members])
-            batch = self.x_train[self.arange, index], self.y_train[self.arange, index]
-        for m in members:
-            m.cursor += size
-        return batch
+                self.cursor = members[0].cursor
+            else:
+                index = torch.stack([m.order[m.cursor : m.cursor + size] for m in members])
+                for m in members:
+                    m.cursor += size
+                return self.x_train[self.arange, index], self.y_train[self.arange, index]
+        assert self.shuffled is not None
+        x, y = self.shuffled
+        start, self.cursor = self.cursor, self.cursor + size
+        return x[:, start : start + size], y[:, start : start + size]
+
+    def _sync(self) -> None:
+        """The shared cursor into each member's own (before a member's state is read or the members change)."""
+        if self.cursor is not None:
+            for m in self.members:
+                m.cursor = self.cursor
 
     def _schedule(self) -> None:
         """Each member's learning rate for its next step."""
@@ -230,11 +241,13 @@ class Cohort:
             self.before = [self.model.params[n].detach().clone() for n in self.weight_names]
         self.optimizer.step(self.lr)
         losses = losses.detach()
-        self.loss_sum += losses
-        self.loss_n += 1
+        self.loss_sum.add_(losses)
+        self.steps += 1
         for m in members:
             m.step_count += 1
-        if not bool(torch.isfinite(losses).all()):  # one host read per step, as the single Trainer has
+        self.ended_any = False  # whether a member diverged or stopped early at this step
+        if not math.isfinite(float(losses.sum())):  # one host read per step, as the single Trainer has
+            self.ended_any = True
             values = losses.tolist()
             for m, value in zip(members, values, strict=True):
                 if m.first_bad_step is None and not math.isfinite(value):
@@ -281,6 +294,7 @@ class Cohort:
             else:
                 m.evals_without_improvement += 1
                 if patience and m.evals_without_improvement >= patience:
+                    self.ended_any = True
                     m.stop_reason = (
                         f"early stopping at step {m.step_count}: the test loss has not improved on "
                         f"{m.best_test:.4g} for {patience} evaluations (every {m.config.eval_every} steps)"
@@ -316,7 +330,7 @@ class Cohort:
         probe.act_grads = [self.act_grads[i][k] if i in self.act_grads else None for i in range(probe.n_layers)]
         probe.bn_batch = {i: (mean[k], var[k]) for i, (mean, var) in self.bn_batch.items()}
         tick = Tick(
-            losses=self._mean_losses([k]) if self.loss_n[k] > 0 else None,
+            losses=self._mean_losses([k]) if self.read_at[k] < self.steps else None,
             lr=float(m.current_lr),
             epoch=m.epoch,
             elapsed=time.monotonic() - m.started,
@@ -369,13 +383,14 @@ class Cohort:
 
     def _mean_losses(self, ks: list[int]) -> torch.Tensor:
         """Members `ks`' mean training loss since their last reading, which starts a new mean."""
-        mean = (self.loss_sum[ks] / self.loss_n[ks]).float()
-        self.loss_sum[ks], self.loss_n[ks] = 0.0, 0.0
+        mean = (self.loss_sum[ks] / (self.steps - self.read_at[ks])).float()
+        self.loss_sum[ks], self.read_at[ks] = 0.0, float(self.steps)
         return mean
 
     # ---- members leaving and entering
     def checkpoint(self, k: int) -> bytes:
         """Member k's training state as its single run's Trainer.checkpoint has it: Trainer.resume continues it."""
+        self._sync()
         m = self.members[k]
         state = {
             "model": self.model.member_state(k),
@@ -396,14 +411,15 @@ class Cohort:
 
     def add(self, configs: list[ExperimentConfig]) -> None:
         """New members, from scratch, after the others (which go on where they are)."""
+        self._sync()
         built = [_member(c) for c in configs]
         optimizer_states = [self.optimizer.member_state_dict(k) for k in range(self.k)]
         self.model.extend(CohortMLP([model for _, model in built], [c.model.dropout for c in configs]))
-        sums, counts = self.loss_sum, self.loss_n
+        sums, since = self.loss_sum, self.steps - self.read_at
         self.members += [member for member, _ in built]
         self._rebuild_optimizer(optimizer_states)
         self._restack()
-        self.loss_sum[: len(sums)], self.loss_n[: len(counts)] = sums, counts
+        self.loss_sum[: len(sums)], self.read_at[: len(since)] = sums, self.steps - since
 
     def _rebuild_optimizer(self, states: list[dict]) -> None:
         """A new optimizer for the members now, the first of them continuing from `states`."""
@@ -413,12 +429,13 @@ class Cohort:
 
     def remove(self, ks: list[int]) -> None:
         """Members `ks` leave (take their checkpoint first); the others go on where they are."""
+        self._sync()
         keep = [k for k in range(self.k) if k not in set(ks)]
         optimizer_states = [self.optimizer.member_state_dict(k) for k in keep]
         self.model.select(keep)
         self.members = [self.members[k] for k in keep]
-        sums, counts = self.loss_sum[keep], self.loss_n[keep]
+        sums, since = self.loss_sum[keep], (self.steps - self.read_at)[keep]
         if self.members:  # (an empty cohort waits for members to join: add() builds its optimizer again)
             self._rebuild_optimizer(optimizer_states)
             self._restack()
-        self.loss_sum, self.loss_n = sums, counts
+        self.loss_sum, self.read_at = sums, self.steps - since

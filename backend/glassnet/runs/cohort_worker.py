@@ -44,17 +44,21 @@ class MemberChannel(Channel):
         return command
 
 
-def _sort_commands(conn: Connection, channels: list[MemberChannel], joins: "queue.Queue[m.Message | None]") -> None:
-    """Runs in a thread: each command to its member's queue, new members and the end to `joins`, until the pipe
-    closes."""
+def _sort_commands(
+    conn: Connection, channels: list[MemberChannel], joins: "queue.Queue[m.Message | None]", waiting: threading.Event
+) -> None:
+    """Runs in a thread: each command to its member's queue (and `waiting` set), new members and the end to
+    `joins`, until the pipe closes."""
     try:
         while True:
             message = conn.recv()
             if isinstance(message, m.ToMember) and 0 <= message.member < len(channels):
                 channels[message.member].commands.put(message.command)
+                waiting.set()
             elif isinstance(message, m.Join | m.Close):
                 joins.put(message)
     except (EOFError, OSError):
+        waiting.set()
         joins.put(None)
         for channel in channels:
             channel.commands.put(None)
@@ -70,7 +74,15 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
     lock = threading.Lock()
     channels: list[MemberChannel] = []
     joins: queue.Queue[m.Message | None] = queue.Queue()
-    threading.Thread(target=_sort_commands, args=(conn, channels, joins), name="commands", daemon=True).start()
+    waiting = threading.Event()  # a command came for some member since the driver last looked
+
+    def pending() -> bool:
+        if not waiting.is_set():
+            return False
+        waiting.clear()  # (before the members' queues are read: a command after this sets it again)
+        return True
+
+    threading.Thread(target=_sort_commands, args=(conn, channels, joins, waiting), name="commands", daemon=True).start()
     cohort = Cohort(configs)
     seats: list[Seat] = []
     alone: list[threading.Thread] = []
@@ -114,7 +126,7 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
     for k, config in enumerate(configs):
         seat(config, k)
     while True:
-        drive_cohort(cohort, seats, leave, admit)
+        drive_cohort(cohort, seats, leave, admit, pending)
         with lock:
             conn.send(m.Idle(seen=len(channels)))
         message = joins.get()
