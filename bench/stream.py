@@ -10,7 +10,8 @@ Then a class, on servers with the default limits (GLASSNET_MAX_RUNS 4), cohorts 
   `--class-runs` runs of bench/cohort.py's case (a) (TF Playground's default net, frame_hz 20, until stopped), each
   started by its own owner (a key per client address, as a class's machines get theirs) with concurrent POSTs, then
   all streams read at once for `--class-seconds`: the runs accepted (429s), how many train at once and in how many
-  cohorts, frames/s and steps/s per run, the steps/s of all together, and frame latency (`wall` to arrival).
+  cohorts, frames/s per run received and made (by `seq`: fewer received means frames skipped on the way), steps/s
+  per run and of all together, and frame latency (`wall` to arrival).
 Run: `make bench` or `.venv/bin/python -m bench.stream [--seconds S] [--long-steps N] [--class-runs N]
 [--class-seconds S] [--class-only]`.
 """
@@ -159,14 +160,15 @@ class Watched:
     """What one run's stream delivered inside the window."""
 
     frames: int = 0
-    first: tuple[int, float] | None = None  # (step, wall) of its first frame in the window
-    last: tuple[int, float] | None = None
+    first: tuple[int, int, float] | None = None  # (step, seq, wall) of its first frame in the window
+    last: tuple[int, int, float] | None = None
     latencies: list[float] = field(default_factory=list)
 
-    def steps_per_second(self) -> float:
-        if self.first is None or self.last is None or self.last[1] <= self.first[1]:
+    def per_second(self, index: int) -> float:
+        """Steps (index 0) or frames made (1: `seq` counts them, received or skipped) per second of the run."""
+        if self.first is None or self.last is None or self.last[2] <= self.first[2]:
             return 0.0
-        return (self.last[0] - self.first[0]) / (self.last[1] - self.first[1])
+        return (self.last[index] - self.first[index]) / (self.last[2] - self.first[2])
 
 
 async def watch(url: str, window: Window, said_hello: asyncio.Event) -> Watched:
@@ -188,8 +190,8 @@ async def watch(url: str, window: Window, said_hello: asyncio.Event) -> Watched:
                 continue
             watched.frames += 1
             watched.latencies.append(arrived - message["wall"])
-            watched.first = watched.first or (message["step"], message["wall"])
-            watched.last = (message["step"], message["wall"])
+            watched.first = watched.first or (message["step"], message["seq"], message["wall"])
+            watched.last = (message["step"], message["seq"], message["wall"])
     return watched
 
 
@@ -252,7 +254,8 @@ async def class_of(base: str, runs: int, seconds: float) -> dict[str, str]:
         await asyncio.gather(*(client.aclose() for client in [*owners, reader]))
 
     fps = [w.frames / seconds for w in watched] or [0.0]
-    sps = [w.steps_per_second() for w in watched] or [0.0]
+    made = [w.per_second(1) for w in watched] or [0.0]
+    sps = [w.per_second(0) for w in watched] or [0.0]
     latencies = sorted(x for w in watched for x in w.latencies) or [float("nan")]
     refused = f" (limit: {', '.join(f'{k} x{n}' for k, n in limits.items())})" if limits else ""
     return {
@@ -261,6 +264,7 @@ async def class_of(base: str, runs: int, seconds: float) -> dict[str, str]:
         "running midway": f"{sum(info['status'] == 'running' for info in midway)} of {runs}",
         "training in": where_they_train(midway),
         "frames/s per run median / min": f"{statistics.median(fps):.1f} / {min(fps):.1f}",
+        "frames/s made (seq) median / min": f"{statistics.median(made):.1f} / {min(made):.1f}",
         "steps/s per run median / min": f"{statistics.median(sps):,.0f} / {min(sps):,.0f}",
         "steps/s all runs together": f"{sum(sps):,.0f}",
         "latency wall->client p50 / p95": (

@@ -26,9 +26,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+# a small run that cannot batch (an RNN: it trains alone, in a worker of its own, and takes a whole run's room
+# against GLASSNET_MAX_RUNS, where a run in a cohort takes 1/16)
+ALONE_CONFIG: dict[str, Any] = {
+    "dataset": {"name": "adding", "n_samples": 100, "seq_len": 5},
+    "model": {"kind": "rnn", "cell": "rnn_tanh", "rnn_hidden": 4, "hidden": [], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.01},
+    "batch_size": 16,
+    "steps": 1_000_000,
+}
+
+
 @pytest.fixture
 def small_config() -> dict[str, Any]:
     return copy.deepcopy(SMALL_CONFIG)
+
+
+@pytest.fixture
+def alone_config() -> dict[str, Any]:
+    return copy.deepcopy(ALONE_CONFIG)
 
 
 @pytest.fixture(scope="module")

@@ -328,9 +328,8 @@ def test_a_leased_run_pauses_unwatched_resumes_for_a_viewer_and_stops_at_last(le
     leasing.post(f"/api/runs/{scripted}/stop")
 
 
-def test_an_unwatched_paused_run_makes_way_at_the_server_limit(tmp_path, small_config):
-    small_config["steps"] = 1_000_000
-    small_config["model"]["activation"] = "rrelu"  # a run that trains alone takes a whole run's room
+def test_an_unwatched_paused_run_makes_way_at_the_server_limit(tmp_path, alone_config):
+    small_config = alone_config  # runs that train alone: each takes a whole run's room
     settings = Settings(workers=1, data_dir=tmp_path, max_runs=2, max_runs_per_owner=2, idle_pause_s=0.5)
     with TestClient(create_app(settings)) as client:
         own(client)

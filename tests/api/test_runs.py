@@ -159,9 +159,9 @@ def test_pause_step_resume_stop(client, small_config):
     assert client.post(f"/api/runs/{run_id}/pause").status_code == 409
 
 
-def test_too_many_active_runs_is_429_with_the_limit(client, small_config):
-    small_config["steps"] = 1_000_000
-    small_config["model"]["activation"] = "rrelu"  # runs that train alone: each takes a whole run's room
+def test_too_many_active_runs_is_429_with_the_limit(client, alone_config, small_config):
+    batched = {**small_config, "steps": 1_000_000}
+    small_config = alone_config  # runs that train alone: each takes a whole run's room
     ids = []
     try:
         for _ in range(10):
@@ -182,7 +182,6 @@ def test_too_many_active_runs_is_429_with_the_limit(client, small_config):
         assert response.json()["limit"] == "server" and response.json()["active"] == []
         assert "limit of 4 (GLASSNET_MAX_RUNS" in response.json()["detail"]
         # a run in a cohort takes 1/16 of one: with the server full of runs alone, it does not fit either
-        batched = {**small_config, "model": {**small_config["model"], "activation": "tanh"}}
         assert client.post("/api/runs", json=batched, headers=other).status_code == 429
     finally:
         for run_id in ids:

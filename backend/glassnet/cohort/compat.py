@@ -42,14 +42,8 @@ def cohort_key(config: ExperimentConfig) -> str | Alone:
             f"a {str(model.kind).upper()} trains alone: cohorts batch MLPs so far (grouped convolutions and batched "
             "recurrent cells are not built yet)"
         )
-    activations = {model.activation, *(o.activation for o in model.layers if o.activation)}
-    if "rrelu" in activations:
-        return Alone(
-            "RReLU trains alone: it draws its slopes element by element from the random stream, which a batched "
-            "model cannot reproduce per member"
-        )
-    if config.device == "cuda":
-        return Alone("a run asked for cuda trains alone (cohorts run where the server trains: cpu or auto)")
+    if config.device == "cuda" or (config.device == "auto" and _has_cuda()):
+        return Alone("a run on the GPU trains alone: cohorts are built for the CPU so far")
     if config.dataset.name == "upload":
         return Alone("a run on an uploaded dataset trains alone")
     shape: dict[str, Any] = config.model_dump(mode="json", exclude=PER_MEMBER)
@@ -57,3 +51,9 @@ def cohort_key(config: ExperimentConfig) -> str | Alone:
     shape["dataset"] = {k: v for k, v in shape["dataset"].items() if k not in PER_MEMBER_DATA}
     shape["optimizer"] = config.optimizer.name
     return json.dumps(shape, sort_keys=True)
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

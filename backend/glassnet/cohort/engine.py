@@ -25,11 +25,10 @@ from glassnet.cohort.optim import CohortOptimizer, clip_cohort_gradients
 from glassnet.config import ExperimentConfig
 from glassnet.data import Dataset, load
 from glassnet.nn.models import Net, build_model
+from glassnet.train.loop import evaluated
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule
 from glassnet.train.probe import Probe, Reading, Tick
-
-FRAME_METRICS = ("grad_norm", "act_grad_norm", "weight_norm", "update_norm", "update_ratio")
 
 
 @dataclass
@@ -287,18 +286,8 @@ class Cohort:
         for m, test_loss in zip(self.members, test, strict=True):
             if not (m.needs_eval and m.step_count % m.config.eval_every == 0):
                 continue
-            m.schedule.observe(test_loss)
-            patience = m.config.regularization.early_stopping
-            if test_loss < m.best_test * (1 - 1e-4):
-                m.best_test, m.evals_without_improvement = test_loss, 0
-            else:
-                m.evals_without_improvement += 1
-                if patience and m.evals_without_improvement >= patience:
-                    self.ended_any = True
-                    m.stop_reason = (
-                        f"early stopping at step {m.step_count}: the test loss has not improved on "
-                        f"{m.best_test:.4g} for {patience} evaluations (every {m.config.eval_every} steps)"
-                    )
+            evaluated(m, test_loss)
+            self.ended_any = self.ended_any or m.stop_reason is not None
 
     # ---- what a member's run tells the server
     def probe(self, k: int) -> Probe:

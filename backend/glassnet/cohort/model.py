@@ -76,7 +76,7 @@ class CohortMLP:
         h = linear(x, self.params[p + "layer.weight"], self.params.get(p + "layer.bias"))
         if block.norm is not None and not block.norm_after:
             h = self._norm(i, block.norm, h)
-        h = self._activation(i, block.act, h)
+        h = self._activation(i, block.act, h, generators)
         if block.norm is not None and block.norm_after:
             h = self._norm(i, block.norm, h)
         if block.skip is not None:
@@ -86,10 +86,15 @@ class CohortMLP:
             h = self._dropout(h, generators)
         return h
 
-    def _activation(self, i: int, act: nn.Module, h: torch.Tensor) -> torch.Tensor:
+    def _activation(
+        self, i: int, act: nn.Module, h: torch.Tensor, generators: list[torch.Generator] | None
+    ) -> torch.Tensor:
         if isinstance(act, nn.PReLU):  # its slope is a parameter of each member
             slope = self.params[f"blocks.{i}.act.weight"].view(-1, 1, 1)
             return torch.where(h > 0, h, slope * h)
+        if isinstance(act, nn.RReLU) and self.training:
+            assert generators is not None, "RReLU in training draws from each member's generator"
+            return torch.stack([_rrelu(act, h[k], g) for k, g in enumerate(generators)])
         return act(h)  # every other activation is elementwise and parameter-free
 
     def _norm(self, i: int, norm: nn.Module, h: torch.Tensor) -> torch.Tensor:
@@ -169,3 +174,18 @@ class CohortMLP:
         self.keep = [self.keep[k] for k in members]
         self.drops = any(p < 1 for p in self.keep)
         self.k = len(members)
+
+
+def _rrelu(act: nn.RReLU, h: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """RReLU in training for one member, exactly as its single model draws it: the kernel draws each slope from
+    torch's default generator, element by element, so that generator is given the member's state for the call
+    (and the member's generator takes the state it leaves)."""
+    default = torch.default_generator
+    saved = default.get_state()
+    default.set_state(generator.get_state())
+    try:
+        out = act(h)
+        generator.set_state(default.get_state())
+    finally:
+        default.set_state(saved)
+    return out

@@ -10,7 +10,7 @@ import io
 import math
 import time
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
@@ -200,17 +200,7 @@ class Trainer:
         self.model.eval()
         test_loss = float(self.objective(self.model(self.probe.test_x), self.probe.test_y))
         self.model.train()
-        self.schedule.observe(test_loss)
-        patience = self.config.regularization.early_stopping
-        if test_loss < self.best_test * (1 - 1e-4):
-            self.best_test, self.evals_without_improvement = test_loss, 0
-        else:
-            self.evals_without_improvement += 1
-            if patience and self.evals_without_improvement >= patience:
-                self.stop_reason = (
-                    f"early stopping at step {self.step_count}: the test loss has not improved on "
-                    f"{self.best_test:.4g} for {patience} evaluations (every {self.config.eval_every} steps)"
-                )
+        evaluated(self, test_loss)
 
     # ---- checkpoints and forks
     def checkpoint(self) -> bytes:
@@ -253,6 +243,32 @@ class Trainer:
             torch.cuda.set_rng_state_all(state["cuda_rng"])
         trainer.best_test, trainer.evals_without_improvement = state["early_stopping"]
         return trainer
+
+
+class Evaluated(Protocol):
+    """What an evaluation updates: a Trainer, or a member of a cohort (cohort/engine.py)."""
+
+    config: ExperimentConfig
+    schedule: Schedule
+    step_count: int
+    best_test: float
+    evals_without_improvement: int
+    stop_reason: str | None
+
+
+def evaluated(run: Evaluated, test_loss: float) -> None:
+    """An evaluation's test loss: plateau decay, and early stopping (the run's `stop_reason`)."""
+    run.schedule.observe(test_loss)
+    patience = run.config.regularization.early_stopping
+    if test_loss < run.best_test * (1 - 1e-4):
+        run.best_test, run.evals_without_improvement = test_loss, 0
+    else:
+        run.evals_without_improvement += 1
+        if patience and run.evals_without_improvement >= patience:
+            run.stop_reason = (
+                f"early stopping at step {run.step_count}: the test loss has not improved on "
+                f"{run.best_test:.4g} for {patience} evaluations (every {run.config.eval_every} steps)"
+            )
 
 
 def _optimizer_hyper(trainer: Trainer) -> dict[str, Any]:
