@@ -277,8 +277,10 @@ def _sweep(args: argparse.Namespace) -> int:
         progress.note(f"sweep {sweep['id']}: {len(sweep['members'])} runs on {client.url}")
 
         def show(info: dict[str, Any]) -> None:
+            progress.total = max(1, info["steps_total"])  # (a member that ends early counts what it trained)
             progress.advance(info["steps_done"], _sweep_progress(info))
 
+        _interrupt_on_signals()  # a kill or a closed terminal stops the sweep as Ctrl-C does
         try:
             try:
                 final = client.wait_sweep(sweep["id"], on_progress=show)
@@ -312,6 +314,18 @@ def _sweep_progress(info: dict[str, Any]) -> str:
 
 def _figure(member: dict[str, Any], name: str) -> float | None:
     return ((member.get("summary") or {}).get(name) or {}).get("value")
+
+
+def _interrupt_on_signals() -> None:
+    """SIGTERM and SIGHUP as Ctrl-C (KeyboardInterrupt), so that what a command started on a server stops."""
+    import signal
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def sweep_table(sweep: dict[str, Any]) -> list[list[str]]:

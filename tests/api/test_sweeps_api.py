@@ -121,10 +121,15 @@ def test_a_sweep_takes_one_slot_and_waits_for_room_and_only_its_owner_stops_it(s
     refused = server.post("/api/runs", json=BASE)
     assert refused.status_code == 429 and refused.json()["limit"] == "owner"
     assert "a sweep counts as one run" in refused.json()["detail"]
+    # the answer lists the sweeps that hold the slots, for a page to offer to stop one
+    assert {s["id"] for s in refused.json()["sweeps"]} == {first["id"], second.json()["id"]}
     # another owner may look, not stop
     assert server.post(f"/api/sweeps/{first['id']}/stop", headers=other_owner(server)).status_code == 403
     stopped = server.post(f"/api/sweeps/{first['id']}/stop").json()
     assert stopped["status"] == "stopped" and stopped["counts"] == {"stopped": 3}
+    # its progress is what its members trained (not what they would have)
+    trained = sum(server.get(f"/api/runs/{m['run_id']}").json()["step"] for m in stopped["members"])
+    assert stopped["steps_done"] == stopped["steps_total"] == trained > 0
     assert server.get(f"/api/runs/{running['members'][2]['run_id']}").json()["step"] == 0  # it never started
     # the room it frees lets the second sweep's members start, in one cohort
     done = finished(server, second.json()["id"])
@@ -200,3 +205,25 @@ def test_a_crashed_cohort_fails_its_members_with_the_reason_and_nothing_else(ser
     until(lambda: server.get(f"/api/runs/{other.json()['id']}").json()["step"] > step)
     server.post(f"/api/runs/{other.json()['id']}/stop")
     assert server.get(f"/api/sweeps/{sweep['id']}").json()["status"] == "done"
+
+
+def test_a_leased_sweep_pauses_unwatched_and_a_look_resumes_it_and_stop_all_stops_it(tmp_path) -> None:
+    settings = Settings(workers=1, data_dir=tmp_path, idle_pause_s=0.5)
+    with TestClient(create_app(settings)) as client:
+        client.headers[KEY_HEADER] = client.post("/api/owners").json()["key"]
+        grid = {"seed": [0, 1], "model.hidden": [[4], [8, 8]]}  # (two architectures: two cohorts)
+        sweep = client.post("/api/sweeps?lease=true", json={"config": {**BASE, "steps": None}, "grid": grid}).json()
+        ids = [m["run_id"] for m in sweep["members"]]
+        until(lambda: all(client.get(f"/api/runs/{i}").json()["status"] == "paused" for i in ids), timeout=30)
+        assert all(client.get(f"/api/runs/{i}").json()["idle"]["action"] == "paused" for i in ids)
+        looked = client.get(f"/api/sweeps/{sweep['id']}").json()  # the page's poll: it watches the members
+        assert looked["status"] == "running"
+        until(lambda: all(client.get(f"/api/runs/{i}").json()["status"] == "running" for i in ids), timeout=30)
+        # JSON export keeps an axis's list as a list (CSV writes it as text)
+        assert client.get(f"/api/sweeps/{sweep['id']}/export", params={"format": "json"}).json()[1]["model.hidden"] == [
+            8,
+            8,
+        ]
+        client.post("/api/runs/stop-all")
+        stopped = client.get(f"/api/sweeps/{sweep['id']}").json()
+        assert stopped["status"] == "stopped" and stopped["counts"] == {"stopped": 4}

@@ -175,3 +175,30 @@ def test_a_sweep_from_the_client_and_the_cli(gn, server, tmp_path):
     assert "6 finished" in result.stdout
     bad = glassnet("sweep", str(config), "--grid", "optimizer.lrr=0.1", "--server", server)
     assert bad.returncode != 0 and "did you mean optimizer.lr" in bad.stderr
+
+
+def test_a_killed_cli_sweep_stops_its_sweep_on_the_server(gn, server, tmp_path):
+    """SIGTERM (a kill, a closed terminal, `timeout`) stops the sweep as Ctrl-C does, and the table still prints."""
+    import re
+    import signal
+    import time
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**CONFIG, "steps": None}))
+    command = [sys.executable, "-m", "glassnet.cli", "sweep", str(config), "--grid", "seed=0..1", "--server", server]
+    cli = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert cli.stderr is not None
+        line = cli.stderr.readline()
+        found = re.search(r"sweep ([0-9a-f]{12})", line)
+        assert found, line
+        deadline = time.monotonic() + 30
+        while gn.get_sweep(found.group(1))["status"] != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        cli.send_signal(signal.SIGTERM)
+        out, err = cli.communicate(timeout=60)
+    finally:
+        cli.kill()
+    assert cli.returncode == 1, err
+    assert gn.get_sweep(found.group(1))["status"] == "stopped"
+    assert "stopped sweep" in err and "2 stopped" in out

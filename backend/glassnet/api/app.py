@@ -71,7 +71,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     content: dict[str, Any] = {"detail": str(exc)}
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     if isinstance(exc, RunLimitReached):
-        content |= {"limit": exc.limit, "active": exc.active}
+        content |= {"limit": exc.limit, "active": exc.active, "sweeps": exc.sweeps}
     return JSONResponse(status_code=DOMAIN_ERRORS[type(exc)], content=content, headers=headers)
 
 

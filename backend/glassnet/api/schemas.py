@@ -394,6 +394,16 @@ class LimitOut(BaseModel):
     detail: str
     limit: Literal["owner", "server"] = Field(description="Which limit was hit.")
     active: list[RunInfo] = Field(description="The caller's active runs: stop one to make room.")
+    sweeps: list["SweepBrief"] = Field(
+        default_factory=list, description="The caller's active sweeps (each takes one slot): stop one to make room."
+    )
+
+
+class SweepBrief(BaseModel):
+    id: str
+    name: str | None
+    status: str
+    members: int
 
 
 class StoppedOut(BaseModel):

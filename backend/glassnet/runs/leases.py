@@ -34,6 +34,12 @@ class Leases:
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
+    def seen(self, run: Run) -> None:
+        """A look at the run that is not a stream (a sweep's page polling it): it renews the lease as a viewer who
+        comes and goes at once."""
+        self.viewer_joined(run)
+        self.viewer_left(run)
+
     def viewer_left(self, run: Run) -> None:
         run.viewers = max(0, run.viewers - 1)
         if run.viewers == 0:

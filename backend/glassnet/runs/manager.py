@@ -257,6 +257,11 @@ class RunManager:
         to make way."""
         mine = [r for r in self.runs.values() if owner is not None and r.owner == owner and r.status in ACTIVE]
         active = [r.info(caller) for r in mine if r.sweep is None]
+        sweeps = [
+            {"id": s.id, "name": s.name, "status": status, "members": len(s.members)}
+            for s in self.sweeps.values()
+            if owner is not None and s.owner == owner and (status := self.sweep_status(s)) in ACTIVE
+        ]
         per_owner = self.settings.max_runs_per_owner
         if owner is not None and self.owner_slots(owner) >= per_owner:
             raise RunLimitReached(
@@ -265,6 +270,7 @@ class RunManager:
                 "stop one of them first",
                 "owner",
                 active,
+                sweeps,
             )
         if self.load() + cost > self.settings.max_runs + 1e-9:
             raise RunLimitReached(
@@ -273,6 +279,7 @@ class RunManager:
                 "yours",
                 "server",
                 active,
+                sweeps,
             )
         idle = sorted(
             (r for r in self.runs.values() if r.status in ACTIVE and not r.counts), key=lambda r: r.paused_since
@@ -343,7 +350,14 @@ class RunManager:
         return run
 
     # ---- sweeps
-    async def create_sweep(self, request: SweepRequest, caller: Caller) -> Sweep:
+    def sweep_viewed(self, sweep: Sweep) -> None:
+        """Someone looks at the sweep (its page polls it): its leased members are watched; those paused for want of
+        a viewer resume."""
+        for run in self.sweep_runs(sweep):
+            if run is not None and run.lease and run.status in ACTIVE:
+                self.leases.seen(run)
+
+    async def create_sweep(self, request: SweepRequest, caller: Caller, lease: bool = False) -> Sweep:
         """A sweep's members as runs of the caller's: each into a cohort of its key (or alone), as many as the
         server has room for; the others wait `pending` and start as room frees. The sweep takes one of the
         owner's slots."""
@@ -363,7 +377,7 @@ class RunManager:
         )
         for member in members:
             run = Run(id=uuid.uuid4().hex[:12], config=member.config, created_at=created, updated_at=created)
-            run.owner, run.sweep = owner, sweep.id
+            run.owner, run.sweep, run.lease = owner, sweep.id, lease
             label = ", ".join(f"{path}={json.dumps(value)}" for path, value in member.values.items())
             run.name = f"{request.name or 'sweep'} · {label}"
             self.runs[run.id] = run
@@ -425,9 +439,9 @@ class RunManager:
         for index, (member, run) in enumerate(zip(sweep.members, self.sweep_runs(sweep), strict=True)):
             status = run.status if run is not None else "stopped"
             counts[status] = counts.get(status, 0) + 1
-            if run is not None:
-                steps_total += run.config.total_steps
-                steps_done += run.config.total_steps if status in TERMINAL else run.step
+            if run is not None:  # (a member that has ended counts what it trained)
+                steps_total += run.step if status in TERMINAL else run.config.total_steps
+                steps_done += run.step
             members.append(
                 {
                     "index": index,
@@ -485,6 +499,9 @@ class RunManager:
     async def stop_all(self, caller: Caller) -> list[Run]:
         """Stop every active run of the caller's."""
         caller.need_owner("stopping your runs")
+        for sweep in self.sweeps.values():
+            if sweep.owner == caller.owner and self.sweep_status(sweep) in ACTIVE:
+                await self.stop_sweep(sweep.id, caller)
         mine = [r for r in self.runs.values() if r.owner == caller.owner and r.status in ACTIVE]
         for run in mine:
             await self.command(run.id, "stop", caller)

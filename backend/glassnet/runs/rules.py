@@ -30,11 +30,13 @@ class SweepNotFound(RunNotFound):
 
 class RunLimitReached(RuntimeError):
     """429: too many active runs; `limit` says which (the server's or the owner's), `active` lists the caller's
-    active runs (RunInfo), so a page can offer to stop one."""
+    active runs (RunInfo) and `sweeps` its active sweeps, so a page can offer to stop one."""
 
-    def __init__(self, message: str, limit: str, active: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, message: str, limit: str, active: list[dict[str, Any]], sweeps: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(message)
-        self.limit, self.active = limit, active
+        self.limit, self.active, self.sweeps = limit, active, sweeps or []
 
 
 class InvalidTransition(RuntimeError):

@@ -272,16 +272,17 @@ def _cell(value: Any) -> Any:
     return json.dumps(value)
 
 
-def summary_rows(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A flat row per member (as the server describes them): index, run_id, one column per axis, status, step,
-    and the value of each final figure (None where it was not measured)."""
+def summary_rows(members: list[dict[str, Any]], as_text: bool = True) -> list[dict[str, Any]]:
+    """A flat row per member (as the server describes them): index, run_id, one column per axis (a list as JSON
+    text with `as_text`, for CSV), status, step, and the value of each final figure (None where not measured)."""
     axes: dict[str, None] = {}
     for member in members:
         axes |= dict.fromkeys(member["values"])
     rows = []
     for member in members:
         row: dict[str, Any] = {"index": member["index"], "run_id": member.get("run_id")}
-        row |= {axis: _cell(member["values"][axis]) if axis in member["values"] else None for axis in axes}
+        cell = _cell if as_text else (lambda value: value)
+        row |= {axis: cell(member["values"][axis]) if axis in member["values"] else None for axis in axes}
         row |= {"status": member["status"], "step": member.get("step")}
         summary = member.get("summary") or {}
         row |= {name: (summary.get(name) or {}).get("value") for name in FINAL}

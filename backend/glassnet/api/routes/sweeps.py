@@ -29,8 +29,19 @@ NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No sweep has th
     responses={429: {"model": LimitOut, "description": "The owner has as many active runs and sweeps as allowed"}},
     summary="Start a sweep: one run per combination of the grid's values (the caller's; it takes one run's slot)",
 )
-async def create_sweep(request: SweepRequest, manager: ManagerDep, caller: CallerDep) -> dict:
-    sweep = await manager.create_sweep(request, caller)
+async def create_sweep(
+    request: SweepRequest,
+    manager: ManagerDep,
+    caller: CallerDep,
+    lease: Annotated[
+        bool,
+        Query(
+            description="Its members pause while nobody looks at the sweep (GLASSNET_IDLE_PAUSE_S), as the page's "
+            "runs do; a GET of the sweep or its stream counts as looking"
+        ),
+    ] = False,
+) -> dict:
+    sweep = await manager.create_sweep(request, caller, lease)
     return manager.sweep_info(sweep, caller)
 
 
@@ -40,8 +51,10 @@ def list_sweeps(manager: ManagerDep, caller: CallerDep) -> list[dict]:
 
 
 @router.get("/sweeps/{sweep_id}", response_model=SweepInfo, responses=NOT_FOUND, summary="A sweep and its members")
-def get_sweep(sweep_id: str, manager: ManagerDep, caller: CallerDep) -> dict:
-    return manager.sweep_info(manager.get_sweep(sweep_id), caller)
+async def get_sweep(sweep_id: str, manager: ManagerDep, caller: CallerDep) -> dict:  # (on the loop: it may resume)
+    sweep = manager.get_sweep(sweep_id)
+    manager.sweep_viewed(sweep)
+    return manager.sweep_info(sweep, caller)
 
 
 @router.post(
@@ -66,17 +79,21 @@ def export_sweep(
     format: Annotated[Literal["csv", "json"], Query(description="csv or json")] = "csv",
 ) -> Response:
     sweep = manager.get_sweep(sweep_id)
-    rows = summary_rows(manager.sweep_info(sweep, caller)["members"])
+    members = manager.sweep_info(sweep, caller)["members"]
     name = f"glassnet-sweep-{sweep.id}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "json":
+    if format == "json":  # (an axis's value as it is: a list stays a list)
+        rows = summary_rows(members, as_text=False)
         return Response(json.dumps(rows), media_type="application/json", headers=headers)
-    return Response(to_csv(rows), media_type="text/csv", headers=headers)
+    return Response(to_csv(summary_rows(members)), media_type="text/csv", headers=headers)
 
 
 def compact(manager: RunManager, sweep_id: str) -> dict[str, Any]:
-    """The sweep stream's message: the sweep's status and, per member, its status, step and training loss."""
-    info = manager.sweep_info(manager.get_sweep(sweep_id))
+    """The sweep stream's message: the sweep's status and, per member, its status, step and training loss (a
+    stream open on the sweep watches its leased members)."""
+    sweep = manager.get_sweep(sweep_id)
+    manager.sweep_viewed(sweep)
+    info = manager.sweep_info(sweep)
     members = [
         {
             "index": m["index"],
