@@ -128,6 +128,25 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         form.get_by_test_id("new-sweep-values2").fill("1, 2")
         form.get_by_test_id("new-sweep-seeds").fill("2")
         expect(form.get_by_test_id("new-sweep-count")).to_contain_text("8 runs")
+        # a value typed twice is refused with the reason, and the count says none while a list is invalid
+        values.fill("0.1, 0.1")
+        expect(form.get_by_test_id("new-sweep-error1")).to_contain_text("0.1 is listed twice")
+        expect(form.get_by_test_id("new-sweep-count")).to_have_text("= —")
+        # seeds out of range say why, next to the field
+        form.get_by_test_id("new-sweep-seeds").fill("7")
+        expect(form.get_by_test_id("new-sweep-seeds-error")).to_contain_text("1 to 5")
+        values.fill("0.1")
+        form.get_by_test_id("new-sweep-axis2").select_option("")
+        form.get_by_test_id("new-sweep-seeds").fill("1")
+        expect(form.get_by_test_id("new-sweep-count")).to_have_text("= 1 run")
+        # only settings that change something for these settings: the default optimizer (Adam) has no momentum
+        offered = form.get_by_test_id("new-sweep-axis1").locator("option").all_inner_texts()
+        assert "Momentum" not in offered and "Beta 1" in offered, offered
+        values.fill("0.1, 0.01")
+        form.get_by_test_id("new-sweep-axis2").select_option("depth")
+        form.get_by_test_id("new-sweep-values2").fill("1, 2")
+        form.get_by_test_id("new-sweep-seeds").fill("2")
+        expect(form.get_by_test_id("new-sweep-count")).to_contain_text("8 runs")
         form.get_by_test_id("new-sweep-start").click()
 
         view = page.get_by_test_id("sweep-view")
@@ -145,7 +164,9 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         expect(page.get_by_test_id("sweep-aggregated")).to_contain_text("median of its 2 runs over Seed")
         cell = page.get_by_test_id("sweep-cell-1-0")  # depth 2, lr 0.1
         expect(cell).not_to_have_attribute("data-value", "")
-        assert "Learning rate 0.1, Hidden layers 8-8: test loss" in (cell.get_attribute("title") or "")
+        # the depth axis has one name, and its values say layers and width readably
+        assert "Learning rate 0.1, Hidden layers 2 × 8 units: test loss" in (cell.get_attribute("title") or "")
+        expect(page.get_by_role("rowheader").nth(1)).to_have_text("2 × 8 units")
         # the cell's value is the median of its two seeds' test losses
         done = api.get(f"/api/sweeps/{sweep_id}").json()
         losses = sorted(
@@ -161,7 +182,7 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         chooser = page.get_by_test_id("sweep-chooser")
         expect(chooser).to_be_visible()
         first = chooser.locator("button").first
-        expect(first).to_contain_text("median")
+        expect(first).to_contain_text(re.compile(r"\d median run$"))  # the figure, a space, the label
         run_id = first.get_attribute("data-run-id")
         first.click()
         expect(page.get_by_test_id("tab-playground")).to_have_attribute("aria-selected", "true")
@@ -179,6 +200,84 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(artifacts / "sweeps-heatmap-390.png"), full_page=True)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
+        assert errors == [], json.dumps(errors)
+    finally:
+        stop_sweeps(server_url, owner["key"])
+        context.close()
+
+
+def test_the_page_owns_its_seed_sweep_and_lists_active_sweeps_where_runs_are(browser, server_url, artifacts):
+    """The page's seed sweep is leased and stopped as its run would be; a running sweep has a Stop in the Sweeps list,
+    in My runs (counted as active) and in the limit notice of a refused start."""
+    owner = issue_key(server_url)
+    api = client(server_url, owner["key"])
+    context = owner_context(browser, owner, {"width": 1440, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{server_url}/?steps=200000&seed=3")
+        expect(page.get_by_test_id("run-seeds")).to_be_enabled(timeout=30_000)
+        page.get_by_test_id("run-seeds").click()
+        view = page.get_by_test_id("seed-view")
+        expect(view).to_be_visible(timeout=30_000)
+        first = view.get_attribute("data-sweep-id") or ""
+        expect(page.get_by_test_id("seed-own")).to_contain_text("changing a setting, Reset, Play")
+        # a run of the owner's besides: the sweep and it take the owner's two slots
+        run = api.post("/api/runs", json=api.get("/api/options").json()["defaults"] | {"steps": 200000}).json()
+
+        # the Sweeps list: the running sweep has a Stop
+        page.get_by_test_id("tab-sweeps").click()
+        expect(page.get_by_test_id(f"sweep-stop-{first}")).to_be_visible(timeout=15_000)
+        page.screenshot(path=str(artifacts / "sweeps-tab-running-1440.png"))
+        # My runs: the active sweep above the runs, counted as active
+        page.get_by_test_id("tab-runs").click()
+        row = page.get_by_test_id(f"myruns-sweep-{first}")
+        expect(row).to_contain_text("5 seeds · circle")
+        expect(row.get_by_test_id(f"myruns-sweep-stop-{first}")).to_be_visible()
+        expect(page.get_by_test_id("myruns-count")).to_contain_text("2 active")
+        page.screenshot(path=str(artifacts / "myruns-active-sweep-1440.png"))
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(artifacts / "myruns-active-sweep-390.png"))
+        page.get_by_test_id("tab-sweeps").click()
+        page.screenshot(path=str(artifacts / "sweeps-tab-running-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1440, "height": 900})
+
+        # another tab of the owner's: Play is refused, and the notice lists the sweep with its Stop, as it lists runs
+        other = context.new_page()
+        other.goto(f"{server_url}/?steps=300")
+        expect(other.get_by_test_id("play")).to_be_enabled(timeout=30_000)
+        other.get_by_test_id("play").click()
+        listed = other.get_by_test_id("limit-sweep")
+        expect(listed).to_have_count(1, timeout=15_000)
+        expect(listed).to_have_attribute("data-sweep-id", first)
+        expect(listed).to_contain_text("sweep of 5 runs")
+        expect(other.get_by_test_id("limit-run")).to_have_attribute("data-run-id", run["id"])
+        expect(other.get_by_test_id("limit-headline")).to_contain_text("(2)")
+        other.screenshot(path=str(artifacts / "limit-429-sweep.png"))
+        listed.get_by_test_id("limit-sweep-stop").click()
+        expect(other.get_by_test_id("limit-headline")).to_have_text("Room made: press Play again.")
+        assert api.get(f"/api/sweeps/{first}").json()["status"] == "stopped"
+        other.close()
+        api.post(f"/api/runs/{run['id']}/stop")
+
+        # a stopped sweep has no Stop; the page starts another seed sweep, and a setting changed stops it
+        expect(page.get_by_test_id(f"sweep-item-{first}")).to_have_attribute("data-status", "stopped", timeout=15_000)
+        expect(page.get_by_test_id(f"sweep-stop-{first}")).to_have_count(0)
+        page.get_by_test_id("tab-playground").click()
+        page.get_by_test_id("run-seeds").click()
+        expect(view).not_to_have_attribute("data-sweep-id", first, timeout=30_000)
+        second = view.get_attribute("data-sweep-id") or ""
+        assert second and api.get(f"/api/sweeps/{second}").json()["status"] in ("pending", "running")
+        page.locator("#steps").fill("3000")
+        page.locator("#steps").press("Tab")
+        expect(view).to_have_count(0)
+        expect(page.get_by_test_id("sweep-stopped-notice")).to_contain_text("A setting changed")
+        deadline = 50
+        while api.get(f"/api/sweeps/{second}").json()["status"] != "stopped" and deadline:
+            page.wait_for_timeout(200)
+            deadline -= 1
+        assert api.get(f"/api/sweeps/{second}").json()["status"] == "stopped"
         assert errors == [], json.dumps(errors)
     finally:
         stop_sweeps(server_url, owner["key"])

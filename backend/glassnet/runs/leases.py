@@ -53,7 +53,13 @@ class Leases:
             await self.check()
 
     async def check(self) -> None:
-        """Pause leased runs nobody watches, and stop paused ones still unwatched."""
+        """Pause leased runs nobody watches, and stop paused ones still unwatched; then start the sweep members
+        waiting for the room that frees (a run paused for want of a viewer leaves it too)."""
+        await self._check_leases()
+        if self.manager.queue:
+            self.manager.pump()
+
+    async def _check_leases(self) -> None:
         now = time.monotonic()
         for run in list(self.manager.runs.values()):
             if not run.lease or run.viewers or run.status not in ACTIVE:

@@ -386,10 +386,10 @@ class RunManager:
             self.queue.append(run)
         self.sweeps[sweep.id] = sweep
         self.store.save_sweep(sweep.row())
-        self._pump()
+        self.pump()
         return sweep
 
-    def _pump(self) -> None:
+    def pump(self) -> None:
         """Start the waiting sweep members that fit on the server now, in order (a member that cannot batch
         takes a whole run's room, and waits while it does not fit)."""
         started = []
@@ -737,7 +737,7 @@ class RunManager:
             if run.host is not None:
                 self._close_if_done(run.host)
             if self.queue:
-                self._pump()
+                self.pump()
 
 
 def lr_changed(step: int, old: float, lr: float) -> Event:

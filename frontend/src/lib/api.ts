@@ -29,7 +29,10 @@ export type LessonCheck = Schemas['LessonCheck'];
 export type LessonArmRun = Schemas['LessonArmRun'];
 export type ContinueRequest = Schemas['ContinueRequest'];
 export type OwnerKey = Schemas['OwnerKey'];
+/** A 429's body: which limit, and the caller's active runs and sweeps (each takes one slot). */
 export type LimitOut = Schemas['LimitOut'];
+/** An active sweep of the caller's, as a 429 lists it. */
+export type SweepBrief = Schemas['SweepBrief'];
 export type IdleNote = Schemas['IdleNote'];
 /** The untrained network of a config at step 0 (POST /api/preview), in the shape of a run's hello and frame. */
 export type PreviewOut = Schemas['PreviewOut'];
@@ -221,8 +224,9 @@ export const api = {
   /** Some columns of a run's history (`train_loss`, `test_acc`, ...); a 422 names the columns the run has. */
   metricSeries: (id: string, series: readonly string[]) =>
     request<Metrics>('GET', `${runPath(id)}/metrics?series=${series.map(encodeURIComponent).join(',')}`),
-  /** Start a sweep of the caller's: one run per combination of `grid`'s values around `config` (one slot of theirs). */
-  createSweep: (sweep: SweepRequest) => request<SweepInfo>('POST', '/api/sweeps', sweep),
+  /** Start a sweep of the caller's: one run per combination of `grid`'s values around `config` (one slot of theirs);
+   * `lease`: its members pause while no page polls the sweep (the page's own seed sweep). */
+  createSweep: (sweep: SweepRequest, lease = false) => request<SweepInfo>('POST', `/api/sweeps${lease ? '?lease=true' : ''}`, sweep),
   /** The caller's sweeps, newest first. */
   listSweeps: () => request<SweepInfo[]>('GET', '/api/sweeps'),
   getSweep: (id: string) => request<SweepInfo>('GET', sweepPath(id)),

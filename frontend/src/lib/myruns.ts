@@ -1,7 +1,7 @@
 // Pure helpers of the My runs tab: a run's name, what may be done with it, its progress and figures, and the
 // checks of what is typed (a new name, the steps to continue with).
 
-import type { Choice, ExperimentConfig, Options, RunInfo } from './api';
+import type { Choice, ExperimentConfig, Options, RunInfo, SweepInfo } from './api';
 import { modelSummary } from './compare';
 import { isActive } from './protocol';
 
@@ -163,4 +163,9 @@ export function activeRuns<T extends Pick<RunInfo, 'status'>>(runs: readonly T[]
 /** How long a run went unwatched, for its idle note: seconds under two minutes, else whole minutes. */
 export function idleFor(afterS: number): { unit: 'seconds' | 'minutes'; n: number } {
   return afterS < 120 ? { unit: 'seconds', n: Math.round(afterS) } : { unit: 'minutes', n: Math.round(afterS / 60) };
+}
+
+/** The owner's sweeps still training (each holds one of the owner's slots), newest first. */
+export function activeSweeps(sweeps: readonly SweepInfo[]): SweepInfo[] {
+  return sweeps.filter((w) => w.mine && (w.status === 'running' || w.status === 'pending'));
 }

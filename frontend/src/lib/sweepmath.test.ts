@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aloneNote,
+  bandCurves,
   bandOf,
   heatOf,
   isLogAxis,
@@ -13,6 +15,7 @@ import {
   seedRange,
   stepGrid,
   valueAt,
+  type Curve,
   type Final,
 } from './sweepmath';
 
@@ -185,5 +188,32 @@ describe('the New sweep form', () => {
   it('counts the members as the product of the axes', () => {
     expect(memberCount({ seed: seedRange(3, 5), 'optimizer.lr': [1, 2, 3] })).toBe(15);
     expect(seedRange(3, 5)).toEqual([3, 4, 5, 6, 7]);
+  });
+});
+
+describe('the seed view', () => {
+  const c = (v: number[]): Curve => ({ step: v.map((_, i) => i * 10), value: v });
+  const curves = { a: { train_loss: c([1, 0.5]) }, b: { train_loss: c([2, 9]) }, d: { train_loss: c([1.5, 0.7]) } };
+
+  it('draws its band from the seeds that neither diverged nor failed, none of the others’ points', () => {
+    const members = [
+      { run_id: 'a', status: 'finished' },
+      { run_id: 'b', status: 'diverged' },
+      { run_id: 'd', status: 'failed' },
+    ];
+    const kept = bandCurves(members, curves, 'train_loss');
+    expect(kept).toEqual([curves.a.train_loss]);
+    expect(bandOf(kept).max).toEqual([1, 0.5]);
+    expect(bandCurves(members.slice(1), curves, 'train_loss')).toEqual([]);
+  });
+
+  it('says why members train alone once every started one does, and how many wait', () => {
+    const alone = (status: string, reason: string | null) => ({ run_id: status, status, cohort: { alone: reason } });
+    expect(aloneNote([alone('running', 'runs on a GPU'), { run_id: 'p', status: 'pending', cohort: null }])).toEqual({
+      reason: 'runs on a GPU',
+      waiting: 1,
+    });
+    expect(aloneNote([alone('running', 'x'), alone('running', null)])).toBeNull();
+    expect(aloneNote([{ run_id: 'p', status: 'pending', cohort: null }])).toBeNull();
   });
 });

@@ -259,3 +259,36 @@ export const seedRange = (first: number, n: number): number[] => Array.from({ le
 /** Members of a grid: the product of its axes' lengths. */
 export const memberCount = (grid: Record<string, readonly unknown[]>): number =>
   Object.values(grid).reduce((n, v) => n * v.length, 1);
+
+// ---------------------------------------------------------------------------------------------------------------
+// the seed view
+
+/** A member of a seed sweep as the seed view reads it. */
+export interface SeedMember {
+  run_id: string;
+  status: string;
+  cohort?: { alone?: string | null } | null;
+}
+
+/** The curves a seed band is drawn from: each member's `name` curve, leaving out every member that diverged or failed
+ * (all of its points, the early ones too: the panel says it is left out). */
+export function bandCurves<K extends string>(
+  members: readonly SeedMember[],
+  curves: Readonly<Record<string, Partial<Record<K, Curve>> | undefined>>,
+  name: K,
+): Curve[] {
+  return members.flatMap((m) => {
+    if ((BROKEN as readonly string[]).includes(m.status)) return [];
+    const c = curves[m.run_id]?.[name];
+    return c && c.step.length ? [c] : [];
+  });
+}
+
+/** Members that cannot batch (every one that started trains alone): why (the reasons, each once) and how many wait
+ * for room on the server; null when one batches, or none started yet (a member says where it trains once started). */
+export function aloneNote(members: readonly SeedMember[]): { reason: string; waiting: number } | null {
+  const noted = members.filter((m) => m.cohort);
+  if (!noted.length || noted.some((m) => !m.cohort?.alone)) return null;
+  const reasons = [...new Set(noted.map((m) => m.cohort!.alone!))];
+  return { reason: reasons.join('; '), waiting: members.filter((m) => m.status === 'pending').length };
+}
