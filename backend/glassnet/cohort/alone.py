@@ -13,6 +13,7 @@ from glassnet.cohort.compat import Alone, cohort_key
 from glassnet.cohort.engine import Cohort
 from glassnet.config import ExperimentConfig
 from glassnet.nn.models import LayerInfo
+from glassnet.train.insights import Insights
 from glassnet.train.loop import Trainer
 from glassnet.train.optim import Schedule
 from glassnet.train.probe import Probe, Reading
@@ -24,7 +25,9 @@ class CohortTrainer:
         self.cohort = Cohort([config], [checkpoint])
         self.device = torch.device("cpu")
         self.read_seconds = 0.0
-        self.last_read = -1  # the step of its last reading before the driver took it over (a member handed over)
+        # a member handed over by its cohort: the step of its last reading, and its detectors' state
+        self.last_read = -1
+        self.insights: Insights | None = None
 
     @property
     def member(self) -> Any:
@@ -131,7 +134,7 @@ def make_trainer(config: ExperimentConfig, checkpoint: bytes | None = None) -> A
     return CohortTrainer(config, checkpoint)
 
 
-def hand_over(cohort: Cohort, k: int, last_read: int) -> CohortTrainer:
+def hand_over(cohort: Cohort, k: int, last_read: int, insights: Insights | None = None) -> CohortTrainer:
     """Member k of `cohort` as a run alone that goes on exactly where the member is: the same state, frames'
     sequence, clock, learning rate (live changes included) and training losses since its last reading. The
     caller then removes the member."""
@@ -139,7 +142,7 @@ def hand_over(cohort: Cohort, k: int, last_read: int) -> CohortTrainer:
     trainer = CohortTrainer(m.config, cohort.checkpoint(k))
     alone, one = trainer.member, trainer.cohort
     alone.frame_count, alone.started = m.frame_count, m.started
-    trainer.last_read = last_read
+    trainer.last_read, trainer.insights = last_read, insights
     alone.schedule.base_lr = m.schedule.base_lr  # (the config's lr is the one it started with)
     one._schedule()
     one.loss_sum[0], one.read_at[0] = cohort.loss_sum[k], one.steps - (cohort.steps - cohort.read_at[k])

@@ -111,6 +111,7 @@ def drive_cohort(
             ]
             if early and max(early) > 0:  # (at most 0.1 s: a member with a slow frame rate must not stall the rest)
                 time.sleep(min(max(early), 0.1))
+                now = time.monotonic()
             cohort.step(measure)
         measured = list(measure)
 
@@ -132,12 +133,11 @@ def drive_cohort(
             readings[k] = cohort.read(k, detail=True, measured=measured[k])
         if full:
             detail_cost = (time.monotonic() - started) / len(full)
-        done = time.monotonic()
-        for k, reading in sorted(readings.items()):
+        for k, reading in sorted(readings.items()):  # (paced from when they were due, as a run alone is)
             seat = seats[k]
-            seat.first, seat.last_read, seat.last_frame = False, reading.step, done
+            seat.first, seat.last_read, seat.last_frame = False, reading.step, now
             if reading.detail:
-                seat.last_detail = done
+                seat.last_detail = now
             ending = ended.get(k)
             if ending is not None and ending.status == "diverged":
                 ending.reason = divergence_reason(cohort.template.layer_info(), reading)

@@ -40,6 +40,7 @@ class ByClock:
     last_frame: float = -math.inf
     last_detail: float = -math.inf
     detail_cost: float = 0.0
+    due_at: float = -math.inf  # when the reading being made was due
 
     def due(self, trainer: "Trainer", forced: bool) -> tuple[bool, bool]:
         now = time.monotonic()
@@ -47,11 +48,14 @@ class ByClock:
         measure = forced or now - self.last_frame >= period
         if measure and now - self.last_frame < period:
             time.sleep(period - (now - self.last_frame))
+        # frames are paced from when they were due, not from when a reading finished (which would make every
+        # period longer by the reading's own time)
+        self.due_at = time.monotonic()
         interval = max(1 / DETAIL_HZ, self.detail_cost / DETAIL_BUDGET)
-        return measure, time.monotonic() - self.last_detail >= interval
+        return measure, self.due_at - self.last_detail >= interval
 
     def done(self, reading: Reading, seconds: float) -> None:
-        self.last_frame = time.monotonic()
+        self.last_frame = self.due_at
         if reading.detail:
             self.last_detail, self.detail_cost = self.last_frame, seconds
 
@@ -109,7 +113,10 @@ def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks |
     """Train until step `until`, a stop, a divergence or early stopping; the first and the last step, a
     single step taken while paused, and the net as it is when paused or stopped are read in full."""
     calls = callbacks or Callbacks()
-    reporter = Reporter(calls, Insights.for_config(trainer.config, trainer.layers) if calls.on_event else None)
+    # (a member handed over by its cohort brings its own: what it has reported is not reported again)
+    kept = getattr(trainer, "insights", None)
+    insights = kept or Insights.for_config(trainer.config, trainer.layers)
+    reporter = Reporter(calls, insights if calls.on_event else None)
     report = reporter.report
     paused, first = False, True
     last_read = getattr(trainer, "last_read", -1)  # the step of the last reading (a member handed over: its own)
