@@ -145,3 +145,34 @@ def test_a_member_handed_over_goes_on_alone_exactly() -> None:
     assert trainer.step_count == 25 and math.isclose(trainer.current_lr, members[0].optimizer.lr)
     got = torch.stack([trainer.cohort.step([False])[0] for _ in range(10)])
     torch.testing.assert_close(got, torch.stack(reference.recent_losses[-10:]), rtol=1e-4, atol=1e-6)
+
+
+def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
+    """Zero init never breaks symmetry: the condition is reported once, in the cohort, and not again when the member,
+    paused, goes on alone (its detectors' state goes with it)."""
+    import time
+
+    from glassnet.train.driver import BySteps, drive
+
+    member = configs({"model": {"init": {"name": "zeros"}}, "steps": None})[0]
+    cohort = Cohort([member])
+    events: list[dict] = []
+    until = time.monotonic() + 2.0  # (detail readings come at most 10 a second: a few of them, past step 20)
+
+    def control(paused: bool) -> str | None:
+        return "pause" if time.monotonic() > until else None
+
+    seat = Seat(Callbacks(on_reading=lambda r: None, on_event=events.append, control=control), 10**6, 20.0)
+    seat.bind(cohort, 0)
+    handed: list[Trainer] = []
+
+    def leave(k: int, seat: Seat, ending: Ending | None) -> None:
+        assert ending is None  # paused: it goes on alone
+        handed.append(hand_over(cohort, k, seat.last_read, seat.reporter.insights))
+
+    drive_cohort(cohort, [seat], leave)
+    before = [e["kind"] for e in events]
+    assert before.count("no_symmetry_breaking") == 1, before
+    alone = handed[0]
+    drive(alone, alone.step_count + 400, BySteps(10), Callbacks(on_reading=lambda r: None, on_event=events.append))
+    assert [e["kind"] for e in events].count("no_symmetry_breaking") == 1, [e["kind"] for e in events]
