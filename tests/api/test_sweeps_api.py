@@ -214,6 +214,8 @@ def test_a_leased_sweep_pauses_unwatched_and_a_look_resumes_it_and_stop_all_stop
         grid = {"seed": [0, 1], "model.hidden": [[4], [8, 8]]}  # (two architectures: two cohorts)
         sweep = client.post("/api/sweeps?lease=true", json={"config": {**BASE, "steps": None}, "grid": grid}).json()
         ids = [m["run_id"] for m in sweep["members"]]
+        # the owner's other slot is taken too: a member resumes in its sweep's slot, it needs no other
+        other = client.post("/api/runs", json={**BASE, "steps": None}).json()["id"]
         until(lambda: all(client.get(f"/api/runs/{i}").json()["status"] == "paused" for i in ids), timeout=30)
         assert all(client.get(f"/api/runs/{i}").json()["idle"]["action"] == "paused" for i in ids)
         looked = client.get(f"/api/sweeps/{sweep['id']}").json()  # the page's poll: it watches the members
@@ -227,3 +229,4 @@ def test_a_leased_sweep_pauses_unwatched_and_a_look_resumes_it_and_stop_all_stop
         client.post("/api/runs/stop-all")
         stopped = client.get(f"/api/sweeps/{sweep['id']}").json()
         assert stopped["status"] == "stopped" and stopped["counts"] == {"stopped": 4}
+        assert client.get(f"/api/runs/{other}").json()["status"] == "stopped"

@@ -251,10 +251,10 @@ class RunManager:
         runs = sum(r.counts for r in self.runs.values() if r.owner == owner and r.sweep is None)
         return runs + sum(s.owner == owner and self.sweep_status(s) in ACTIVE for s in self.sweeps.values())
 
-    async def _make_room(self, caller: Caller, owner: str | None, cost: float = 1.0) -> None:
-        """Refuse a new active run (taking `cost` of the server's limit) over the owner's or the server's limit
-        (429, listing the caller's active runs); at the server's limit, a run paused for want of a viewer stops
-        to make way."""
+    async def _make_room(self, caller: Caller, owner: str | None, cost: float = 1.0, slot: bool = True) -> None:
+        """Refuse a new active run (taking `cost` of the server's limit, and with `slot` one of its owner's) over
+        the owner's or the server's limit (429, listing the caller's active runs and sweeps); at the server's
+        limit, a run paused for want of a viewer stops to make way."""
         mine = [r for r in self.runs.values() if owner is not None and r.owner == owner and r.status in ACTIVE]
         active = [r.info(caller) for r in mine if r.sweep is None]
         sweeps = [
@@ -263,7 +263,7 @@ class RunManager:
             if owner is not None and s.owner == owner and (status := self.sweep_status(s)) in ACTIVE
         ]
         per_owner = self.settings.max_runs_per_owner
-        if owner is not None and self.owner_slots(owner) >= per_owner:
+        if slot and owner is not None and self.owner_slots(owner) >= per_owner:
             raise RunLimitReached(
                 f"You have {per_owner} active run{'s' if per_owner != 1 else ''}, the most one owner may have "
                 "(GLASSNET_MAX_RUNS_PER_OWNER; a sweep counts as one run); "
@@ -521,7 +521,9 @@ class RunManager:
             self._set_status(run, "stopped", run.step, None)
             return run
         if command in ("resume", "step") and run.idle is not None:
-            await self._make_room(caller, run.owner)  # it counts again from here
+            # it counts again from here (a sweep's member in its sweep's slot, a cohort's member as one)
+            cost = 1 / MEMBERS_PER_SLOT if run.host is not None else 1.0
+            await self._make_room(caller, run.owner, cost, slot=run.sweep is None)
             run.idle = None
         step = run.step
         # what the command's own outcome looks like (a frame already on its way changes the step, not that)
