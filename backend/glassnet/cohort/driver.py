@@ -114,6 +114,7 @@ def drive_cohort(
                 now = time.monotonic()
             cohort.step(measure)
         measured = list(measure)
+        reads_start = time.monotonic()  # (the members' frames are paced from here, as a run alone is)
 
         ended: dict[int, Ending | None] = {}
         for k, m in enumerate(cohort.members):
@@ -133,11 +134,11 @@ def drive_cohort(
             readings[k] = cohort.read(k, detail=True, measured=measured[k])
         if full:
             detail_cost = (time.monotonic() - started) / len(full)
-        for k, reading in sorted(readings.items()):  # (paced from when they were due, as a run alone is)
+        for k, reading in sorted(readings.items()):
             seat = seats[k]
-            seat.first, seat.last_read, seat.last_frame = False, reading.step, now
+            seat.first, seat.last_read, seat.last_frame = False, reading.step, reads_start
             if reading.detail:
-                seat.last_detail = now
+                seat.last_detail = reads_start
             ending = ended.get(k)
             if ending is not None and ending.status == "diverged":
                 ending.reason = divergence_reason(cohort.template.layer_info(), reading)

@@ -116,6 +116,8 @@ class Cohort:
         members = self.members
         self.x_train = torch.stack([m.data.x_train for m in members])
         self.y_train = torch.stack([m.data.y_train for m in members])
+        if self.objective.task == "binary":  # (its targets as the loss takes them, once, not at every step)
+            self.y_train = self.y_train.float()
         self.test_x = torch.stack([m.data.x_test[:1024] for m in members])
         self.test_y = torch.stack([m.data.y_test[:1024] for m in members])
         reg = [m.config.regularization for m in members]

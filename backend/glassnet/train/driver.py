@@ -40,7 +40,6 @@ class ByClock:
     last_frame: float = -math.inf
     last_detail: float = -math.inf
     detail_cost: float = 0.0
-    due_at: float = -math.inf  # when the reading being made was due
 
     def due(self, trainer: "Trainer", forced: bool) -> tuple[bool, bool]:
         now = time.monotonic()
@@ -48,14 +47,14 @@ class ByClock:
         measure = forced or now - self.last_frame >= period
         if measure and now - self.last_frame < period:
             time.sleep(period - (now - self.last_frame))
-        # frames are paced from when they were due, not from when a reading finished (which would make every
-        # period longer by the reading's own time)
-        self.due_at = time.monotonic()
         interval = max(1 / DETAIL_HZ, self.detail_cost / DETAIL_BUDGET)
-        return measure, self.due_at - self.last_detail >= interval
+        return measure, time.monotonic() - self.last_detail >= interval
 
     def done(self, reading: Reading, seconds: float) -> None:
-        self.last_frame = self.due_at
+        # frames are paced from when a reading started (its figures' time), not from when it finished: the reading's
+        # own `seconds` would make every period longer (about 17 frames a second at 20 Hz), and a reading never
+        # starts sooner than a period after the one before
+        self.last_frame = time.monotonic() - seconds
         if reading.detail:
             self.last_detail, self.detail_cost = self.last_frame, seconds
 
