@@ -114,7 +114,6 @@ def drive_cohort(
                 now = time.monotonic()
             cohort.step(measure)
         measured = list(measure)
-        reads_start = time.monotonic()  # (the members' frames are paced from here, as a run alone is)
 
         ended: dict[int, Ending | None] = {}
         for k, m in enumerate(cohort.members):
@@ -136,9 +135,9 @@ def drive_cohort(
             detail_cost = (time.monotonic() - started) / len(full)
         for k, reading in sorted(readings.items()):
             seat = seats[k]
-            seat.first, seat.last_read, seat.last_frame = False, reading.step, reads_start
+            seat.first, seat.last_read, seat.last_frame = False, reading.step, reading.made  # (as a run alone)
             if reading.detail:
-                seat.last_detail = reads_start
+                seat.last_detail = reading.made
             ending = ended.get(k)
             if ending is not None and ending.status == "diverged":
                 ending.reason = divergence_reason(cohort.template.layer_info(), reading)

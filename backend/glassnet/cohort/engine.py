@@ -315,6 +315,7 @@ class Cohort:
     def read(self, k: int, detail: bool, measured: bool) -> Reading:
         """Member k's reading, as its single run's probe makes it; `measured`: of the step just taken (its
         gradient norms before clipping, its update), else of the net as it is between steps."""
+        made = time.monotonic()
         m = self.members[k]
         self.model.load_member(k, self.template)
         probe = self.probe(k)
@@ -324,18 +325,19 @@ class Cohort:
             losses=self._mean_losses([k]) if self.read_at[k] < self.steps else None,
             lr=float(m.current_lr),
             epoch=m.epoch,
-            elapsed=time.monotonic() - m.started,
+            elapsed=made - m.started,
             grad_norms=self.grad_norms[k] if measured else probe.weight_grad_norms(),
             before=[b[k] for b in self.before] if measured else None,
         )
         values, views = probe.read(tick, detail)
-        reading = Reading(m.step_count, detail, m.first_bad_step, values, views, seq=m.frame_count)
+        reading = Reading(m.step_count, detail, m.first_bad_step, values, views, seq=m.frame_count, made=made)
         m.frame_count += 1
         return reading
 
     def read_frames(self, ks: list[int]) -> list[Reading]:
         """The per-frame readings of members `ks` after a measured step, all measured in the same batched ops
         and copied to the host in one go (what probe.read(tick, detail=False) gives each alone)."""
+        made = time.monotonic()
         weights = self._per_layer_norms(grads=False)
         deltas = [
             (self.model.params[n].detach() - b).flatten(1).norm(dim=1)
@@ -367,8 +369,8 @@ class Cohort:
                 offset += width
             values["lr"] = np.asarray(float(m.current_lr), dtype=np.float64)
             values["epoch"] = np.asarray(m.epoch, dtype=np.float64)
-            values["time"] = np.asarray(time.monotonic() - m.started, dtype=np.float64)
-            readings.append(Reading(m.step_count, False, m.first_bad_step, values, {}, seq=m.frame_count))
+            values["time"] = np.asarray(made - m.started, dtype=np.float64)
+            readings.append(Reading(m.step_count, False, m.first_bad_step, values, {}, seq=m.frame_count, made=made))
             m.frame_count += 1
         return readings
 

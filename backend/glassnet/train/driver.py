@@ -51,10 +51,10 @@ class ByClock:
         return measure, time.monotonic() - self.last_detail >= interval
 
     def done(self, reading: Reading, seconds: float) -> None:
-        # frames are paced from when a reading started (its figures' time), not from when it finished: the reading's
-        # own `seconds` would make every period longer (about 17 frames a second at 20 Hz), and a reading never
-        # starts sooner than a period after the one before
-        self.last_frame = time.monotonic() - seconds
+        # frames are paced from the moment their figures are of (their `time`), not from when a reading finished:
+        # the reading's own `seconds` would make every period longer (about 17 frames a second at 20 Hz); and no
+        # two frames' times are closer than the period
+        self.last_frame = reading.made
         if reading.detail:
             self.last_detail, self.detail_cost = self.last_frame, seconds
 

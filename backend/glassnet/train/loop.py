@@ -183,12 +183,14 @@ class Trainer:
             losses=torch.stack(self.recent_losses) if self.recent_losses else None,
             lr=float(self.current_lr),
             epoch=self.epoch,
-            elapsed=time.monotonic() - self.started,
+            elapsed=started - self.started,
             grad_norms=self.probe.weight_grad_norms() if grad_norms is None else grad_norms,
             before=before,
         )
         values, views = self.probe.read(tick, detail)
-        reading = Reading(self.step_count, detail, self.first_bad_step, values, views, seq=self.frame_count)
+        reading = Reading(
+            self.step_count, detail, self.first_bad_step, values, views, seq=self.frame_count, made=started
+        )
         self.frame_count += 1
         self.recent_losses = []
         self.read_seconds = time.monotonic() - started

@@ -70,6 +70,9 @@ class Reading:
     views: dict[str, np.ndarray | dict[int, np.ndarray]] = field(default_factory=dict)
     seq: int = 0
     wall: float = field(default_factory=time.time)  # when it was made (Unix seconds), for latency
+    # the moment its `time` figure is of (time.monotonic()): frames are paced from it, so no two are closer than
+    # the period however long each reading takes
+    made: float = field(default_factory=time.monotonic)
     # the layers' verdicts (train/judgement.py), set by the driver's insights on detail readings of live runs
     health: list[Any] | None = None
 
