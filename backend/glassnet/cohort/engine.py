@@ -28,7 +28,7 @@ from glassnet.nn.models import Net, build_model
 from glassnet.train.loop import evaluated
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule
-from glassnet.train.probe import Probe, Reading, Tick
+from glassnet.train.probe import EVAL_POINTS, Probe, Reading, Tick
 
 
 @dataclass
@@ -118,8 +118,8 @@ class Cohort:
         self.y_train = torch.stack([m.data.y_train for m in members])
         if self.objective.task == "binary":  # (its targets as the loss takes them, once, not at every step)
             self.y_train = self.y_train.float()
-        self.test_x = torch.stack([m.data.x_test[:1024] for m in members])
-        self.test_y = torch.stack([m.data.y_test[:1024] for m in members])
+        self.test_x = torch.stack([m.data.x_test[:EVAL_POINTS] for m in members])
+        self.test_y = torch.stack([m.data.y_test[:EVAL_POINTS] for m in members])
         reg = [m.config.regularization for m in members]
         self.smoothing = (
             torch.tensor([[r.label_smoothing] for r in reg]) if any(r.label_smoothing for r in reg) else None
