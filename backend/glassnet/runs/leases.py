@@ -97,15 +97,19 @@ class Leases:
         )
 
     async def _stop(self, run: Run) -> None:
+        await self.stop(run, f"paused and unwatched for {round(self.settings.idle_stop_s)} s")
+
+    async def stop(self, run: Run, why: str) -> None:
+        """Stop a run for want of a viewer (`why`), and say so on it. Its `idle` says so before the stop is sent:
+        the run may read as stopped while the stop is acknowledged, and must never read as stopped but paused."""
+        before = run.idle
+        run.idle = {"action": "stopped", "step": run.step, "after_s": round(time.monotonic() - run.unwatched_since)}
         try:
             await self.manager.command(run.id, "stop", SERVER)
         except InvalidTransition:
+            run.idle = before  # it ended meanwhile
             return
-        self.note_stopped(run, f"paused and unwatched for {round(self.settings.idle_stop_s)} s")
-
-    def note_stopped(self, run: Run, why: str) -> None:
-        """Say on the run that it was stopped for want of a viewer (`why`), and keep that."""
-        run.idle = {"action": "stopped", "step": run.step, "after_s": round(time.monotonic() - run.unwatched_since)}
+        run.idle["step"] = run.step
         self._notice(
             run,
             "idle_stopped",

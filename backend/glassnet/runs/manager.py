@@ -34,7 +34,7 @@ from glassnet.runs.checkpoints import Checkpoints
 from glassnet.runs.cohorts import MEMBERS_PER_SLOT, CohortHost, load_of
 from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
-from glassnet.runs.leases import SERVER, Leases
+from glassnet.runs.leases import Leases
 from glassnet.runs.owners import Caller, check_change
 from glassnet.runs.pool import WorkerPool
 from glassnet.runs.rules import (
@@ -285,10 +285,7 @@ class RunManager:
             (r for r in self.runs.values() if r.status in ACTIVE and not r.counts), key=lambda r: r.paused_since
         )
         while idle and load_of(list(self.runs.values()), idle_too=True) + cost > self.settings.max_runs + 1e-9:
-            victim = idle.pop(0)
-            with contextlib.suppress(InvalidTransition):  # it may have ended meanwhile
-                await self.command(victim.id, "stop", SERVER)
-                self.leases.note_stopped(victim, "made way for a new run")
+            await self.leases.stop(idle.pop(0), "made way for a new run")  # (unless it ended meanwhile)
 
     async def fork(self, run_id: str, step: int | None, changes: dict[str, Any], caller: Caller) -> Run:
         """A new run (the caller's) that continues `run_id` from `step` (default: its current step) with
