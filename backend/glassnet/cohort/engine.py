@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from glassnet.cohort.model import CohortMLP
+from glassnet.cohort.model import Batched, CohortMLP
 from glassnet.cohort.objective import member_losses
 from glassnet.cohort.optim import CohortOptimizer, clip_cohort_gradients
 from glassnet.config import ExperimentConfig
 from glassnet.data import Dataset, load
-from glassnet.nn.models import Net, build_model
+from glassnet.nn.models import MLP, Net, build_model
 from glassnet.train.loop import evaluated
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule
@@ -78,6 +78,19 @@ def _member(config: ExperimentConfig) -> tuple[Member, Net]:
     return Member(config, data, schedule, order_generator, generator, order), model
 
 
+def batched(models: list[Net], dropouts: list[float]) -> Batched:
+    """The batched model of K single models of one architecture (cohort/compat.py says which kinds batch)."""
+    if isinstance(models[0], MLP):
+        return CohortMLP(models, dropouts)
+    raise TypeError(f"no batched model for a {type(models[0]).__name__}")
+
+
+def layer_weight_names(model: Net) -> list[list[str]]:
+    """The parameter names of each layer's weight matrices (Net.layer_weights: the probe's per-layer figures, L1)."""
+    names = {id(p): n for n, p in model.named_parameters()}
+    return [[names[id(w)] for w in weights] for weights in model.layer_weights()]
+
+
 class Cohort:
     def __init__(self, configs: list[ExperimentConfig], checkpoints: list[bytes | None] | None = None) -> None:
         """Members for `configs` (one cohort key, cohort/compat.py), each from scratch or from its single run's
@@ -90,7 +103,7 @@ class Cohort:
         for model, state in zip(models, states, strict=True):
             if state is not None:
                 model.load_state_dict(state["model"])
-        self.model = CohortMLP(models, [c.model.dropout for c in configs])
+        self.model = batched(models, [c.model.dropout for c in configs])
         self.template = models[0]  # a single model of the architecture: the probe reads members through it
         first = self.members[0]
         self.objective = Objective(first.data.task, first.config.loss, 0.0)
@@ -146,7 +159,9 @@ class Cohort:
         # the probe's records of the last measured step, by member index (which this change may have moved)
         self.act_grads: dict[int, torch.Tensor] = {}
         self.bn_batch: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
-        self.weight_names = [f"blocks.{i}.layer.weight" for i in range(len(self.model.blocks))] + ["head.weight"]
+        self.layers = layer_weight_names(self.template)
+        self.weight_names = [n for names in self.layers for n in names]  # (flat, as the probe's flat_weights)
+        self.layer_of = torch.tensor([i for i, names in enumerate(self.layers) for _ in names])
 
     @property
     def k(self) -> int:
@@ -277,7 +292,14 @@ class Cohort:
         tensors = [self.model.params[n] for n in self.weight_names]
         if grads:
             tensors = [t.grad if t.grad is not None else torch.zeros_like(t) for t in tensors]
-        return torch.stack([t.detach().flatten(1).norm(dim=1) for t in tensors], 1)
+        return self._per_layer([t.detach().flatten(1).norm(dim=1) for t in tensors])
+
+    def _per_layer(self, norms: list[torch.Tensor]) -> torch.Tensor:
+        """(K, layers) from each weight matrix's norms (K,): a layer's is that of all its matrices together."""
+        if len(norms) == len(self.layers):
+            return torch.stack(norms, 1)
+        squares = torch.stack(norms, 1).square()
+        return torch.zeros(self.k, len(self.layers)).index_add_(1, self.layer_of, squares).sqrt()
 
     @torch.no_grad()
     def _evaluate(self) -> None:
@@ -343,8 +365,8 @@ class Cohort:
             (self.model.params[n].detach() - b).flatten(1).norm(dim=1)
             for n, b in zip(self.weight_names, self.before, strict=True)
         ]
-        updates = torch.stack(deltas, 1)
-        n_layers = len(self.weight_names)
+        updates = self._per_layer(deltas)
+        n_layers = len(self.layers)
         nan = torch.full((self.k,), math.nan)
         act = torch.stack([self.act_grads.get(i, nan) for i in range(n_layers)], 1)
         losses = torch.zeros(self.k)
@@ -407,7 +429,7 @@ class Cohort:
         self._sync()
         built = [_member(c) for c in configs]
         optimizer_states = [self.optimizer.member_state_dict(k) for k in range(self.k)]
-        self.model.extend(CohortMLP([model for _, model in built], [c.model.dropout for c in configs]))
+        self.model.extend(batched([model for _, model in built], [c.model.dropout for c in configs]))
         sums, since = self.loss_sum, self.steps - self.read_at
         self.members += [member for member, _ in built]
         self._rebuild_optimizer(optimizer_states)

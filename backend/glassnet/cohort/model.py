@@ -1,5 +1,6 @@
-"""K MLPs of one architecture as one batched model: every parameter and buffer of the single model is held
-stacked, with a leading member dimension, and the forward pass runs all members in the same batched ops.
+"""K nets of one architecture as one batched model: every parameter and buffer of the single model is held
+stacked, with a leading member dimension (`Batched`), and the forward pass runs all members in the same batched
+ops (`CohortMLP` here; other kinds of net in their own modules, chosen by `cohort/engine.py`).
 
 The members are built as the single Trainer builds its model (nn/models.py, with the member's seed), so each
 starts exactly where it would alone; `member_state` and `load_member` convert to and from the single model's
@@ -27,14 +28,13 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> 
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 
-class CohortMLP:
-    """The stacked parameters (leaves that train) and buffers of K MLPs, and their batched forward pass."""
+class Batched:
+    """What every batched model holds and does: the stacked parameters (leaves that train) and buffers of K
+    single models of one architecture, each member's dropout, the probe's per-step hooks, and the conversions to
+    and from a single model's state_dict. A kind of net adds its batched forward pass (`__call__`)."""
 
     def __init__(self, members: list[Net], dropouts: list[float]) -> None:
-        template = members[0]
-        if not isinstance(template, MLP):
-            raise TypeError("a cohort batches MLPs")
-        self.template = template
+        self.template = members[0]
         self.k = len(members)
         states = [dict(m.named_parameters()) for m in members]
         self.names = list(states[0])
@@ -43,20 +43,88 @@ class CohortMLP:
         }
         buffers = [dict(m.named_buffers()) for m in members]
         self.buffers: Stacked = {n: torch.stack([b[n] for b in buffers]) for n in buffers[0]}
-        self.blocks: list[Block] = [b for b in template.blocks if isinstance(b, Block)]
         self.keep = [1 - p for p in dropouts]  # as Python floats: nn.Dropout draws with exactly these
         self.drops = any(p > 0 for p in dropouts)
         self.training = True
-        # per-step hooks of the probe (set only on measured steps): a block's output, and batch-norm inputs
+        # per-step hooks of the probe (set only on measured steps): a layer's output (by layer index), and
+        # batch-norm inputs
         self.on_output: Callable[[int, torch.Tensor], None] | None = None
         self.on_norm_input: Callable[[int, torch.Tensor], None] | None = None
-        # the training step without autograd (cohort/fast.py), where the blocks allow it; else why not
-        self.fast_reason = fallback_reason(self.blocks)
-        self.fast = FastMLP(self) if self.fast_reason is None else None
+        # the training step without autograd (cohort/fast.py), where a kind of net has one; else why not
+        self.fast: FastMLP | None = None
+        self.fast_reason: str | None = f"no step without autograd for a {type(self.template).__name__}"
 
     @property
     def parameters(self) -> list[torch.Tensor]:
         return [self.params[n] for n in self.names]
+
+    def __call__(self, x: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+        """(K, B, *input) -> (K, B, outputs). In training, dropout masks come from each member's `generators`,
+        drawn as the single model's nn.Dropout draws them."""
+        raise NotImplementedError
+
+    def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
+        assert generators is not None, "dropout in training draws from each member's generator"
+        return h * self.dropout_mask(h.shape[1:], generators)
+
+    def dropout_mask(self, shape: torch.Size, generators: list[torch.Generator]) -> torch.Tensor:
+        """(K, *shape): each member's dropout mask, drawn from its generator as F.dropout draws it on a CPU (a
+        Bernoulli(1 - p) mask divided by 1 - p)."""
+        masks = [
+            torch.empty(shape).bernoulli_(keep, generator=g).div_(keep) if keep < 1 else torch.ones(shape)
+            for keep, g in zip(self.keep, generators, strict=True)
+        ]
+        return torch.stack(masks)
+
+    # ---- members as single models
+    def member_state(self, k: int) -> dict[str, torch.Tensor]:
+        """Member k's state_dict, as its single model would have it."""
+        return {
+            **{n: t[k].detach().clone() for n, t in self.params.items()},
+            **{n: t[k].clone() for n, t in self.buffers.items()},
+        }
+
+    @torch.no_grad()
+    def load_member(self, k: int, into: nn.Module) -> None:
+        """Member k's weights and buffers into a single model of the same architecture (the probe's view)."""
+        params, buffers = dict(into.named_parameters()), dict(into.named_buffers())
+        for n, t in self.params.items():
+            params[n].copy_(t[k])
+            grad = t.grad
+            params[n].grad = None if grad is None else grad[k]
+        for n, t in self.buffers.items():
+            buffers[n].copy_(t[k])
+
+    def extend(self, other: "Batched") -> None:
+        """`other`'s members after these (same architecture)."""
+        self.params = {
+            n: torch.cat([t.detach(), other.params[n].detach()]).requires_grad_(True) for n, t in self.params.items()
+        }
+        self.buffers = {n: torch.cat([t, other.buffers[n]]) for n, t in self.buffers.items()}
+        self.keep = self.keep + other.keep
+        self.drops = any(p < 1 for p in self.keep)
+        self.k = len(self.keep)
+
+    def select(self, members: list[int]) -> None:
+        """Only `members` (by index, in that order) from here on."""
+        index = torch.tensor(members, dtype=torch.long)
+        self.params = {n: t.detach()[index].requires_grad_(True) for n, t in self.params.items()}
+        self.buffers = {n: t[index] for n, t in self.buffers.items()}
+        self.keep = [self.keep[k] for k in members]
+        self.drops = any(p < 1 for p in self.keep)
+        self.k = len(members)
+
+
+class CohortMLP(Batched):
+    """K MLPs: their batched forward pass, and the step without autograd where the blocks allow it."""
+
+    def __init__(self, members: list[Net], dropouts: list[float]) -> None:
+        if not isinstance(members[0], MLP):
+            raise TypeError("CohortMLP batches MLPs")
+        super().__init__(members, dropouts)
+        self.blocks: list[Block] = [b for b in members[0].blocks if isinstance(b, Block)]
+        self.fast_reason = fallback_reason(self.blocks)
+        self.fast = FastMLP(self) if self.fast_reason is None else None
 
     def __call__(self, x: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
         """(K, B, *input) -> (K, B, outputs). In training, dropout masks come from each member's `generators`,
@@ -123,57 +191,6 @@ class CohortMLP:
         # normalised as the fused kernel does, then each member's scale and shift (its gradients round differently
         # in the last bits, within round-off)
         return F.layer_norm(h, h.shape[-1:], None, None, norm.eps) * weight.unsqueeze(1) + bias.unsqueeze(1)
-
-    def _dropout(self, h: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
-        assert generators is not None, "dropout in training draws from each member's generator"
-        return h * self.dropout_mask(h.shape[1:], generators)
-
-    def dropout_mask(self, shape: torch.Size, generators: list[torch.Generator]) -> torch.Tensor:
-        """(K, *shape): each member's dropout mask, drawn from its generator as F.dropout draws it on a CPU (a
-        Bernoulli(1 - p) mask divided by 1 - p)."""
-        masks = [
-            torch.empty(shape).bernoulli_(keep, generator=g).div_(keep) if keep < 1 else torch.ones(shape)
-            for keep, g in zip(self.keep, generators, strict=True)
-        ]
-        return torch.stack(masks)
-
-    # ---- members as single models
-    def member_state(self, k: int) -> dict[str, torch.Tensor]:
-        """Member k's state_dict, as its single model would have it."""
-        return {
-            **{n: t[k].detach().clone() for n, t in self.params.items()},
-            **{n: t[k].clone() for n, t in self.buffers.items()},
-        }
-
-    @torch.no_grad()
-    def load_member(self, k: int, into: nn.Module) -> None:
-        """Member k's weights and buffers into a single model of the same architecture (the probe's view)."""
-        params, buffers = dict(into.named_parameters()), dict(into.named_buffers())
-        for n, t in self.params.items():
-            params[n].copy_(t[k])
-            grad = t.grad
-            params[n].grad = None if grad is None else grad[k]
-        for n, t in self.buffers.items():
-            buffers[n].copy_(t[k])
-
-    def extend(self, other: "CohortMLP") -> None:
-        """`other`'s members after these (same architecture)."""
-        self.params = {
-            n: torch.cat([t.detach(), other.params[n].detach()]).requires_grad_(True) for n, t in self.params.items()
-        }
-        self.buffers = {n: torch.cat([t, other.buffers[n]]) for n, t in self.buffers.items()}
-        self.keep = self.keep + other.keep
-        self.drops = any(p < 1 for p in self.keep)
-        self.k = len(self.keep)
-
-    def select(self, members: list[int]) -> None:
-        """Only `members` (by index, in that order) from here on."""
-        index = torch.tensor(members, dtype=torch.long)
-        self.params = {n: t.detach()[index].requires_grad_(True) for n, t in self.params.items()}
-        self.buffers = {n: t[index] for n, t in self.buffers.items()}
-        self.keep = [self.keep[k] for k in members]
-        self.drops = any(p < 1 for p in self.keep)
-        self.k = len(members)
 
 
 def _rrelu(act: nn.RReLU, h: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
