@@ -76,9 +76,11 @@ def _activation(act: nn.Module) -> tuple[Forward, Backward] | None:
     return None
 
 
-def fallback_reason(blocks: list[Block]) -> str | None:
+def fallback_reason(blocks: list[nn.Module]) -> str | None:
     """Why a cohort of these blocks steps through autograd; None when it takes the fast path."""
     for i, block in enumerate(blocks):
+        if not isinstance(block, Block):
+            return f"block {i} is a {type(block).__name__}"
         if isinstance(block.norm, nn.BatchNorm1d):
             return f"block {i} has batch norm"
         if block.norm is not None:
@@ -174,7 +176,7 @@ class FastMLP:
             raise ValueError(f"no fast path: {reason}")
         self.model = model
         names = set(model.params)
-        self.blocks = [_block_spec(i, b, names) for i, b in enumerate(model.blocks)]
+        self.blocks = [_block_spec(i, b, names) for i, b in enumerate(model.blocks) if isinstance(b, Block)]
         self.l1_weights = [b.weight for b in self.blocks] + ["head.weight"]  # what the engine's L1 penalizes
         self._objective: Objective | None = None
         self._loss: LossAndGrad = _regression

@@ -46,6 +46,7 @@ class Batched:
         self.keep = [1 - p for p in dropouts]  # as Python floats: nn.Dropout draws with exactly these
         self.drops = any(p > 0 for p in dropouts)
         self.training = True
+        self.blocks: list[nn.Module] = list(self.template.blocks)  # (the single model's: what each layer is)
         # per-step hooks of the probe (set only on measured steps): a layer's output (by layer index), and
         # batch-norm inputs
         self.on_output: Callable[[int, torch.Tensor], None] | None = None
@@ -76,70 +77,27 @@ class Batched:
         ]
         return torch.stack(masks)
 
-    # ---- members as single models
-    def member_state(self, k: int) -> dict[str, torch.Tensor]:
-        """Member k's state_dict, as its single model would have it."""
-        return {
-            **{n: t[k].detach().clone() for n, t in self.params.items()},
-            **{n: t[k].clone() for n, t in self.buffers.items()},
-        }
-
-    @torch.no_grad()
-    def load_member(self, k: int, into: nn.Module) -> None:
-        """Member k's weights and buffers into a single model of the same architecture (the probe's view)."""
-        params, buffers = dict(into.named_parameters()), dict(into.named_buffers())
-        for n, t in self.params.items():
-            params[n].copy_(t[k])
-            grad = t.grad
-            params[n].grad = None if grad is None else grad[k]
-        for n, t in self.buffers.items():
-            buffers[n].copy_(t[k])
-
-    def extend(self, other: "Batched") -> None:
-        """`other`'s members after these (same architecture)."""
-        self.params = {
-            n: torch.cat([t.detach(), other.params[n].detach()]).requires_grad_(True) for n, t in self.params.items()
-        }
-        self.buffers = {n: torch.cat([t, other.buffers[n]]) for n, t in self.buffers.items()}
-        self.keep = self.keep + other.keep
-        self.drops = any(p < 1 for p in self.keep)
-        self.k = len(self.keep)
-
-    def select(self, members: list[int]) -> None:
-        """Only `members` (by index, in that order) from here on."""
-        index = torch.tensor(members, dtype=torch.long)
-        self.params = {n: t.detach()[index].requires_grad_(True) for n, t in self.params.items()}
-        self.buffers = {n: t[index] for n, t in self.buffers.items()}
-        self.keep = [self.keep[k] for k in members]
-        self.drops = any(p < 1 for p in self.keep)
-        self.k = len(members)
-
-
-class CohortMLP(Batched):
-    """K MLPs: their batched forward pass, and the step without autograd where the blocks allow it."""
-
-    def __init__(self, members: list[Net], dropouts: list[float]) -> None:
-        if not isinstance(members[0], MLP):
-            raise TypeError("CohortMLP batches MLPs")
-        super().__init__(members, dropouts)
-        self.blocks: list[Block] = [b for b in members[0].blocks if isinstance(b, Block)]
-        self.fast_reason = fallback_reason(self.blocks)
-        self.fast = FastMLP(self) if self.fast_reason is None else None
-
-    def __call__(self, x: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
-        """(K, B, *input) -> (K, B, outputs). In training, dropout masks come from each member's `generators`,
-        drawn as the single model's nn.Dropout draws them."""
-        x = x.flatten(2)
-        for i, block in enumerate(self.blocks):
-            x = self._block(i, block, x, generators)
+    # ---- dense blocks and the head, as every kind of net ends
+    def _dense(self, x: torch.Tensor, first: int, generators: list[torch.Generator] | None) -> torch.Tensor:
+        """(K, B, width) through the dense blocks from index `first` on (an MLP's all; a CNN's or RNN's after its
+        conv or recurrent ones), each output to the probe's hook."""
+        for i in range(first, len(self.blocks)):
+            block = self.blocks[i]
+            assert isinstance(block, Block)
+            x = self._dense_block(i, block, x, generators)
             if self.on_output is not None:
                 self.on_output(i, x)
+        return x
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
         out = linear(x, self.params["head.weight"], self.params["head.bias"])
         if self.on_output is not None:
             self.on_output(len(self.blocks), out)
         return out
 
-    def _block(self, i: int, block: Block, x: torch.Tensor, generators: list[torch.Generator] | None) -> torch.Tensor:
+    def _dense_block(
+        self, i: int, block: Block, x: torch.Tensor, generators: list[torch.Generator] | None
+    ) -> torch.Tensor:
         p = f"blocks.{i}."
         h = linear(x, self.params[p + "layer.weight"], self.params.get(p + "layer.bias"))
         if block.norm is not None and not block.norm_after:
@@ -191,6 +149,60 @@ class CohortMLP(Batched):
         # normalised as the fused kernel does, then each member's scale and shift (its gradients round differently
         # in the last bits, within round-off)
         return F.layer_norm(h, h.shape[-1:], None, None, norm.eps) * weight.unsqueeze(1) + bias.unsqueeze(1)
+
+    # ---- members as single models
+    def member_state(self, k: int) -> dict[str, torch.Tensor]:
+        """Member k's state_dict, as its single model would have it."""
+        return {
+            **{n: t[k].detach().clone() for n, t in self.params.items()},
+            **{n: t[k].clone() for n, t in self.buffers.items()},
+        }
+
+    @torch.no_grad()
+    def load_member(self, k: int, into: nn.Module) -> None:
+        """Member k's weights and buffers into a single model of the same architecture (the probe's view)."""
+        params, buffers = dict(into.named_parameters()), dict(into.named_buffers())
+        for n, t in self.params.items():
+            params[n].copy_(t[k])
+            grad = t.grad
+            params[n].grad = None if grad is None else grad[k]
+        for n, t in self.buffers.items():
+            buffers[n].copy_(t[k])
+
+    def extend(self, other: "Batched") -> None:
+        """`other`'s members after these (same architecture)."""
+        self.params = {
+            n: torch.cat([t.detach(), other.params[n].detach()]).requires_grad_(True) for n, t in self.params.items()
+        }
+        self.buffers = {n: torch.cat([t, other.buffers[n]]) for n, t in self.buffers.items()}
+        self.keep = self.keep + other.keep
+        self.drops = any(p < 1 for p in self.keep)
+        self.k = len(self.keep)
+
+    def select(self, members: list[int]) -> None:
+        """Only `members` (by index, in that order) from here on."""
+        index = torch.tensor(members, dtype=torch.long)
+        self.params = {n: t.detach()[index].requires_grad_(True) for n, t in self.params.items()}
+        self.buffers = {n: t[index] for n, t in self.buffers.items()}
+        self.keep = [self.keep[k] for k in members]
+        self.drops = any(p < 1 for p in self.keep)
+        self.k = len(members)
+
+
+class CohortMLP(Batched):
+    """K MLPs: their batched forward pass, and the step without autograd where the blocks allow it."""
+
+    def __init__(self, members: list[Net], dropouts: list[float]) -> None:
+        if not isinstance(members[0], MLP):
+            raise TypeError("CohortMLP batches MLPs")
+        super().__init__(members, dropouts)
+        self.fast_reason = fallback_reason(self.blocks)
+        self.fast = FastMLP(self) if self.fast_reason is None else None
+
+    def __call__(self, x: torch.Tensor, generators: list[torch.Generator] | None = None) -> torch.Tensor:
+        """(K, B, *input) -> (K, B, outputs). In training, dropout masks come from each member's `generators`,
+        drawn as the single model's nn.Dropout draws them."""
+        return self._head(self._dense(x.flatten(2), 0, generators))
 
 
 def _rrelu(act: nn.RReLU, h: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
