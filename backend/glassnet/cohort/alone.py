@@ -87,10 +87,11 @@ class CohortTrainer:
     def step(self, measure: bool = False, detail: bool = False) -> Reading | None:
         """As Trainer.step: a step whose loss is not finite, and the step early stopping ends on, are read in full
         (as the Trainer reads them: the gradients as they are, the update unknown)."""
-        bad_before, stopped_before = self.first_bad_step, self.stop_reason
-        self.cohort.step([measure])
-        ended = (self.first_bad_step is not None and bad_before is None) or (
-            self.stop_reason is not None and stopped_before is None
+        m = self.member
+        bad_before, stopped_before = m.first_bad_step, m.stop_reason
+        self.cohort.step([True] if measure else None)
+        ended = (m.first_bad_step is not None and bad_before is None) or (
+            m.stop_reason is not None and stopped_before is None
         )
         if ended:
             return self._timed(lambda: self.cohort.read(0, detail=True, measured=False))

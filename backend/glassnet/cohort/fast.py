@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from glassnet.cohort.gradmode import without_grad
 from glassnet.nn.blocks import Block
 from glassnet.train.losses import Objective
 
@@ -206,7 +207,7 @@ class FastMLP:
             self._key = key  # (the cached views hold the tensors: their ids are not reused meanwhile)
         return self._cached
 
-    @torch.no_grad()
+    @without_grad
     def step(
         self,
         objective: Objective,
@@ -222,7 +223,8 @@ class FastMLP:
         params = model.params
         layers = self._layers(params)
         drops = model.drops and model.training
-        x = x.flatten(2)
+        if x.dim() != 3:
+            x = x.flatten(2)
         saved: list[tuple[Tensor, Tensor, Tensor, Tensor | None]] = []  # per block: input, pre-activation, act, mask
         for spec, layer in zip(self.blocks, layers, strict=False):
             h = _linear(x, layer.weight_t, layer.bias_column)
@@ -240,7 +242,7 @@ class FastMLP:
         head = layers[-1]
         losses, grad = self._loss_for(objective)(_linear(x, head.weight_t, head.bias_column), y, smoothing)
 
-        grads: dict[str, Tensor] = {"head.weight": torch.bmm(grad.transpose(1, 2), x), "head.bias": grad.sum(1)}
+        grads: dict[str, Tensor] = {"head.weight": torch.bmm(grad.mT, x), "head.bias": grad.sum(1)}
         grad = torch.bmm(grad, head.weight)
         for i in range(len(self.blocks) - 1, -1, -1):
             spec, layer = self.blocks[i], layers[i]
@@ -252,7 +254,7 @@ class FastMLP:
                 if layer.projection is None:
                     skip_grad = grad
                 else:
-                    grads[spec.projection] = torch.bmm(grad.transpose(1, 2), x)  # type: ignore[index]
+                    grads[spec.projection] = torch.bmm(grad.mT, x)  # type: ignore[index]
                     if i > 0:
                         skip_grad = torch.bmm(grad, layer.projection)
                 grad = grad * spec.scale
@@ -263,7 +265,7 @@ class FastMLP:
                 below = torch.where(cond, 0, grad)
                 grads[spec.slope] = (below * h).sum((1, 2)).view(layer.slope.shape)  # type: ignore[index,union-attr]
                 grad = torch.where(cond, grad, below * layer.slope_column)  # type: ignore[operator]
-            grads[spec.weight] = torch.bmm(grad.transpose(1, 2), x)
+            grads[spec.weight] = torch.bmm(grad.mT, x)
             if spec.bias is not None:
                 grads[spec.bias] = grad.sum(1)
             if i > 0:
@@ -321,7 +323,8 @@ def _regression(logits: Tensor, y: Tensor, smoothing: Tensor | None) -> tuple[Te
 
 
 def _binary_target(y: Tensor, smoothing: Tensor | None) -> Tensor:
-    return y.float() if smoothing is None else y.float() * (1 - smoothing) + 0.5 * smoothing
+    y = y if y.dtype is torch.float32 else y.float()  # (the engine's binary targets are floats already)
+    return y if smoothing is None else y * (1 - smoothing) + 0.5 * smoothing
 
 
 def _binary_bce(logits: Tensor, y: Tensor, smoothing: Tensor | None) -> tuple[Tensor, Tensor]:

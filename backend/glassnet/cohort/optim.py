@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor
 
+from glassnet.cohort.gradmode import without_grad
 from glassnet.config import ClippingConfig, OptimizerConfig
 from glassnet.train.optim import make_optimizer
 
@@ -72,9 +73,15 @@ class CohortOptimizer:
         self.device = params[0].device
         self.dtype = params[0].dtype
         self._shapes = _broadcast_shapes(self.params)
-        # steps each member has taken (Adam's bias correction needs them; members may join at different steps)
-        self.steps = torch.zeros(size, dtype=WIDE, device=self.device)
-        self._last_lr: Tensor | None = None  # for member_state_dict's param group
+        # steps each member has taken (Adam's bias correction needs them; members may join at different steps),
+        # and the steps of all of them not yet added in (`steps` adds them)
+        self._steps = torch.zeros(size, dtype=WIDE, device=self.device)
+        self._steps_to_add = 0
+        self._last_lr: Tensor | None = None  # a copy of the last lr (for member_state_dict's param group)
+        # the lr tensor it was copied from and its version (while they hold, the copy and its views are current)
+        self._lr_source: tuple[Tensor, int] | None = None
+        self._neg_lr: list[Tensor] = []  # -lr in the parameters' dtype, a [K, 1, ...] view per parameter
+        self._all = list(range(len(self.params)))
 
         def wide(field: str) -> Tensor:
             return torch.tensor([getattr(c, field) for c in configs], dtype=WIDE, device=self.device)
@@ -127,23 +134,43 @@ class CohortOptimizer:
 
     # ---- the step
 
-    @torch.no_grad()
+    @property
+    def steps(self) -> Tensor:
+        """[K]: the steps each member has taken."""
+        if self._steps_to_add:  # (added when read: one tensor op less per step, where no update reads them)
+            self._steps += self._steps_to_add
+            self._steps_to_add = 0
+        return self._steps
+
+    @without_grad
     def step(self, lr: Tensor) -> None:
         """One step of every member from each p.grad, member k with learning rate lr[k].
 
         lr is a [K] tensor, float32 or float64 (as exact as the Python float torch.optim would be given).
         """
+        source = self._lr_source
+        if source is None or source[0] is not lr or source[1] != lr._version:  # (else: the same values as before)
+            self._take_lr(lr)
+        last_lr = self._last_lr
+        assert last_lr is not None
+        # like torch.optim, a parameter without a gradient is left alone (here for every member at once)
+        grads = [p.grad for p in self.params if p.grad is not None]
+        params, active = self.params, self._all
+        if len(grads) != len(params):
+            if not grads:
+                return
+            active = [i for i, p in enumerate(params) if p.grad is not None]
+            params = [params[i] for i in active]
+        self._steps_to_add += 1
+        self._update(params, grads, last_lr, active)
+
+    def _take_lr(self, lr: Tensor) -> None:
+        """A copy of `lr` (which the caller may change afterwards), and the views of it the updates take."""
         if lr.shape != (self.size,):
             raise ValueError(f"lr must have shape ({self.size},), not {tuple(lr.shape)}")
-        self._last_lr = lr = lr.to(self.device, copy=True)
-        # like torch.optim, a parameter without a gradient is left alone (here for every member at once)
-        active = [i for i, p in enumerate(self.params) if p.grad is not None]
-        if not active:
-            return
-        params = [self.params[i] for i in active]
-        grads: list[Tensor] = [p.grad for p in params]  # type: ignore[misc]
-        self.steps += 1
-        self._update(params, grads, lr, active)
+        self._last_lr = lr.to(self.device, copy=True)
+        self._lr_source = (lr, lr._version)
+        self._neg_lr = self._views(-self._last_lr, self._all)
 
     def _pick(self, values: list[Tensor], active: list[int]) -> list[Tensor]:
         return values if len(active) == len(self.params) else [values[i] for i in active]
@@ -160,7 +187,7 @@ class CohortOptimizer:
         return list(torch._foreach_addcmul(grads, params, self._pick(self._weight_decay, active)))
 
     def _sgd(self, params: list[Tensor], grads: list[Tensor], lr: Tensor, active: list[int]) -> None:
-        neg_lr = self._views(-lr, active)
+        neg_lr = self._pick(self._neg_lr, active)
         grads = self._decayed(params, grads, active)
         if self.name != "sgd":
             momentum = self._pick(self._hyper["momentum"], active)
@@ -172,7 +199,7 @@ class CohortOptimizer:
         torch._foreach_addcmul_(params, grads, neg_lr)
 
     def _adagrad(self, params: list[Tensor], grads: list[Tensor], lr: Tensor, active: list[int]) -> None:
-        neg_lr = self._views(-lr, active)
+        neg_lr = self._pick(self._neg_lr, active)
         # lr_decay 0 and initial_accumulator_value 0, as make_optimizer leaves them
         grads = self._decayed(params, grads, active)
         sums = self._pick(self.buffers["sum"], active)
@@ -182,7 +209,7 @@ class CohortOptimizer:
         torch._foreach_addcdiv_(params, torch._foreach_mul(grads, neg_lr), std)
 
     def _rmsprop(self, params: list[Tensor], grads: list[Tensor], lr: Tensor, active: list[int]) -> None:
-        neg_lr = self._views(-lr, active)
+        neg_lr = self._pick(self._neg_lr, active)
         # alpha is the config's rho; centered=False
         grads = self._decayed(params, grads, active)
         square_avgs = self._pick(self.buffers["square_avg"], active)
@@ -204,7 +231,7 @@ class CohortOptimizer:
             torch._foreach_addcmul_(params, buffers, moving_lr)
 
     def _adadelta(self, params: list[Tensor], grads: list[Tensor], lr: Tensor, active: list[int]) -> None:
-        neg_lr = self._views(-lr, active)
+        neg_lr = self._pick(self._neg_lr, active)
         grads = self._decayed(params, grads, active)
         rho = self._pick(self._hyper["rho"], active)
         one_minus_rho = self._pick(self._hyper["one_minus_rho"], active)
@@ -281,7 +308,7 @@ class CohortOptimizer:
             keys = ("square_avg",)
         return ("step", *keys)
 
-    @torch.no_grad()
+    @without_grad
     def load_member_state_dict(self, k: int, state: dict[str, Any]) -> None:
         """Member k continues from a torch.optim state_dict of make_optimizer(its params alone, configs[k]).
 
