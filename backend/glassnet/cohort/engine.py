@@ -19,12 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from glassnet.cohort.conv import CohortCNN
 from glassnet.cohort.model import Batched, CohortMLP
 from glassnet.cohort.objective import member_losses
 from glassnet.cohort.optim import CohortOptimizer, clip_cohort_gradients
+from glassnet.cohort.recurrent import CohortRNN
 from glassnet.config import ExperimentConfig
 from glassnet.data import Dataset, load
-from glassnet.nn.models import MLP, Net, build_model
+from glassnet.nn.models import CNN, MLP, RNN, Net, build_model, mlp_parameters
 from glassnet.train.loop import evaluated
 from glassnet.train.losses import Objective
 from glassnet.train.optim import Schedule
@@ -82,6 +84,10 @@ def batched(models: list[Net], dropouts: list[float]) -> Batched:
     """The batched model of K single models of one architecture (cohort/compat.py says which kinds batch)."""
     if isinstance(models[0], MLP):
         return CohortMLP(models, dropouts)
+    if isinstance(models[0], CNN):
+        return CohortCNN(models, dropouts)
+    if isinstance(models[0], RNN):
+        return CohortRNN(models, dropouts)
     raise TypeError(f"no batched model for a {type(models[0]).__name__}")
 
 
@@ -154,6 +160,7 @@ class Cohort:
         # each member's training losses since its last reading (float64 sums: the mean is the single run's within
         # float32 round-off)
         self.loss_sum = torch.zeros(len(members), dtype=torch.float64)
+        self._loss_view = (self.loss_sum, self.loss_sum.numpy())  # (the tensor it is of: `step` renews it)
         self.steps = 0  # steps this cohort has taken; a member's losses since its last reading are since read_at
         self.read_at = torch.zeros(len(members), dtype=torch.float64)
         # the probe's records of the last measured step, by member index (which this change may have moved)
@@ -248,27 +255,32 @@ class Cohort:
                 losses = self._autograd_step(x, y, generators)
         finally:
             self.model.on_output = self.model.on_norm_input = None
-        params = self.model.parameters
         if watching:
             self.grad_norms = self._per_layer_norms(grads=True)
         if self.clips:
-            clip_cohort_gradients(params, self.clipping)
+            clip_cohort_gradients(self.model.parameters, self.clipping)
         if watching:
             self.before = [self.model.params[n].detach().clone() for n in self.weight_names]
         self.optimizer.step(self.lr)
-        losses = losses.detach()
+        if fast is None:
+            losses = losses.detach()
         self.loss_sum.add_(losses)
         self.steps += 1
         for m in members:
             m.step_count += 1
         self.ended_any = False  # whether a member diverged or stopped early at this step
-        if not math.isfinite(float(losses.sum())):  # one host read per step, as the single Trainer has
-            self.ended_any = True
+        # one host read per step, as the single Trainer has: of the members' loss sums, whose numpy view costs no
+        # tensor op (a sum stays non-finite from a member's first non-finite loss on, until it is read)
+        if self._loss_view[0] is not self.loss_sum:
+            self._loss_view = (self.loss_sum, self.loss_sum.numpy())
+        if not math.isfinite(sum(self._loss_view[1].tolist())):
             values = losses.tolist()
             for m, value in zip(members, values, strict=True):
-                if m.first_bad_step is None and not math.isfinite(value):
-                    m.first_bad_step = m.step_count
-        if any(m.step_count % m.config.eval_every == 0 for m in self.evaluating):
+                if not math.isfinite(value):
+                    self.ended_any = True
+                    if m.first_bad_step is None:
+                        m.first_bad_step = m.step_count
+        if self.evaluating and any(m.step_count % m.config.eval_every == 0 for m in self.evaluating):
             self._evaluate()
         return losses
 
@@ -324,10 +336,11 @@ class Cohort:
 
     def describe_data(self, k: int) -> dict[str, Any]:
         """As Trainer.describe_data: the stream hello's data description."""
+        m = self.members[k]
         return {
-            **self.members[k].data.describe(),
+            **m.data.describe(),
             "parameters": sum(p.numel() for p in self.template.parameters()),
-            "mlp_parameters": None,
+            "mlp_parameters": mlp_parameters(m.data.input_shape, m.data.n_outputs, m.config.model),
         }
 
     def metric_names(self, k: int) -> list[str]:

@@ -99,7 +99,8 @@ def measure_arms(configs: list[dict[str, Any]]) -> list[Measured]:
 
     cohorts: dict[str, list[int]] = {}
     for i, config in enumerate(configs):
-        key = cohort_key(ExperimentConfig.model_validate({**config, "device": "cpu"}))
+        # (the arms start together: a CNN's or a recurrent net's seeds batch as a sweep's members do)
+        key = cohort_key(ExperimentConfig.model_validate({**config, "device": "cpu"}), len(configs))
         cohorts.setdefault(f"alone {i}" if isinstance(key, Alone) else key, []).append(i)
     measured: dict[int, Measured] = {}
     for members in cohorts.values():

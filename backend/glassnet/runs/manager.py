@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from multiprocessing.process import BaseProcess
 from typing import Any, Literal
 
@@ -49,7 +50,7 @@ from glassnet.runs.rules import (
 from glassnet.runs.run import CONTINUABLE, Run, now_iso
 from glassnet.runs.status import ACTIVE, TERMINAL
 from glassnet.runs.store import Store, segment_row
-from glassnet.runs.sweeps import Sweep, SweepRequest, expand
+from glassnet.runs.sweeps import Sweep, SweepRequest, default_name, distinct_name, expand
 from glassnet.settings import Settings
 
 COMMAND_TIMEOUT = 5.0  # seconds the API waits for a worker to act on pause, resume, step or an lr change
@@ -189,13 +190,25 @@ class RunManager:
         self._launch(run, job, FIRST_COMMANDS[start])
         return run
 
-    def _cohort_key(self, config: ExperimentConfig, fresh: bool) -> str | Alone:
-        """The cohort a new run may join, or why it trains alone."""
+    def _cohort_key(self, config: ExperimentConfig, fresh: bool, together: int = 1) -> str | Alone:
+        """The cohort a new run may join, or why it trains alone (`together`: runs of its architecture starting
+        with it, cohort/compat.py)."""
         if not self.settings.cohorts:
             return Alone("cohorts are off on this server (GLASSNET_COHORTS)")
         if not fresh:
             return Alone("it starts from a saved state or paused, so it trains alone")
-        return cohort_key(config)
+        return cohort_key(config, together)
+
+    def _together(self, sweep_id: str | None) -> dict[str, int]:
+        """By run id, how many of a sweep's members share each member's architecture: the cohort they start as,
+        which decides whether a CNN or a recurrent net batches (cohort/compat.py)."""
+        sweep = self.sweeps.get(sweep_id) if sweep_id is not None else None
+        if sweep is None:
+            return {}
+        runs = [r for r in self.sweep_runs(sweep) if r is not None]
+        keys = {r.id: cohort_key(r.config, len(runs)) for r in runs}
+        counts = Counter(keys.values())
+        return {run_id: counts[key] for run_id, key in keys.items()}
 
     def _place(self, run: Run, key: str) -> None:
         """Into a cohort of its key that admits it, else a new one (a worker from the pool)."""
@@ -364,11 +377,14 @@ class RunManager:
             check_config(member.config)
         await self._make_room(caller, owner, 0.0)  # (its members take the server's room as it frees)
         created = now_iso()
+        # (named after the last await: two sweeps of an owner's never share a name)
+        taken = {s.name for s in self.sweeps.values() if s.owner == owner}
+        name = distinct_name(request.name or default_name(request), taken)
         sweep = Sweep(
             id=uuid.uuid4().hex[:12],
             created_at=created,
             owner=owner,
-            name=request.name,
+            name=name,
             request=request.model_dump(mode="json"),
             members=[],
         )
@@ -376,7 +392,7 @@ class RunManager:
             run = Run(id=uuid.uuid4().hex[:12], config=member.config, created_at=created, updated_at=created)
             run.owner, run.sweep, run.lease = owner, sweep.id, lease
             label = ", ".join(f"{path}={json.dumps(value)}" for path, value in member.values.items())
-            run.name = f"{request.name or 'sweep'} · {label}"
+            run.name = f"{name} · {label}"
             self.runs[run.id] = run
             self.store.save_run(run.row())
             sweep.members.append({"run_id": run.id, "values": member.values})
@@ -390,8 +406,11 @@ class RunManager:
         """Start the waiting sweep members that fit on the server now, in order (a member that cannot batch
         takes a whole run's room, and waits while it does not fit)."""
         started = []
+        together: dict[str | None, dict[str, int]] = {}
         for run in self.queue:
-            key = self._cohort_key(run.config, True)
+            if run.sweep not in together:
+                together[run.sweep] = self._together(run.sweep)
+            key = self._cohort_key(run.config, True, together[run.sweep].get(run.id, 1))
             cost = 1 / MEMBERS_PER_SLOT if isinstance(key, str) else 1.0
             if self.load() + cost > self.settings.max_runs + 1e-9:
                 continue
