@@ -92,7 +92,8 @@ def test_a_sweep_trains_every_combination_in_cohorts_and_exports_its_table(serve
         ({"optimizer.lrr": [0.1]}, "grid.optimizer.lrr", "did you mean optimizer.lr"),
         ({"seed": list(range(13))}, "grid", "over the limit of 12 (GLASSNET_MAX_SWEEP)"),
         ({"optimizer.lr": [0.1, 50.0]}, "grid.optimizer.lr.1", "less than or equal to 10"),
-        ({"device": ["cpu"]}, "grid.device", "cannot vary"),
+        ({"device": ["cpu"]}, "grid.device", "a sweep can vary any other field"),
+        ({"optimizer": ["sgd", "adam"]}, "grid.optimizer", "did you mean optimizer.name=sgd,adam?"),
     ],
 )
 def test_a_bad_grid_is_a_422_that_names_the_axis(server: TestClient, grid: dict, field: str, words: str) -> None:
@@ -102,19 +103,35 @@ def test_a_bad_grid_is_a_422_that_names_the_axis(server: TestClient, grid: dict,
     assert any(e["field"] == field and words in e["message"] for e in errors), errors
 
 
+def test_two_sweeps_of_an_owner_never_share_a_name(server: TestClient) -> None:
+    """Unnamed, a sweep is named after what it varies; a name the owner's sweeps have already gets an ordinal."""
+    owner = other_owner(server)
+    grid = {"optimizer.lr": [0.03], "seed": [0, 1]}
+    names = []
+    for name in (None, None, "widths", "widths"):
+        answer = server.post("/api/sweeps", json={"config": BASE, "grid": grid, "name": name}, headers=owner)
+        assert answer.status_code == 201, answer.text
+        names.append(answer.json()["name"])
+        assert server.post(f"/api/sweeps/{answer.json()['id']}/stop", headers=owner).status_code == 200
+        run = server.get(f"/api/runs/{answer.json()['members'][0]['run_id']}").json()
+        assert run["name"].startswith(names[-1] + " · ")
+    assert names == ["learning rate × 2 seeds · circle", "learning rate × 2 seeds · circle #2", "widths", "widths #2"]
+
+
 def test_a_sweep_takes_one_slot_and_waits_for_room_and_only_its_owner_stops_it(server: TestClient) -> None:
-    # a CNN cannot batch: each member takes a whole run's room, and this server has room for one
-    cnn = {
-        "dataset": {"name": "digits", "n_samples": 200},
-        "model": {"kind": "cnn", "channels": [2], "hidden": [], "activation": "relu"},
+    # an LSTM trains alone even in a sweep (cohort/compat.py): each member takes a whole run's room, and this server
+    # has room for one
+    lstm = {
+        "dataset": {"name": "adding", "n_samples": 100, "seq_len": 5},
+        "model": {"kind": "rnn", "cell": "lstm", "rnn_hidden": 4, "hidden": [], "activation": "tanh"},
         "optimizer": {"name": "adam", "lr": 0.01},
         "steps": 1_000_000,
     }
-    first = server.post("/api/sweeps", json={"config": cnn, "grid": {"seed": [0, 1, 2]}}).json()
+    first = server.post("/api/sweeps", json={"config": lstm, "grid": {"seed": [0, 1, 2]}}).json()
     running = until(lambda: (s := server.get(f"/api/sweeps/{first['id']}").json())["counts"].get("running") and s)
     assert running["counts"] == {"running": 1, "pending": 2}, running["counts"]
     run = server.get(f"/api/runs/{running['members'][0]['run_id']}").json()
-    assert "CNN trains alone" in run["cohort"]["alone"]
+    assert "LSTM trains alone" in run["cohort"]["alone"]
     # a second sweep is the owner's second slot of two: it is accepted, and waits for the server's room
     second = server.post("/api/sweeps", json={"config": BASE, "grid": {"seed": [7, 8]}})
     assert second.status_code == 201 and second.json()["status"] == "pending"

@@ -89,6 +89,10 @@ def test_run_over_5_seeds_draws_a_band_and_the_seed_picker_switches_the_panels_r
         final = band(page, "seed-loss")
         assert final["points"] > 10 and final["spread"] > 0, final
         assert band(page, "seed-acc")["points"] >= 2  # (accuracies are measured on detail frames only)
+        # at 1440x900 a newcomer sees both band charts and the picked seed's decision boundary without scrolling
+        for testid in ("seed-loss", "seed-acc", "boundary"):
+            box = page.get_by_test_id(testid).bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 900, (testid, box)
         page.screenshot(path=str(artifacts / "sweeps-seed-view-1440.png"))
         page.set_viewport_size({"width": 390, "height": 844})
         page.get_by_test_id("seed-panel").scroll_into_view_if_needed()
@@ -156,6 +160,7 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         sweep = api.get(f"/api/sweeps/{sweep_id}").json()
         assert sweep["grid"] == {"optimizer.lr": [0.1, 0.01], "model.hidden": [[8], [8, 8]], "seed": [0, 1]}
         expect(page.get_by_test_id(f"sweep-open-{sweep_id}")).to_be_visible()
+        expect(page.get_by_test_id(f"sweep-started-{sweep_id}")).to_contain_text(re.compile(r"^started \d\d:\d\d$"))
 
         expect(view).to_have_attribute("data-status", "done", timeout=180_000)
         heat = page.get_by_test_id("sweep-heatmap")
@@ -196,6 +201,22 @@ def test_a_two_axis_sweep_draws_a_heat_map_whose_cell_opens_its_median_run(brows
         expect(page.get_by_test_id("sweep-line")).to_have_attribute("data-log", "true")  # 0.1, 0.01: a factor of 10
         page.get_by_test_id("sweep-along").select_option("optimizer.lr")
         expect(page.get_by_test_id("sweep-line-band")).to_be_visible()
+        # two swept settings: one line per depth, each with its band over the seeds, and a legend naming them
+        line = page.get_by_test_id("sweep-line")
+        expect(page.get_by_test_id("sweep-by")).to_have_value("model.hidden")
+        expect(line).to_have_attribute("data-lines", "2")
+        expect(page.get_by_test_id("sweep-line-band-1")).to_be_visible()
+        legend = page.get_by_test_id("sweep-line-legend")
+        expect(legend).to_contain_text("Hidden layers:")
+        expect(page.get_by_test_id("sweep-line-key-0")).to_have_text("1 × 8 units")
+        expect(page.get_by_test_id("sweep-line-key-1")).to_have_text("2 × 8 units")
+        expect(page.get_by_test_id("sweep-aggregated")).to_contain_text("over Seed")
+        # a point is the median of its two seeds at that learning rate and depth
+        point = page.get_by_test_id("sweep-point-1-0")  # depth 2, lr 0.1
+        assert "Learning rate 0.1, Hidden layers 2 × 8 units" in (point.get_attribute("aria-label") or "")
+        page.screenshot(path=str(artifacts / "sweeps-line-1440.png"))
+        page.get_by_test_id("sweep-by").select_option("")
+        expect(line).to_have_attribute("data-lines", "1")
         page.get_by_test_id("sweep-view-heat").click()
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(artifacts / "sweeps-heatmap-390.png"), full_page=True)
@@ -281,4 +302,38 @@ def test_the_page_owns_its_seed_sweep_and_lists_active_sweeps_where_runs_are(bro
         assert errors == [], json.dumps(errors)
     finally:
         stop_sweeps(server_url, owner["key"])
+        context.close()
+
+
+def test_the_header_keeps_its_rows_when_continue_appears(browser, server_url, artifacts):
+    """A finished run brings Continue into the header: at 1440x900 the header stays one row; on a phone the name,
+    the language and the device share the first row and nothing is wider than the screen."""
+    owner = issue_key(server_url)
+    context = owner_context(browser, owner, {"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{server_url}/?steps=60")
+        expect(page.get_by_test_id("play")).to_be_enabled(timeout=30_000)
+        page.get_by_test_id("play").click()
+        expect(page.get_by_test_id("continue")).to_be_visible(timeout=60_000)
+
+        def top(testid: str) -> float:
+            box = page.get_by_test_id(testid).bounding_box()
+            assert box, testid
+            return box["y"] + box["height"] / 2
+
+        for testid in ("continue", "status", "share", "language", "device"):
+            assert abs(top(testid) - top("play")) < 8, testid
+        page.screenshot(path=str(artifacts / "header-continue-1440.png"))
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        brand = page.locator("header h1").bounding_box()
+        assert brand
+        for testid in ("language", "device"):
+            assert abs(top(testid) - (brand["y"] + brand["height"] / 2)) < 8, testid
+        assert abs(top("continue") - top("run-seeds")) < 8  # Run over 5 seeds and Continue share a row
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
+        page.screenshot(path=str(artifacts / "header-continue-390.png"))
+    finally:
+        stop_all_mine(server_url, owner["key"])
         context.close()

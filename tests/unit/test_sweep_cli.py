@@ -257,6 +257,33 @@ def test_a_refused_sweep_prints_the_servers_message_and_fails(fake, config_file,
     assert message in capsys.readouterr().err
 
 
+def test_a_grid_over_a_group_of_settings_fails_in_one_line_that_says_what_can_vary(monkeypatch, config_file, capsys):
+    """`--grid optimizer=sgd,adam` through the real client and app: one line naming the axis and the fields that can
+    vary (the optimizer's name among them), no traceback, a failing exit code."""
+    from fastapi.testclient import TestClient
+
+    from glassnet.api.app import create_app
+    from glassnet.settings import Settings
+
+    with TestClient(create_app(Settings(workers=1, data_dir=config_file.parent / "data"))) as app:
+
+        class AppClient(Client):  # the real client, its requests answered by the app in this process
+            def __init__(self, url: str, token: str | None = None, key: str | None = None) -> None:
+                super().__init__(url, token=token, key=None, keep_key=False)
+                self.http = app
+
+            def close(self) -> None:
+                pass
+
+        monkeypatch.setattr(glassnet.client, "Client", AppClient)
+        code = main(["sweep", str(config_file), "--grid", "optimizer=sgd,adam"])
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "422: grid.optimizer: optimizer is a group of settings" in err
+    assert "did you mean optimizer.name=sgd,adam?" in err and "optimizer.lr" in err
+
+
 def test_ctrl_c_stops_the_sweep_and_says_so(fake, config_file, capsys):
     fake.interrupt = True
     assert main(["sweep", str(config_file), "--grid", "seed=0,1"]) == 1

@@ -15,6 +15,8 @@ from glassnet.runs.sweeps import (
     Member,
     SweepRequest,
     check_path,
+    default_name,
+    distinct_name,
     expand,
     locate,
     parse_grid_arg,
@@ -97,6 +99,35 @@ def test_device_and_uploads_cannot_vary_and_say_why():
     (inside,) = errors_of({"dataset": [{"name": "circle"}, {"name": "upload", "upload": "0123456789ab"}]})
     assert inside["loc"] == ("grid", "dataset", 1) and inside["msg"].startswith("dataset.upload: cannot vary")
     assert check_path("device") is not None and check_path("dataset.noise") is None
+
+
+def test_a_section_given_plain_values_says_to_vary_one_of_its_fields_once():
+    # `--grid optimizer=sgd,adam`: one error at the axis (not one per value), naming the fields that can vary
+    errors = errors_of({"optimizer": ["sgd", "adam"]})
+    assert [locate(e) for e in errors] == ["grid.optimizer"]
+    assert "did you mean optimizer.name=sgd,adam?" in errors[0]["msg"]
+    assert "vary one of its fields (optimizer.name, optimizer.lr" in errors[0]["msg"]
+    (model,) = errors_of({"model": [3]})
+    assert locate(model) == "grid.model" and "model.hidden" in model["msg"] and "did you mean" not in model["msg"]
+    # the optimizer's name itself can vary: its members train in separate cohorts
+    assert [m.config.optimizer.name for m in members({"optimizer.name": ["sgd", "adam"]})] == ["sgd", "adam"]
+
+
+def test_a_path_that_cannot_vary_says_what_can():
+    (device,) = errors_of({"device": ["cpu"]})
+    assert "cannot vary" in device["msg"] and "a sweep can vary any other field" in device["msg"]
+
+
+def test_a_default_name_says_what_varies_and_repeats_get_an_ordinal():
+    request = SweepRequest(
+        config=BASE, grid={"optimizer.lr": [0.1, 0.01], "model.hidden": [[8], [8, 8]], "seed": [0, 1]}
+    )
+    assert default_name(request) == "learning rate × hidden layers × 2 seeds · circle"
+    assert default_name(SweepRequest(config=BASE, grid={"seed": [0, 1, 2, 3, 4]})) == "5 seeds · circle"
+    assert default_name(SweepRequest(config=BASE, grid={"optimizer.weight_decay": [0, 0.1]})) == "weight decay · circle"
+    assert distinct_name("a", {"b", None}) == "a"
+    assert distinct_name("a", {"a"}) == "a #2"
+    assert distinct_name("a", {"a", "a #2", "a #3"}) == "a #4"
 
 
 def test_overlapping_axes_and_repeated_values_are_refused():

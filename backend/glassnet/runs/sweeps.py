@@ -22,11 +22,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from glassnet.config import ExperimentConfig, merge_config
 from glassnet.train.metrics import FINAL
 
+# what a reader is told can vary, after any path that cannot
+CAN_VARY = "a sweep can vary any other field of the config, e.g. seed, optimizer.lr, optimizer.name, model.hidden"
 # paths that exist in the config but that a sweep may not vary, and why
 FIXED: dict[str, str] = {
-    "device": "cannot vary: a sweep trains on the server's device",
-    "dataset.upload": "cannot vary: uploads cannot vary; name the uploaded dataset in the base config",
+    "device": f"cannot vary: a sweep trains on the server's device; {CAN_VARY}",
+    "dataset.upload": f"cannot vary: uploads cannot vary; name the uploaded dataset in the base config; {CAN_VARY}",
 }
+# the words a sweep's default name gives an axis (else the path's last part, underscores as spaces)
+AXIS_WORDS = {"optimizer.lr": "learning rate", "model.hidden": "hidden layers", "optimizer.name": "optimizer"}
 MAX_RANGE = 100_000  # values an `a..b` range of parse_grid_arg may expand to: more than any sweep may have
 
 
@@ -158,6 +162,30 @@ def _path_errors(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
     return errors
 
 
+def _fields_of(section: str) -> list[str]:
+    """The paths of a section's own fields: optimizer -> optimizer.name, optimizer.lr, ..."""
+    depth = section.count(".") + 1
+    return [p for p in CONFIG_PATHS if p.startswith(section + ".") and p.count(".") == depth]
+
+
+def _section_error(path: str, values: list[Any]) -> dict[str, Any] | None:
+    """A section (optimizer, model) given values that are not whole sections (`--grid optimizer=sgd,adam`): one error
+    that says to vary one of its fields, naming them (its `name` first where the values are words)."""
+    if not CONFIG_PATHS.get(path) or all(isinstance(v, dict) for v in values):
+        return None
+    fields = [p for p in _fields_of(path) if p not in FIXED]
+    named = f"{path}.name"
+    hint = ""
+    if named in fields and all(isinstance(v, str) for v in values):
+        hint = f" (did you mean {named}={','.join(values)}?)"
+    shown = ", ".join(fields[:6]) + (", ..." if len(fields) > 6 else "")
+    msg = (
+        f"{path} is a group of settings, not one value{hint}: vary one of its fields ({shown}), "
+        "or give each value as a JSON object of its fields"
+    )
+    return _error(("grid", path), msg, "sweep_path")
+
+
 def _value_errors(path: str, values: list[Any]) -> list[dict[str, Any]]:
     """Values that repeat an earlier one, and section values that set a path that cannot vary."""
     errors = []
@@ -239,7 +267,10 @@ def expand(request: SweepRequest, max_members: int) -> list[Member]:
     size = _size_error(grid, max_members)
     errors = ([] if size is None else [size]) + _path_errors(grid)
     if size is None:  # the values are read only once there are few enough of them
-        errors += [e for path, values in grid.items() for e in _value_errors(path, values)]
+        sections = [s for path, values in grid.items() if (s := _section_error(path, values)) is not None]
+        shown = {e["loc"][1] for e in errors + sections}  # (an axis already refused is not refused again per value)
+        errors += sections
+        errors += [e for path, values in grid.items() if path not in shown for e in _value_errors(path, values)]
     if errors:
         raise InvalidSweep(errors)
 
@@ -260,6 +291,32 @@ def expand(request: SweepRequest, max_members: int) -> list[Member]:
     if problems:
         raise InvalidSweep(list(problems.values()))
     return members
+
+
+# ---- names
+
+
+def _axis_words(path: str) -> str:
+    return AXIS_WORDS.get(path) or path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def default_name(request: SweepRequest) -> str:
+    """What a sweep varies, in words, and on what data: "learning rate × hidden layers × 5 seeds · circle"."""
+    grid = request.grid
+    parts = [_axis_words(path) for path in grid if path != "seed"]
+    if "seed" in grid:
+        parts.append(f"{len(grid['seed'])} seed{'s' if len(grid['seed']) != 1 else ''}")
+    return f"{' × '.join(parts)} · {request.config.dataset.name}"
+
+
+def distinct_name(name: str, taken: set[str | None]) -> str:
+    """`name`, or `name #2`, `#3`, ... : the first that no other sweep of the owner's has."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} #{n}" in taken:
+        n += 1
+    return f"{name} #{n}"
 
 
 # ---- results

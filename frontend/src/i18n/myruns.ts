@@ -14,6 +14,9 @@ export default defineStrings(
     loading: 'Loading your runs…',
     listFailed: 'Could not read your runs: {message}',
     empty: 'No runs yet: press Play on the Playground, and your runs appear here.',
+    emptyWithSweeps:
+      'No single runs yet: the runs of your sweeps are listed with them (Open one to see them). Press Play on the Playground for a run of your own.',
+    countWithSweeps: '{n} runs · {active} active, sweeps included',
     goPlay: 'Go to the Playground',
     colName: 'Name',
     colStatus: 'Status',
@@ -85,6 +88,8 @@ export default defineStrings(
     loading: '正在加载你的训练…',
     listFailed: '无法读取你的训练：{message}',
     empty: '还没有训练：在游乐场按“运行”，你的训练就会出现在这里。',
+    emptyWithSweeps: '还没有单独的训练：扫描的训练随扫描列出（点“打开”查看）。在游乐场按“运行”开始你自己的训练。',
+    countWithSweeps: '{n} 次训练 · {active} 个进行中（含扫描）',
     goPlay: '去游乐场',
     colName: '名称',
     colStatus: '状态',

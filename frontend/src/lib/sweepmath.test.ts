@@ -6,6 +6,7 @@ import {
   heatOf,
   isLogAxis,
   lineOf,
+  linesOf,
   median,
   medianMember,
   memberCount,
@@ -150,6 +151,41 @@ describe('a line along one axis', () => {
       [2, 1, 3, 2],
       [5, 5, 5, 1],
     ]);
+  });
+});
+
+describe('lines along one axis, one per value of another', () => {
+  const grid = { 'optimizer.lr': [0.1, 0.01], 'model.hidden': [[8], [8, 8]], seed: [0, 1] };
+  const members = [
+    member(0, { 'optimizer.lr': 0.1, 'model.hidden': [8], seed: 0 }, 1),
+    member(1, { 'optimizer.lr': 0.1, 'model.hidden': [8], seed: 1 }, 3),
+    member(2, { 'optimizer.lr': 0.1, 'model.hidden': [8, 8], seed: 0 }, 10),
+    member(3, { 'optimizer.lr': 0.1, 'model.hidden': [8, 8], seed: 1 }, 20),
+    member(4, { 'optimizer.lr': 0.01, 'model.hidden': [8], seed: 0 }, 5),
+    member(5, { 'optimizer.lr': 0.01, 'model.hidden': [8], seed: 1 }, 7),
+    member(6, { 'optimizer.lr': 0.01, 'model.hidden': [8, 8], seed: 0 }, 50),
+    member(7, { 'optimizer.lr': 0.01, 'model.hidden': [8, 8], seed: 1 }, null, 'diverged'),
+  ];
+
+  it('draws a line per value of the second axis, each with its band over the seeds', () => {
+    const { xs, series } = linesOf(members, grid, 'optimizer.lr', 'model.hidden');
+    expect(xs).toEqual([0.1, 0.01]);
+    expect(series.map((l) => l.value)).toEqual([[8], [8, 8]]);
+    expect(series[0].groups.map((g) => [g.median, g.min, g.max])).toEqual([
+      [2, 1, 3],
+      [6, 5, 7],
+    ]);
+    expect(series[1].groups.map((g) => [g.median, g.min, g.max, g.broken.length])).toEqual([
+      [15, 10, 20, 0],
+      [50, 50, 50, 1],
+    ]);
+  });
+
+  it('is one line over every member without a second axis', () => {
+    const { series } = linesOf(members, grid, 'optimizer.lr', null);
+    expect(series).toHaveLength(1);
+    expect(series[0].groups.map((g) => g.measured)).toEqual([4, 3]);
+    expect(linesOf(members, grid, 'optimizer.lr', 'optimizer.lr').series).toHaveLength(1);
   });
 });
 

@@ -208,6 +208,35 @@ export function lineOf(members: readonly Final[], grid: Record<string, readonly 
   };
 }
 
+/** One line of a sweep's line view: the members with one value of the `by` axis (null: all members), grouped along
+ * the line's axis. */
+export interface LineSeries {
+  value: unknown;
+  groups: Group[];
+}
+
+/** A figure along `axis`, one line per value of `by` (each with its median, min and max over the other axes: seeds);
+ * `by` null: one line over every member. */
+export function linesOf(
+  members: readonly Final[],
+  grid: Record<string, readonly unknown[]>,
+  axis: string,
+  by: string | null,
+): { xs: unknown[]; series: LineSeries[] } {
+  if (!by || by === axis || !(by in grid)) {
+    const line = lineOf(members, grid, axis);
+    return { xs: line.xs, series: [{ value: null, groups: line.groups }] };
+  }
+  const xs = [...(grid[axis] ?? [])];
+  return {
+    xs,
+    series: grid[by].map((value) => lineOf(members.filter((m) => valueKey(m.values[by]) === valueKey(value)), grid, axis)).map((line, i) => ({
+      value: grid[by][i],
+      groups: line.groups,
+    })),
+  };
+}
+
 /** A numeric axis whose values span a factor of 10 or more, all positive (learning rates, weight decays): drawn on a
  * log scale. */
 export function isLogAxis(values: readonly unknown[]): boolean {
