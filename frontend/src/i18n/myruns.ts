@@ -17,6 +17,8 @@ export default defineStrings(
     emptyWithSweeps:
       'No single runs yet: the runs of your sweeps are listed with them (Open one to see them). Press Play on the Playground for a run of your own.',
     countWithSweeps: '{n} runs · {active} active, sweeps included',
+    sweepsEnded: 'Ended sweeps of yours: {n}. Their runs are listed with them in the Sweeps tab.',
+    goSweeps: 'Go to the Sweeps tab',
     goPlay: 'Go to the Playground',
     colName: 'Name',
     colStatus: 'Status',
@@ -90,6 +92,8 @@ export default defineStrings(
     empty: '还没有训练：在游乐场按“运行”，你的训练就会出现在这里。',
     emptyWithSweeps: '还没有单独的训练：扫描的训练随扫描列出（点“打开”查看）。在游乐场按“运行”开始你自己的训练。',
     countWithSweeps: '{n} 次训练 · {active} 个进行中（含扫描）',
+    sweepsEnded: '你已结束的扫描：{n} 个。它们的训练在“扫描”标签页中随扫描列出。',
+    goSweeps: '前往“扫描”标签页',
     goPlay: '去游乐场',
     colName: '名称',
     colStatus: '状态',

@@ -38,9 +38,13 @@ export default defineStrings(
     broken: '{k} of {n} seeds diverged or failed: left out of the band',
     allBroken: 'Every seed diverged or failed: no band to draw.',
     allBrokenNote: 'All {n} seeds diverged or failed: there is no line to draw (try a lower learning rate).',
-    alone: 'These runs train alone: {reason}.',
-    aloneWaiting: 'These runs train alone: {reason}; {k} wait for room on the server.',
+    alone: 'Not batched as one model, each seed trains on its own: {reason}.',
+    aloneWaiting: 'Not batched as one model, each seed trains on its own: {reason}; {k} of {n} runs wait for room on the server.',
     tapHint: 'Tap a chart for the values at a step.',
+    sparse:
+      'The test loss was measured at only {k} steps of each seed (a reading of the whole test set takes time, so it is rare in a short run): its lines join those steps straight and say nothing of the steps between.',
+    sparseAcc:
+      'The test loss and the accuracies were measured at only {k} steps of each seed (a reading of the whole data takes time, so it is rare in a short run): their lines join those steps straight and say nothing of the steps between.',
     queued: '{k} of {n} runs wait for room on the server: they start as other runs end.',
     partial: 'Past step {step} the band holds fewer seeds (some have not got there yet)',
     // statuses
@@ -181,8 +185,10 @@ export default defineStrings(
     allBroken: '所有种子都发散或失败：没有色带可画。',
     allBrokenNote: '{n} 个种子全部发散或失败：没有曲线可画（试试更低的学习率）。',
     alone: '这些训练各自单独进行：{reason}。',
-    aloneWaiting: '这些训练各自单独进行：{reason}；{k} 个在等待服务器空出位置。',
+    aloneWaiting: '这些训练各自单独进行：{reason}；{n} 次训练中有 {k} 次在等待服务器空出位置。',
     tapHint: '点按图表查看某一步的数值。',
+    sparse: '每个种子的测试损失只在 {k} 个步骤上测量过（读取整个测试集需要时间，短训练中很少读取）：曲线只是把这些步骤用直线连起来，并不说明中间各步的情况。',
+    sparseAcc: '每个种子的测试损失和准确率只在 {k} 个步骤上测量过（读取全部数据需要时间，短训练中很少读取）：曲线只是把这些步骤用直线连起来，并不说明中间各步的情况。',
     queued: '{n} 次训练中有 {k} 次在等待服务器空出位置：其他训练结束后就会开始。',
     partial: '第 {step} 步之后色带包含的种子较少（有的还没训练到那里）',
     pending: '等待中',

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Options, RunInfo } from './api';
+import type { Options, RunInfo, SweepInfo } from './api';
 import { DEFAULTS } from './fixtures';
 import {
   activeRuns,
+  activeSweeps,
   checkName,
   continuedEnd,
   createdLabel,
   displayName,
+  endedSweeps,
   figures,
   idleFor,
   isBareId,
@@ -186,5 +188,15 @@ describe('listing', () => {
     expect(tabFor(options, { ...DEFAULTS, dataset: { ...DEFAULTS.dataset, name: 'adding' }, model: { ...DEFAULTS.model, kind: 'rnn' } })).toBe(
       'sequences',
     );
+  });
+});
+
+describe('the owner\'s sweeps in My runs', () => {
+  const sweep = (status: string, mine = true) => ({ id: status, status, mine }) as unknown as SweepInfo;
+  it('lists the active ones and counts the ended ones of the owner (their runs are in the Sweeps tab)', () => {
+    const sweeps = [sweep('running'), sweep('pending'), sweep('done'), sweep('stopped'), sweep('done', false)];
+    expect(activeSweeps(sweeps).map((w) => w.status)).toEqual(['running', 'pending']);
+    expect(endedSweeps(sweeps)).toBe(2);
+    expect(endedSweeps([sweep('running')])).toBe(0);
   });
 });

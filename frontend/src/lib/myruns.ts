@@ -169,3 +169,9 @@ export function idleFor(afterS: number): { unit: 'seconds' | 'minutes'; n: numbe
 export function activeSweeps(sweeps: readonly SweepInfo[]): SweepInfo[] {
   return sweeps.filter((w) => w.mine && (w.status === 'running' || w.status === 'pending'));
 }
+
+/** How many of the owner's sweeps have ended (done or stopped): My runs lists none of their runs, so it points to the
+ * Sweeps tab, which does. */
+export function endedSweeps(sweeps: readonly SweepInfo[]): number {
+  return sweeps.filter((w) => w.mine && w.status !== 'running' && w.status !== 'pending').length;
+}

@@ -14,8 +14,10 @@ import {
   parseNumbers,
   scalePos,
   seedRange,
+  sparsePoints,
   stepGrid,
   valueAt,
+  waitingForRoom,
   type Curve,
   type Final,
 } from './sweepmath';
@@ -247,9 +249,30 @@ describe('the seed view', () => {
     const alone = (status: string, reason: string | null) => ({ run_id: status, status, cohort: { alone: reason } });
     expect(aloneNote([alone('running', 'runs on a GPU'), { run_id: 'p', status: 'pending', cohort: null }])).toEqual({
       reason: 'runs on a GPU',
+      headline: 'runs on a GPU',
       waiting: 1,
     });
     expect(aloneNote([alone('running', 'x'), alone('running', null)])).toBeNull();
     expect(aloneNote([{ run_id: 'p', status: 'pending', cohort: null }])).toBeNull();
+  });
+
+  it('counts as waiting for room only the members not placed yet, not those whose worker is starting', () => {
+    // as the server answers an LSTM seed band on a server with room for 4: one trains, three start, one waits
+    const lstm = "an LSTM trains alone: a cohort's batched LSTM time loop measured 0.4x (K=1)";
+    const placed = (status: string) => ({ run_id: status, status, cohort: { members: 1, alone: lstm } });
+    const members = [placed('running'), placed('pending'), placed('pending'), placed('pending'), { run_id: 'q', status: 'pending', cohort: null }];
+    expect(waitingForRoom(members)).toBe(1);
+    // the note says what trains alone; the measurement goes in its title
+    expect(aloneNote(members)).toEqual({ reason: lstm, headline: 'an LSTM trains alone', waiting: 1 });
+  });
+});
+
+describe('a figure measured at a few steps only', () => {
+  const curve = (n: number): Curve => ({ step: Array.from({ length: n }, (_, i) => 1 + i * 100), value: Array(n).fill(0.5) });
+  it('says how many points its seeds hold (their median) when too few for the straight lines to mean much', () => {
+    // as a 600-step CNN seed band measured its test loss: at steps 1 and 600 on most seeds, 4 steps on one
+    expect(sparsePoints([curve(2), curve(2), curve(4), curve(2), curve(2)])).toBe(2);
+    expect(sparsePoints([curve(40), curve(41), curve(3)])).toBeNull();
+    expect(sparsePoints([])).toBeNull();
   });
 });

@@ -313,11 +313,29 @@ export function bandCurves<K extends string>(
   });
 }
 
+/** How many points the seeds' curves of a figure hold (their median), when under `fewer`: the band joins them with
+ * straight lines, which say nothing of the steps between (a figure measured on detail readings only, as the test
+ * loss and the accuracies are, may have a handful in a short run); null when there are enough, or no curve. */
+export function sparsePoints(curves: readonly Curve[], fewer = 6): number | null {
+  const n = median(curves.map((c) => c.step.length));
+  return n !== null && n < fewer ? Math.round(n) : null;
+}
+
+/** Members that wait for room on the server: pending and not placed yet (one placed says where it trains, and is
+ * pending only while its worker starts). */
+export function waitingForRoom(members: readonly SeedMember[]): number {
+  return members.filter((m) => m.status === 'pending' && !m.cohort).length;
+}
+
 /** Members that cannot batch (every one that started trains alone): why (the reasons, each once) and how many wait
  * for room on the server; null when one batches, or none started yet (a member says where it trains once started). */
-export function aloneNote(members: readonly SeedMember[]): { reason: string; waiting: number } | null {
+export function aloneNote(
+  members: readonly SeedMember[],
+): { reason: string; headline: string; waiting: number } | null {
   const noted = members.filter((m) => m.cohort);
   if (!noted.length || noted.some((m) => !m.cohort?.alone)) return null;
   const reasons = [...new Set(noted.map((m) => m.cohort!.alone!))];
-  return { reason: reasons.join('; '), waiting: members.filter((m) => m.status === 'pending').length };
+  // a reason reads "<what trains alone>: <what was measured>"; the note says the first part, its title the whole
+  const headlines = [...new Set(reasons.map((r) => r.split(': ')[0]))];
+  return { reason: reasons.join('; '), headline: headlines.join('; '), waiting: waitingForRoom(members) };
 }
