@@ -16,7 +16,7 @@ from glassnet.cohort.engine import Cohort
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.train.loop import Trainer
 from glassnet.train.probe import Reading
-from tests.unit.test_cohort_exact import assert_within_round_off
+from tests.unit.test_cohort_exact import assert_checkpoint_continues_alone, assert_within_round_off
 from tests.unit.test_cohort_frames import assert_same_reading
 
 STEPS = 100
@@ -104,17 +104,7 @@ def test_optimizers_with_hyper_parameters_per_member(name: str) -> None:
 
 def test_a_members_checkpoint_continues_alone_exactly() -> None:
     configs = members({"model": {"norm": "batch", "dropout": 0.2}}, [{}, {"optimizer": {"lr": 0.003}}])
-    cohort = Cohort(configs)
-    for _ in range(30):
-        cohort.step()
-    resumed = Trainer.resume(configs[1], cohort.checkpoint(1))
-    cohort.remove([0])
-    after = torch.stack([cohort.step()[0] for _ in range(20)])
-    single = []
-    for _ in range(20):
-        resumed.step()
-        single.append(float(resumed.recent_losses.pop()))
-    torch.testing.assert_close(after, torch.tensor(single), rtol=2e-4, atol=2e-6)
+    assert_checkpoint_continues_alone(configs, 30, 20)
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 import torch
-from test_cohort_exact import assert_within_round_off
-from test_cohort_frames import assert_same_reading
 
 from glassnet.cohort.compat import MIN_RECURRENT_MEMBERS, Alone, cohort_key
 from glassnet.cohort.engine import Cohort
@@ -17,6 +15,8 @@ from glassnet.cohort.recurrent import CohortRNN
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.train.loop import Trainer
 from glassnet.train.probe import Reading
+from tests.unit.test_cohort_exact import assert_checkpoint_continues_alone, assert_within_round_off
+from tests.unit.test_cohort_frames import assert_same_reading
 
 STEPS = 120
 CELLS = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
@@ -80,17 +80,7 @@ def test_a_classification_task() -> None:
 
 def test_a_members_checkpoint_continues_alone_exactly() -> None:
     configs = members({"model": {"cell": "lstm", **DEEP}}, [{}, {"optimizer": {"lr": 0.003}}])
-    cohort = Cohort(configs)
-    for _ in range(40):
-        cohort.step()
-    resumed = Trainer.resume(configs[1], cohort.checkpoint(1))
-    cohort.remove([0])
-    after = torch.stack([cohort.step()[0] for _ in range(30)])
-    single = []
-    for _ in range(30):
-        resumed.step()
-        single.append(float(resumed.recent_losses.pop()))
-    torch.testing.assert_close(after, torch.tensor(single), rtol=2e-4, atol=2e-6)
+    assert_checkpoint_continues_alone(configs, 40, 30)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
