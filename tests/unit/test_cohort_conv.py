@@ -15,9 +15,8 @@ from glassnet.cohort.compat import Alone, cohort_key
 from glassnet.cohort.engine import Cohort
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.train.loop import Trainer
-from glassnet.train.probe import Reading
 from tests.unit.test_cohort_exact import assert_checkpoint_continues_alone, assert_within_round_off
-from tests.unit.test_cohort_frames import assert_same_reading
+from tests.unit.test_cohort_frames import assert_same_reading, readings_alone_and_in_cohort
 
 STEPS = 100
 BASE = merge_config(
@@ -119,27 +118,13 @@ def test_a_members_checkpoint_continues_alone_exactly() -> None:
 def test_a_members_readings_are_its_single_runs(changes: dict[str, Any]) -> None:
     configs = members(changes, [{}, {"optimizer": {"lr": 0.003}}])
     measured = [(step % 4 == 0 or step % 10 == 0, step % 10 == 0) for step in range(1, 31)]
-    expected: list[list[Reading]] = []
-    for config in configs:  # alone, one after the other (single runs share torch's global random stream)
-        trainer = Trainer(config)
-        readings = [trainer.step(measure=light, detail=detail) for light, detail in measured]
-        expected.append([r for r in readings if r is not None])
-    cohort = Cohort(configs)
-    got: list[list[Reading]] = [[], []]
-    for light, detail in measured:
-        cohort.step([light, light])
-        if detail:
-            for k in range(2):
-                got[k].append(cohort.read(k, detail=True, measured=True))
-        elif light:
-            for k, reading in enumerate(cohort.read_frames([0, 1])):
-                got[k].append(reading)
+    got, expected = readings_alone_and_in_cohort(configs, list(measured))
     for mine, alone in zip(got, expected, strict=True):
         assert len(mine) == len(alone) == 9
         assert {"feature_maps", "filters"} <= set(alone[-1].views)  # (the image net's own views are compared)
         for a, b in zip(mine, alone, strict=True):
             assert_same_reading(a, b)
-    assert cohort.describe_data(0) == Trainer(configs[0]).describe_data()
+    assert Cohort(configs).describe_data(0) == Trainer(configs[0]).describe_data()
 
 
 def test_cnns_of_one_shape_share_a_key_when_started_together_and_a_lone_one_trains_alone() -> None:

@@ -43,6 +43,28 @@ def assert_same_reading(member: Reading, alone: Reading) -> None:
     assert set(frame_of(member).model_dump(exclude_unset=True)) == set(frame_of(alone).model_dump(exclude_unset=True))
 
 
+def readings_alone_and_in_cohort(
+    configs: list[ExperimentConfig], measured: list[tuple[bool, bool]]
+) -> tuple[list[list[Reading]], list[list[Reading]]]:
+    """Two members' readings at the steps `measured` marks (light, detail): in one cohort, and each alone."""
+    expected: list[list[Reading]] = []
+    for config in configs:  # alone, one after the other (single runs share torch's global random stream)
+        trainer = Trainer(config)
+        readings = [trainer.step(measure=light, detail=detail) for light, detail in measured]
+        expected.append([r for r in readings if r is not None])
+    cohort = Cohort(configs)
+    got: list[list[Reading]] = [[], []]
+    for light, detail in measured:
+        cohort.step([light, light])
+        if detail:
+            for k in range(2):
+                got[k].append(cohort.read(k, detail=True, measured=True))
+        elif light:
+            for k, reading in enumerate(cohort.read_frames([0, 1])):
+                got[k].append(reading)
+    return got, expected
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -57,21 +79,7 @@ def assert_same_reading(member: Reading, alone: Reading) -> None:
 def test_a_members_readings_are_its_single_runs(changes: dict[str, Any]) -> None:
     members = configs(changes, merge_config(changes, {"optimizer": {"lr": 0.003}}))
     measured = {step: (step % 4 == 0 or step % 10 == 0, step % 10 == 0) for step in range(1, 41)}
-    expected: list[list[Reading]] = []
-    for config in members:  # alone, one after the other (single runs share torch's global random stream)
-        trainer = Trainer(config)
-        readings = [trainer.step(measure=light, detail=detail) for light, detail in measured.values()]
-        expected.append([r for r in readings if r is not None])
-    cohort = Cohort(members)
-    got: list[list[Reading]] = [[], []]
-    for light, detail in measured.values():
-        cohort.step([light, light])
-        if detail:
-            for k in range(2):
-                got[k].append(cohort.read(k, detail=True, measured=True))
-        elif light:
-            for k, reading in enumerate(cohort.read_frames([0, 1])):
-                got[k].append(reading)
+    got, expected = readings_alone_and_in_cohort(members, list(measured.values()))
     for mine, alone in zip(got, expected, strict=True):
         assert len(mine) == len(alone) == 12
         for a, b in zip(mine, alone, strict=True):

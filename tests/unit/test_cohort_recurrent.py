@@ -13,10 +13,8 @@ from glassnet.cohort.compat import MIN_RECURRENT_MEMBERS, Alone, cohort_key
 from glassnet.cohort.engine import Cohort
 from glassnet.cohort.recurrent import CohortRNN
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
-from glassnet.train.loop import Trainer
-from glassnet.train.probe import Reading
 from tests.unit.test_cohort_exact import assert_checkpoint_continues_alone, assert_within_round_off
-from tests.unit.test_cohort_frames import assert_same_reading
+from tests.unit.test_cohort_frames import assert_same_reading, readings_alone_and_in_cohort
 
 STEPS = 120
 CELLS = ["lstm", "gru", "rnn_tanh", "rnn_relu"]
@@ -87,21 +85,7 @@ def test_a_members_checkpoint_continues_alone_exactly() -> None:
 def test_a_members_readings_are_its_single_runs(cell: str) -> None:
     configs = members({"model": {"cell": cell, **DEEP}}, [{}, {"optimizer": {"lr": 0.003}}])
     measured = {step: (step % 4 == 0 or step % 10 == 0, step % 10 == 0) for step in range(1, 31)}
-    expected: list[list[Reading]] = []
-    for config in configs:  # alone, one after the other (single runs share torch's global random stream)
-        trainer = Trainer(config)
-        readings = [trainer.step(measure=light, detail=detail) for light, detail in measured.values()]
-        expected.append([r for r in readings if r is not None])
-    cohort = Cohort(configs)
-    got: list[list[Reading]] = [[], []]
-    for light, detail in measured.values():
-        cohort.step([light, light])
-        if detail:
-            for k in range(2):
-                got[k].append(cohort.read(k, detail=True, measured=True))
-        elif light:
-            for k, reading in enumerate(cohort.read_frames([0, 1])):
-                got[k].append(reading)
+    got, expected = readings_alone_and_in_cohort(configs, list(measured.values()))
     for mine, single in zip(got, expected, strict=True):
         assert len(mine) == len(single) == 9
         assert {"act_grad_norm", "grad_time", "gate_input" if cell == "lstm" else "gate_reset"} <= {
