@@ -55,6 +55,19 @@ class Settings(BaseSettings):
         description="Previews of the untrained network (POST /api/preview) the server computes per minute for one "
         "owner key (else one client address); the page asks for one at each change of settings.",
     )
+    room_max_days: float = Field(
+        7, gt=0, le=366, description="The longest a room (a teacher's class) may last before it expires, in days."
+    )
+    room_joins_per_minute: int = Field(
+        600, ge=1, le=100_000, description="Joins one room accepts per minute (a class joining at once fits)."
+    )
+    room_joins_per_address: int = Field(
+        300,
+        ge=1,
+        le=100_000,
+        description="Room joins per minute from one client address (generous: a class may sit behind one address).",
+    )
+    room_max_students: int = Field(300, ge=1, le=10_000, description="Students one room may have.")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=0,
@@ -74,3 +87,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1 << 20, ge=1024, description="Largest request body (JSON) in bytes.")
     max_upload_bytes: int = Field(5 << 20, ge=1024, description="Largest dataset upload (CSV) in bytes.")
     static_dir: Path = Field(STATIC_DIR, description="The built UI.")
+    ray_address: str | None = Field(
+        None,
+        description="Train on a Ray cluster instead of local worker processes: `auto`, or the head's host:port "
+        "(e.g. ray-head:6379). Needs the ray extra (pip install glassnet[ray]). Unset: local processes, no ray.",
+    )
+    ray_runs_per_actor: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Runs (a cohort counts as one) one Ray actor hosts at once; an actor takes one CPU of its node.",
+    )

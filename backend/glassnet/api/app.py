@@ -16,13 +16,15 @@ from glassnet.api import stream
 from glassnet.api.deps import get_caller
 from glassnet.api.limits import BodyLimit
 from glassnet.api.logs import redact_access_log
-from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, runs, sizes, sweeps
+from glassnet.api.room_schemas import RoomMessage
+from glassnet.api.routes import datasets, health, lab, lessons, options, owners, preview, rooms, runs, sizes, sweeps
 from glassnet.api.schemas import ErrorOut
 from glassnet.protocol import STREAM_MESSAGES
 from glassnet.ratelimit import PerMinute
 from glassnet.runs.hub import Hub
 from glassnet.runs.manager import InvalidChanges, RunManager
 from glassnet.runs.owners import Forbidden, Keys, Unauthorized
+from glassnet.runs.rooms import JoinLimitReached, RoomNotFound, Rooms
 from glassnet.runs.rules import InvalidRequest, InvalidTransition, RunLimitReached, RunNotFound, SweepNotFound
 from glassnet.runs.sweeps import InvalidSweep
 from glassnet.settings import Settings
@@ -59,6 +61,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 DOMAIN_ERRORS: dict[type[Exception], int] = {
     RunNotFound: 404,
     SweepNotFound: 404,
+    RoomNotFound: 404,
+    JoinLimitReached: 429,
     InvalidTransition: 409,
     InvalidRequest: 422,
     RunLimitReached: 429,
@@ -72,6 +76,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     if isinstance(exc, RunLimitReached):
         content |= {"limit": exc.limit, "active": exc.active, "sweeps": exc.sweeps}
+    if isinstance(exc, JoinLimitReached):
+        content |= {"limit": exc.limit}
     return JSONResponse(status_code=DOMAIN_ERRORS[type(exc)], content=content, headers=headers)
 
 
@@ -85,6 +91,9 @@ def _openapi_with_stream(app: FastAPI) -> dict[str, Any]:
         for name, definition in stream.pop("$defs", {}).items():
             components.setdefault(name, definition)  # the REST routes' own schemas (RunInfo, ...) stay as they are
         components["StreamMessage"] = stream
+        components["RoomMessage"] = RoomMessage.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in components["RoomMessage"].pop("$defs", {}).items():
+            components.setdefault(name, definition)
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -97,11 +106,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub()
         app.state.manager = RunManager(settings, app.state.hub, asyncio.get_running_loop())
         app.state.manager.start()
-        leases = asyncio.create_task(app.state.manager.leases.watch())
+        app.state.rooms = Rooms(app.state.manager, app.state.keys, settings)
+        app.state.rooms.start()
+        watchers = [
+            asyncio.create_task(app.state.manager.leases.watch()),
+            asyncio.create_task(app.state.rooms.watch()),
+        ]
         try:
             yield
         finally:
-            leases.cancel()
+            for watcher in watchers:
+                watcher.cancel()
             app.state.manager.shutdown()
 
     app = FastAPI(
@@ -132,8 +147,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dependencies=protected,
             responses={401: {"model": ErrorOut, "description": "A token is set and neither it nor a key was sent"}},
         )
+    # (a room's id is its students' credential: its routes are not behind the token, except its creation)
+    app.include_router(rooms.router, prefix="/api")
     app.include_router(stream.router, prefix="/api")
     app.include_router(sweeps.stream_router, prefix="/api")
+    app.include_router(rooms.stream_router, prefix="/api")
 
     if (settings.static_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=settings.static_dir, html=True), name="ui")

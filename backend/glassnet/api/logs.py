@@ -1,17 +1,23 @@
-"""Keys and tokens never reach the server's logs: the access log's request lines have them blanked."""
+"""Keys, tokens and room ids never reach the server's logs: the access log's request lines have them blanked (a
+room's id is its students' credential, and the room routes carry it in their path)."""
 
 import logging
 import re
 
 SECRET_QUERY = re.compile(r"(?i)\b(token|key)=[^&\s\"]*")
+ROOM_PATH = re.compile(r"(/api/rooms/)[^/?\s\"]+")
+
+
+def redact(text: str) -> str:
+    return ROOM_PATH.sub(r"\1[redacted]", SECRET_QUERY.sub(r"\1=[redacted]", text))
 
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(SECRET_QUERY.sub(r"\1=[redacted]", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = SECRET_QUERY.sub(r"\1=[redacted]", record.msg)
+            record.msg = redact(record.msg)
         return True
 
 

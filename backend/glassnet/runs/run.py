@@ -107,6 +107,11 @@ class Run:
                 figures[name] = {"value": finite_or_none(value), "step": step}
         return figures
 
+    def figure(self, name: str) -> float | None:
+        """A headline figure's last measured value (None: not measured yet, or not finite)."""
+        figure = self.current_summary().get(name)
+        return None if figure is None else figure["value"]
+
     def info(self, caller: Caller | None = None) -> dict[str, Any]:
         return {
             "id": self.id,

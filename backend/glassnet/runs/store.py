@@ -54,6 +54,19 @@ CREATE TABLE IF NOT EXISTS sweeps (
     members     TEXT NOT NULL,
     stopped     INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS rooms (
+    id            TEXT PRIMARY KEY,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    teacher_hash  TEXT NOT NULL,
+    config        TEXT NOT NULL DEFAULT 'null',
+    lesson        TEXT,
+    setup_version INTEGER NOT NULL DEFAULT 0,
+    kept          INTEGER NOT NULL DEFAULT 0,
+    expired       INTEGER NOT NULL DEFAULT 0,
+    students      TEXT NOT NULL DEFAULT '[]'
+);
 CREATE TABLE IF NOT EXISTS segments (
     run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     seq     INTEGER NOT NULL,
@@ -82,6 +95,7 @@ CREATE TABLE IF NOT EXISTS open_segments (
 """
 JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics", "idle")
 SWEEP_JSON = ("request", "members")
+ROOM_JSON = ("config", "students")
 # columns added since the first schema: a store written before them gets them on open
 ADDED_COLUMNS = {
     "data": "TEXT NOT NULL DEFAULT 'null'",
@@ -202,12 +216,7 @@ class Store:
 
     # ---- writes (queued)
     def save_run(self, row: dict[str, Any]) -> None:
-        values = {k: json.dumps(v) if k in JSON_COLUMNS else v for k, v in row.items()}
-        columns = ", ".join(values)
-        marks = ", ".join(f":{k}" for k in values)
-        updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
-        sql = f"INSERT INTO runs ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}"
-        self.jobs.put(lambda db: db.execute(sql, values))
+        self._upsert("runs", row, JSON_COLUMNS)
 
     def append_history(self, run_id: str, closed: list[Row], open_parts: list[Row]) -> None:
         """Append the segments of closed buckets and replace the open ones (rows from `segment_row`)."""
@@ -228,28 +237,41 @@ class Store:
 
         self.jobs.put(write)
 
-    def save_sweep(self, row: dict[str, Any]) -> None:
-        values = {k: json.dumps(v) if k in SWEEP_JSON else v for k, v in row.items()}
+    def _upsert(self, table: str, row: dict[str, Any], json_columns: tuple[str, ...]) -> None:
+        """Insert the row, or update the one with its id."""
+        values = {k: json.dumps(v) if k in json_columns else v for k, v in row.items()}
         columns, marks = ", ".join(values), ", ".join(f":{k}" for k in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "id")
-        sql = f"INSERT INTO sweeps ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (id) DO UPDATE SET {updates}"
         self.jobs.put(lambda db: db.execute(sql, values))
 
-    def load_sweeps(self) -> list[dict[str, Any]]:
+    def _load(self, table: str, json_columns: tuple[str, ...]) -> list[dict[str, Any]]:
         self.flush()
         with self.lock:
-            rows = self.db.execute("SELECT * FROM sweeps ORDER BY created_at").fetchall()
-        return [{k: json.loads(v) if k in SWEEP_JSON else v for k, v in dict(row).items()} for row in rows]
+            rows = self.db.execute(f"SELECT * FROM {table} ORDER BY created_at").fetchall()
+        return [{k: json.loads(v) if k in json_columns else v for k, v in dict(row).items()} for row in rows]
+
+    def save_sweep(self, row: dict[str, Any]) -> None:
+        self._upsert("sweeps", row, SWEEP_JSON)
+
+    def save_room(self, row: dict[str, Any]) -> None:
+        self._upsert("rooms", row, ROOM_JSON)
+
+    def delete_room(self, room_id: str) -> None:
+        self.jobs.put(lambda db: db.execute("DELETE FROM rooms WHERE id = ?", (room_id,)))
+
+    def load_rooms(self) -> list[dict[str, Any]]:
+        return self._load("rooms", ROOM_JSON)
+
+    def load_sweeps(self) -> list[dict[str, Any]]:
+        return self._load("sweeps", SWEEP_JSON)
 
     def delete(self, run_id: str) -> None:
         self.jobs.put(lambda db: db.execute("DELETE FROM runs WHERE id = ?", (run_id,)))
 
     # ---- reads (after the writes queued before them)
     def load_runs(self) -> list[dict[str, Any]]:
-        self.flush()
-        with self.lock:
-            rows = self.db.execute("SELECT * FROM runs ORDER BY created_at").fetchall()
-        return [{k: json.loads(v) if k in JSON_COLUMNS else v for k, v in dict(row).items()} for row in rows]
+        return self._load("runs", JSON_COLUMNS)
 
     def load_history(self, run_id: str) -> list[Segment]:
         """The run's stored segments, in the order that rebuilds its history."""
