@@ -22,6 +22,7 @@ from glassnet.runs.rooms import TEACHER_HEADER
 from glassnet.settings import Settings
 from tests.api.test_sweeps_api import until
 from tests.conftest import SMALL_CONFIG
+from tests.live_server import running_server
 
 SETUP = {**copy.deepcopy(SMALL_CONFIG), "steps": 300}
 TOKEN = "a-class-token-1234"
@@ -295,3 +296,26 @@ def test_room_ids_and_keys_are_blanked_in_the_access_log() -> None:
     RedactSecrets().filter(record)
     line = record.getMessage()
     assert room_id not in line and key not in line and "/api/rooms/[redacted]/join" in line
+
+
+def test_a_real_servers_log_never_shows_a_room_id_or_a_key(tmp_path: Path) -> None:
+    """Through `glassnet serve` (uvicorn's own access log): create, join, teach, stream, and a student's run."""
+    import httpx
+    import websockets.sync.client
+
+    with running_server(tmp_path, "rooms-log") as url:
+        created = httpx.post(f"{url}/api/rooms", json={"title": "Log", "config": {**SETUP, "steps": 30}}).json()
+        room_id, teacher_key = created["room"]["id"], created["teacher_key"]
+        joined = httpx.post(f"{url}/api/rooms/{room_id}/join", json={"name": "Ann"}).json()
+        student = {KEY_HEADER: joined["owner_key"]}
+        httpx.post(f"{url}/api/runs", json={**SETUP, "steps": 30}, headers=student).raise_for_status()
+        assert httpx.get(f"{url}/api/rooms/{room_id}/teacher", headers=teacher(created)).status_code == 200
+        assert httpx.get(f"{url}/api/rooms/{room_id}/me", headers=student).status_code == 200
+        with websockets.sync.client.connect(f"{url.replace('http', 'ws')}/api/rooms/{room_id}/stream") as ws:
+            ws.send(json.dumps({"teacher_key": teacher_key}))
+            assert json.loads(ws.recv())["type"] == "room"
+        httpx.get(f"{url}/api/rooms/{'f' * 32}")  # a 404 names the room to its caller, not to the log
+    log = (tmp_path / "rooms-log.log").read_text()
+    assert "/api/rooms/[redacted]/join" in log and "/api/rooms/[redacted]/stream" in log  # (it does log requests)
+    for secret in (room_id, teacher_key, joined["owner_key"], "f" * 32):
+        assert secret not in log
