@@ -76,7 +76,7 @@ class TileSender:
             "student": self.room.students[run.owner].name,
             "status": run.status,
             "step": run.step,
-            "steps_total": run.config.total_steps,
+            "steps_total": run.config.steps,  # (None: until stopped)
             "loss": self._spark(run),
             "test_loss": run.figure("test_loss"),
             "accuracy": run.figure("test_acc"),

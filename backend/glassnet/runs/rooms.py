@@ -250,7 +250,7 @@ class Rooms:
             "name": run.info()["name"],
             "status": run.status,
             "step": run.step,
-            "steps_total": run.config.total_steps,
+            "steps_total": run.config.steps,  # (None: until stopped)
             "created_at": run.created_at,
             "summary": run.current_summary(),
             "changes": changes(room.reference(), run.start_config()),

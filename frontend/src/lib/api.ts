@@ -113,8 +113,23 @@ export function accessToken(search: string = globalThis.location?.search ?? '', 
 const OWNER_STORE = 'glassnet-owner';
 export const OWNER_HEADER = 'X-Glassnet-Owner';
 
-/** This browser's owner key (issued by the server on the first visit, kept in localStorage), if it has one. */
+let roomOwner: OwnerKey | null = null;
+
+/** While the page is a student in a room (rooms.ts): the owner key its join returned, used in place of this browser's
+ * own key by every call and stream; null goes back to the browser's own key (which stays stored throughout). */
+export function useRoomOwner(key: OwnerKey | null): void {
+  roomOwner = key;
+}
+
+/** The room's owner key in use, if the page is a student in a room. */
+export function roomOwnerKey(): OwnerKey | null {
+  return roomOwner;
+}
+
+/** This browser's owner key (issued by the server on the first visit, kept in localStorage), if it has one; a room's
+ * key while the page is a student in one (useRoomOwner). */
 export function storedOwner(store: Storage | undefined = globalThis.localStorage): OwnerKey | null {
+  if (roomOwner) return roomOwner;
   try {
     const parsed = JSON.parse(store?.getItem(OWNER_STORE) ?? 'null') as OwnerKey | null;
     return parsed && typeof parsed.key === 'string' && typeof parsed.owner === 'string' ? parsed : null;
@@ -181,7 +196,7 @@ async function request<T>(
     }
   }
   const detail = String((parsed as { detail?: unknown } | undefined)?.detail ?? '');
-  if (res.status === 401 && withOwner && retry && headers[OWNER_HEADER] && detail.includes('did not issue')) {
+  if (res.status === 401 && withOwner && retry && !roomOwner && headers[OWNER_HEADER] && detail.includes('did not issue')) {
     forgetOwner(); // a key this server did not issue (its data was reset): get a new one and try once more
     return request<T>(method, path, body, contentType, true, false);
   }

@@ -2,6 +2,8 @@
 //
 //   lang=zh                      the language (English is left out)
 //   tab=lessons                  the tab (the playground is left out)
+//                                (a room's id and keys never come here: its links carry them in the fragment,
+//                                which the page moves into localStorage; rooms.ts)
 //   run=3f2a9c0d1e7b             the run shown (the page attaches to it: live, or its final state if it ended)
 //   sweep=a5b7c035bb28           the sweep shown: a seed band on the playground (a sweep over seeds only), else its
 //                                heat map or line in the Sweeps tab (`run=` is then the member shown, if any)
@@ -26,7 +28,7 @@ import { isLang, type Lang } from './i18n.svelte';
 import { fieldNullable, schemaProblem } from './schema';
 import type { Problem } from './validation';
 
-export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'sweeps', 'lessons', 'lab'] as const;
+export const TABS = ['playground', 'images', 'sequences', 'runs', 'compare', 'sweeps', 'lessons', 'lab', 'class'] as const;
 export type Tab = (typeof TABS)[number];
 
 export function isTab(v: unknown): v is Tab {
