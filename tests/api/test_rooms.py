@@ -9,6 +9,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ def test_a_teacher_runs_a_class_from_create_to_results(app: TestClient) -> None:
         assert row["status"] == "finished" and row["steps"] == "300"
         assert 0 <= float(row["test_accuracy"]) <= 1 and float(row["test_loss"]) > 0
     assert next(r for r in rows if r["student"] == "<b>Bob</b>")["changes"] == "optimizer.lr=0.1"
+    assert next(r for r in rows if r["student"] == "Ada")["changes"] == ""  # (an empty cell, not a quote)
 
 
 def test_the_teacher_sends_a_setup_and_pauses_resumes_and_stops_everyone(app: TestClient) -> None:
@@ -102,6 +104,20 @@ def test_the_teacher_sends_a_setup_and_pauses_resumes_and_stops_everyone(app: Te
     assert answer.status_code == 200, answer.text
     seen = app.get(f"/api/rooms/{room_id}").json()  # what a student's page polls
     assert (seen["setup_version"], seen["lesson"], seen["config"]) == (1, "dead-relu", None)
+    # a run started from the lesson is "as the setup"; the runs started before it are still compared with theirs
+    from glassnet.config import DEFAULT_CONFIG, merge_config
+    from glassnet.lessons import LESSONS
+
+    lesson_config = {**merge_config(DEFAULT_CONFIG, LESSONS["dead-relu"].base), "steps": None}
+    ann_lesson = app.post("/api/runs", json=lesson_config, headers=students[0]).json()["id"]
+    view = {r["run_id"]: r for r in app.get(f"/api/rooms/{room_id}/teacher", headers=teacher(created)).json()["runs"]}
+    assert view[ann_lesson]["changes"] == [{"field": "steps", "setup": 3000, "run": None}]
+    assert view[runs[1]]["changes"] == [{"field": "steps", "setup": 300, "run": None}]
+    app.post(f"/api/runs/{ann_lesson}/stop", headers=students[0])
+    # a live change of the learning rate is a change from the setup too
+    app.patch(f"/api/runs/{runs[1]}", json={"lr": 0.05}, headers=students[1]).raise_for_status()
+    view = {r["run_id"]: r for r in app.get(f"/api/rooms/{room_id}/teacher", headers=teacher(created)).json()["runs"]}
+    assert {"field": "optimizer.lr", "setup": 0.02, "run": 0.05} in view[runs[1]]["changes"]
 
     paused = app.post(f"/api/rooms/{room_id}/runs/pause", headers=teacher(created)).json()
     assert sorted(paused["runs"]) == sorted(runs) and paused["affected"] == 2
@@ -110,6 +126,20 @@ def test_the_teacher_sends_a_setup_and_pauses_resumes_and_stops_everyone(app: Te
     assert {app.get(f"/api/runs/{r}").json()["status"] for r in runs} == {"running"}
     assert app.post(f"/api/rooms/{room_id}/runs/stop", headers=teacher(created)).json()["affected"] == 2
     assert {app.get(f"/api/runs/{r}").json()["status"] for r in runs} == {"stopped"}
+    # each student's run says that the teacher did it
+    events = [e["message"] for e in app.get(f"/api/runs/{runs[0]}/export?format=json").json()["events"]]
+    assert [e for e in events if "teacher" in e] == [
+        "paused by your teacher",
+        "resumed by your teacher",
+        "stopped by your teacher",
+    ]
+    # End room: at once, as at its expiry (its runs go: it was not exported)
+    assert app.delete(f"/api/rooms/{room_id}", headers={TEACHER_HEADER: "wrong"}).status_code == 403
+    assert app.delete(f"/api/rooms/{room_id}", headers=teacher(created)).status_code == 204
+    gone = app.get(f"/api/rooms/{room_id}")
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert gone.status_code == 404 and f"has ended (at {today}" in gone.json()["detail"]
+    assert all(app.get(f"/api/runs/{r}").status_code == 404 for r in runs)
 
 
 def test_bad_input_names_what_was_wrong(app: TestClient) -> None:
@@ -126,6 +156,9 @@ def test_bad_input_names_what_was_wrong(app: TestClient) -> None:
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "name", (name, answer.text)
         assert says in answer.json()["detail"]
     assert app.post(f"/api/rooms/{room_id}/join", json={"name": "  Zoë 🙂  "}).json()["student"]["name"] == "Zoë 🙂"
+    taken = app.post(f"/api/rooms/{room_id}/join", json={"name": "zoë 🙂"})  # (two Zoës could not be told apart)
+    assert taken.status_code == 422 and taken.json()["errors"][0]["field"] == "name"
+    assert "'zoë 🙂' is taken in this room" in taken.json()["detail"]
 
     unknown = app.post(f"/api/rooms/{'0' * 32}/join", json={"name": "Ann"})
     assert unknown.status_code == 404 and "room 00000000… not found" in unknown.json()["detail"]
@@ -235,7 +268,7 @@ def test_an_expired_room_stops_its_runs_and_deletes_them_unless_it_was_exported(
             rooms.rooms[room_id].expires_at = "2000-01-01T00:00:00+00:00"  # (as if its day had passed)
         for _created, room_id, _run_id in made.values():
             gone = client.post(f"/api/rooms/{room_id}/join", json={"name": "Late"})
-            assert gone.status_code == 404 and "has expired" in gone.json()["detail"]
+            assert gone.status_code == 404 and "has ended" in gone.json()["detail"]
         until(lambda: all(rooms.rooms[room_id].expired for _, room_id, _ in made.values()))  # the server's watch
         created, room_id, run_id = made[False]
         assert client.get(f"/api/runs/{run_id}").status_code == 404

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from glassnet.config import DEFAULT_CONFIG, merge_config
+from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.lessons import LESSONS
+from glassnet.protocol import Event
 from glassnet.ratelimit import PerMinute
 from glassnet.runs.owners import Caller, Forbidden, Keys
 from glassnet.runs.room_tiles import Views
@@ -47,6 +48,10 @@ log = logging.getLogger("glassnet")
 
 class RoomNotFound(LookupError):
     """No open room has this id (404)."""
+
+
+class NameTaken(ValueError):
+    """Another student of the room has this name (422): the teacher could not tell them apart."""
 
 
 class JoinLimitReached(Exception):
@@ -103,6 +108,9 @@ class Room:
     kept: bool = False  # exported by its teacher: its data outlives its expiry
     expired: bool = False
     students: dict[str, Student] = field(default_factory=dict)  # by owner id
+    # every setup it has had, oldest first: {"version", "config", "lesson", "at"} (a run is compared with the one
+    # in force when it started)
+    setups: list[dict[str, Any]] = field(default_factory=list)
 
     def is_teacher(self, key: str | None) -> bool:
         return key is not None and secrets.compare_digest(_hash(key), self.teacher_hash)
@@ -110,13 +118,11 @@ class Room:
     def due(self, now: datetime) -> bool:
         return not self.expired and datetime.fromisoformat(self.expires_at) <= now
 
-    def reference(self) -> dict[str, Any]:
-        """The config the students' runs are compared with: the setup, the lesson's base, or the default."""
-        if self.config is not None:
-            return self.config
-        if self.lesson is not None and self.lesson in LESSONS:
-            return merge_config(DEFAULT_CONFIG, LESSONS[self.lesson].base)
-        return DEFAULT_CONFIG
+    def setup_at(self, when: str) -> dict[str, Any]:
+        """The setup in force at `when` (an ISO time): {"version", "config", "lesson", "at"}."""
+        current = {"version": self.setup_version, "config": self.config, "lesson": self.lesson, "at": ""}
+        earlier = [s for s in self.setups if s["at"] <= when]
+        return earlier[-1] if earlier else (self.setups[0] if self.setups else current)
 
     def info(self) -> dict[str, Any]:
         return {
@@ -139,6 +145,7 @@ class Room:
             "kept": int(self.kept),
             "expired": int(self.expired),
             "students": [s.info() for s in self.students.values()],
+            "setups": self.setups,
         }
 
     @classmethod
@@ -160,10 +167,22 @@ def leaves(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def changes(reference: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
-    """How `config` differs from `reference`, leaf by leaf: [{"field", "setup", "run"}] (a leaf one of them
+def reference(setup: dict[str, Any]) -> dict[str, Any]:
+    """The whole config a setup stands for (every leaf, as a run's config has them): its config, its lesson's base,
+    or the default config."""
+    if setup["config"] is not None:
+        base = setup["config"]
+    elif setup["lesson"] is not None and setup["lesson"] in LESSONS:
+        base = merge_config(DEFAULT_CONFIG, LESSONS[setup["lesson"]].base)
+    else:
+        base = DEFAULT_CONFIG
+    return ExperimentConfig.model_validate(base).model_dump(mode="json")
+
+
+def changes(setup: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """How `config` differs from the setup's config, leaf by leaf: [{"field", "setup", "run"}] (a leaf one of them
     lacks is null on that side)."""
-    ours, theirs = leaves(reference), leaves(config)
+    ours, theirs = leaves(reference(setup)), leaves(config)
     return [
         {"field": path, "setup": ours.get(path), "run": theirs.get(path)}
         for path in sorted(ours.keys() | theirs.keys())
@@ -198,7 +217,7 @@ class Rooms:
         if room is None:
             raise RoomNotFound(f"{named(room_id)} not found: check the link your teacher gave you")
         if room.expired or room.due(datetime.now(UTC)):
-            raise RoomNotFound(f"{named(room_id)} has expired (at {room.expires_at[:16].replace('T', ' ')} UTC)")
+            raise RoomNotFound(f"{named(room_id)} has ended (at {room.expires_at[:16].replace('T', ' ')} UTC)")
         return room
 
     def as_teacher(self, room_id: str, key: str | None, read_only: bool = False) -> Room:
@@ -226,6 +245,7 @@ class Rooms:
             config=config,
             lesson=lesson,
         )
+        room.setups.append({"version": 0, "config": config, "lesson": lesson, "at": room.created_at})
         self.rooms[room.id] = room
         self._save(room)
         return room, key
@@ -233,6 +253,7 @@ class Rooms:
     def set_setup(self, room: Room, config: dict[str, Any] | None, lesson: str | None) -> Room:
         room.config, room.lesson = config, lesson
         room.setup_version += 1
+        room.setups.append({"version": room.setup_version, "config": config, "lesson": lesson, "at": now_iso()})
         self._save(room)
         return room
 
@@ -253,7 +274,8 @@ class Rooms:
             "steps_total": run.config.steps,  # (None: until stopped)
             "created_at": run.created_at,
             "summary": run.current_summary(),
-            "changes": changes(room.reference(), run.start_config()),
+            # (as it trains now: a live change of its learning rate is a change too)
+            "changes": changes(room.setup_at(run.created_at), run.config.model_dump(mode="json")),
         }
 
     def teacher_view(self, room: Room) -> dict[str, Any]:
@@ -272,6 +294,7 @@ class Rooms:
             try:
                 await self.manager.command(run.id, action, ADMIN)
                 done.append(run.id)
+                self.manager.add_event(run, teacher_did(action, run.step))
             except Exception as exc:  # (it ended meanwhile, or the server is full for a resume): the others go on
                 log.info("a room's %s skipped run %s: %s", action, run.id, exc)
         return done
@@ -303,7 +326,7 @@ class Rooms:
         writer.writeheader()
         for row in self.results(room):
             # a cell that a spreadsheet would run as a formula starts with a quote instead
-            writer.writerow({k: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for k, v in row.items()})
+            writer.writerow({k: f"'{v}" if isinstance(v, str) and v and v[0] in "=+-@" else v for k, v in row.items()})
         return out.getvalue()
 
     def export(self, room: Room) -> dict[str, Any]:
@@ -321,6 +344,7 @@ class Rooms:
         """Expire the room now: its runs stop; unless it was kept, they are deleted with its students and setup
         (what stays is a tombstone, so that a late student hears that the room has expired)."""
         room.expired = True
+        room.expires_at = min(room.expires_at, datetime.now(UTC).isoformat(timespec="seconds"))  # (ended early)
         await self.act(room, "stop")
         if not room.kept:
             for run in self.runs(room):
@@ -347,6 +371,11 @@ class Rooms:
         """The student `name` in the room: a new one with a new owner key, or (`owner`: a key the join gave
         before) the same student, renamed, and no new key."""
         room = self.get(room_id)
+        taken = next(
+            (s for s in room.students.values() if s.name.casefold() == name.casefold() and s.id != owner), None
+        )
+        if taken is not None:
+            raise NameTaken(f"{name!r} is taken in this room; add an initial or a number")
         if owner is not None and owner in room.students:
             student = room.students[owner]
             student.name = name
@@ -378,3 +407,40 @@ class Rooms:
         self.student_room[owner_id] = room.id
         self._save(room)
         return room, student, key
+
+
+TEACHER_DID = {  # action: (message, message_zh, explanation, explanation_zh)
+    "pause": (
+        "paused by your teacher",
+        "被老师暂停",
+        "Your teacher paused the class's runs.",
+        "老师暂停了全班的训练。",
+    ),
+    "resume": (
+        "resumed by your teacher",
+        "被老师继续",
+        "Your teacher resumed the class's runs.",
+        "老师继续了全班的训练。",
+    ),
+    "stop": (
+        "stopped by your teacher",
+        "被老师停止",
+        "Your teacher stopped the class's runs.",
+        "老师停止了全班的训练。",
+    ),
+}
+
+
+def teacher_did(action: str, step: int) -> Event:
+    """The event a student's run gets when the teacher pauses, resumes or stops the class."""
+    message, message_zh, explanation, explanation_zh = TEACHER_DID[action]
+    return Event(
+        kind="teacher",
+        step=step,
+        layer=None,
+        layer_index=None,
+        message=message,
+        message_zh=message_zh,
+        explanation=explanation,
+        explanation_zh=explanation_zh,
+    )

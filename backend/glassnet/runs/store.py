@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS rooms (
     setup_version INTEGER NOT NULL DEFAULT 0,
     kept          INTEGER NOT NULL DEFAULT 0,
     expired       INTEGER NOT NULL DEFAULT 0,
-    students      TEXT NOT NULL DEFAULT '[]'
+    students      TEXT NOT NULL DEFAULT '[]',
+    setups        TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS segments (
     run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
@@ -95,7 +96,7 @@ CREATE TABLE IF NOT EXISTS open_segments (
 """
 JSON_COLUMNS = ("config", "layers", "data", "events", "lr_changes", "lineage", "summary", "metrics", "idle")
 SWEEP_JSON = ("request", "members")
-ROOM_JSON = ("config", "students")
+ROOM_JSON = ("config", "students", "setups")
 # columns added since the first schema: a store written before them gets them on open
 ADDED_COLUMNS = {
     "data": "TEXT NOT NULL DEFAULT 'null'",

@@ -10,6 +10,7 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response, WebSocket, WebSocketDisconnect, status
+from fastapi.exceptions import RequestValidationError
 
 from glassnet.api.deps import caller_of
 from glassnet.api.room_schemas import (
@@ -26,7 +27,7 @@ from glassnet.api.room_schemas import (
 from glassnet.api.schemas import ErrorOut
 from glassnet.runs.owners import KEY_HEADER, Forbidden, Unauthorized
 from glassnet.runs.room_tiles import TileSender
-from glassnet.runs.rooms import TEACHER_HEADER, RoomNotFound, Rooms, named
+from glassnet.runs.rooms import TEACHER_HEADER, NameTaken, RoomNotFound, Rooms, named
 from glassnet.runs.rules import InvalidRequest
 
 router = APIRouter(prefix="/rooms", tags=["rooms"])
@@ -102,7 +103,10 @@ def join_room(room_id: str, body: JoinRequest, request: Request, response: Respo
     key = request.headers.get(KEY_HEADER)
     owner = request.app.state.keys.owner_of(key) if key is not None else None
     address = request.client.host if request.client else "unknown"
-    room, student, new_key = rooms.join(room_id, body.name, address, owner)
+    try:
+        room, student, new_key = rooms.join(room_id, body.name, address, owner)
+    except NameTaken as exc:  # (answered as pydantic's refusals are: the field and the message)
+        raise RequestValidationError([{"loc": ("body", "name"), "msg": str(exc), "type": "value_error"}]) from None
     if new_key is None:
         response.status_code = status.HTTP_200_OK
     return {"room": room.info(), "student": student.info(), "owner_key": new_key}
