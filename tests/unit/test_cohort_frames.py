@@ -184,3 +184,35 @@ def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
     alone = handed[0]
     drive(alone, alone.step_count + 400, BySteps(10), Callbacks(on_reading=lambda r: None, on_event=events.append))
     assert [e["kind"] for e in events].count("no_symmetry_breaking") == 1, [e["kind"] for e in events]
+
+
+def test_a_large_cohort_reads_each_member_in_full_about_as_often_as_a_run_alone() -> None:
+    """Each member's detail readings (its output, test loss, histograms) take the share a run alone would give
+    them (DETAIL_BUDGET each), up to COHORT_DETAIL_SHARE of the cohort's time: a class of 24 runs still sees its
+    outputs move, where one DETAIL_BUDGET for the whole cohort would read each member in full once in 4 s."""
+    import time
+
+    from glassnet.cohort.driver import COHORT_DETAIL_SHARE, detail_share
+    from glassnet.train.driver import DETAIL_BUDGET
+
+    assert detail_share(1) == DETAIL_BUDGET and detail_share(4) == 4 * DETAIL_BUDGET
+    assert detail_share(64) == COHORT_DETAIL_SHARE
+    k, cost = 24, 0.005
+    cohort = Cohort(configs(*[{"steps": 100_000} for _ in range(k)]))
+    read = cohort.read
+
+    def costly(member: int, detail: bool, measured: bool) -> Reading:  # as if every detail reading took 5 ms
+        if detail:
+            time.sleep(cost)
+        return read(member, detail, measured)
+
+    cohort.read = costly  # type: ignore[method-assign]
+    deadline = time.monotonic() + 2.0
+
+    def control(_: int) -> Any:
+        return lambda paused: "stop" if time.monotonic() > deadline else None
+
+    _, _, readings = seat_run(cohort, frame_hz=20.0, control=control)
+    middle = [sum(r.detail for r in rs[1:-1]) for rs in readings]  # (the first and the last are always in full)
+    # cost * k / share = 0.24 s between a member's detail readings: about 8 in 2 s (one budget: 4 s, none)
+    assert min(middle) >= 2, middle

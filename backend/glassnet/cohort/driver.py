@@ -16,6 +16,8 @@ from glassnet.train.driver import DETAIL_BUDGET, DETAIL_HZ, BySteps, Callbacks, 
 from glassnet.train.insights import Insights
 from glassnet.train.probe import Reading
 
+COHORT_DETAIL_SHARE = 0.5  # at most this share of a cohort's time goes to its members' detail readings
+
 
 @dataclass
 class Seat:
@@ -49,6 +51,14 @@ class Seat:
             return forced or bool(every and (step_count + 1) % every == 0), forced
         measure = forced or now - self.last_frame >= 1 / self.frame_hz
         return measure, measure and (forced or now - self.last_detail >= detail_interval)
+
+
+def detail_share(members: int) -> float:
+    """The share of a cohort's time its members' detail readings may take: each member's share as a run alone
+    (DETAIL_BUDGET), so that it is read in full as often as alone, up to COHORT_DETAIL_SHARE for the cohort. Past
+    that, members are read in full less often (a class of 60 small runs: each about once a second, where a budget
+    of DETAIL_BUDGET for the whole cohort would read each once in 15 s and leave its output and test loss stale)."""
+    return min(COHORT_DETAIL_SHARE, DETAIL_BUDGET * members)
 
 
 # why a member leaves: an ending, or None to go on alone (it was paused or stepped)
@@ -96,8 +106,7 @@ def drive_cohort(
             measure = [False] * len(seats)
             detail = [False] * len(seats)
         else:
-            # detail readings share one budget: with K members each is read in full K times less often
-            detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / DETAIL_BUDGET)
+            detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / detail_share(len(seats)))
             measure, detail = [], []
             for k, seat in enumerate(seats):
                 read, in_full = seat.due(cohort.members[k].step_count, now, detail_interval)
