@@ -18,7 +18,8 @@ ARG TORCH_PIP_ARGS=
 COPY Makefile pyproject.toml README.md ./
 COPY backend ./backend
 COPY --from=ui /src/backend/glassnet/static ./backend/glassnet/static
-RUN make venv VENV=/opt/venv PIP_TARGET=. TORCH_SPEC="${TORCH_SPEC}" TORCH_PIP_ARGS="${TORCH_PIP_ARGS}"
+# with the ray extra: the same image runs the server, a Ray head or a Ray worker (docker-compose.yml's cluster profile)
+RUN make venv VENV=/opt/venv PIP_TARGET=".[ray]" TORCH_SPEC="${TORCH_SPEC}" TORCH_PIP_ARGS="${TORCH_PIP_ARGS}"
 
 # 3. a slim runtime, as a non-root user
 FROM python:3.11-slim AS runtime

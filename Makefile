@@ -8,8 +8,9 @@ VENV ?= .venv
 # (for example an index URL for CPU wheels) go in TORCH_PIP_ARGS.
 TORCH_SPEC ?= torch
 TORCH_PIP_ARGS ?=
-# What pip installs of Glassnet itself: editable with the dev tools here, a plain install in Docker.
-PIP_TARGET ?= -e .[dev]
+# What pip installs of Glassnet itself: editable with the dev tools and Ray (tests/ray runs a local Ray cluster)
+# here, a plain install with Ray in Docker.
+PIP_TARGET ?= -e .[dev,ray]
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -52,6 +52,8 @@ def test_build_steps_are_the_makefile_targets_ci_runs():
     assert {"ui", "venv", "test", "run"} <= targets
     assert any(re.search(r"\bmake ui\b", r) for r in steps(stages[0], "RUN"))
     assert any(re.search(r"\bmake venv\b", r) for r in steps(stages[1], "RUN"))
+    # with the ray extra: the same image runs a Ray head or worker (the compose file's cluster profile)
+    assert any('PIP_TARGET=".[ray]"' in r for r in steps(stages[1], "RUN"))
     # `make test` (what CI runs) depends on those same targets
     test_rule = re.search(r"^test:(.*)$", (ROOT / "Makefile").read_text(), flags=re.M).group(1)
     assert {"venv", "ui"} <= set(test_rule.split("##")[0].split())
@@ -62,14 +64,14 @@ def test_makefile_targets_do_what_the_dockerfile_expects():
     ui = subprocess.run(["make", "-n", "-B", "ui"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "npm ci" in ui and "npm run build" in ui
     venv = subprocess.run(
-        ["make", "-n", "-B", "venv", "VENV=/opt/venv", "PIP_TARGET=.", "TORCH_SPEC=torch"],
+        ["make", "-n", "-B", "venv", "VENV=/opt/venv", "PIP_TARGET=.[ray]", "TORCH_SPEC=torch"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     assert '/opt/venv/bin/python -m pip install --quiet "torch"' in venv
-    assert "/opt/venv/bin/python -m pip install --quiet ." in venv
+    assert "/opt/venv/bin/python -m pip install --quiet .[ray]" in venv
 
 
 def test_runtime_runs_as_non_root_with_a_healthcheck_on_api_health():
@@ -98,12 +100,33 @@ def test_compose_serves_port_8000_with_a_healthcheck():
     assert f"glassnet-data:{data_dir}" in service["volumes"] and "glassnet-data" in compose["volumes"]
 
 
-def test_gpu_compose_reserves_the_nvidia_device_for_the_same_service():
+def test_gpu_compose_reserves_the_nvidia_device_for_the_server_and_the_ray_workers():
     gpu = yaml.safe_load((ROOT / "docker-compose.gpu.yml").read_text())
     base = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert set(gpu["services"]) == set(base["services"])
-    devices = gpu["services"]["glassnet"]["deploy"]["resources"]["reservations"]["devices"]
-    assert devices == [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]
+    assert set(gpu["services"]) == {"glassnet", "ray-worker"} and set(gpu["services"]) <= set(base["services"])
+    for name in ("glassnet", "ray-worker"):
+        devices = gpu["services"][name]["deploy"]["resources"]["reservations"]["devices"]
+        assert devices == [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]
+
+
+def test_compose_cluster_profile_runs_a_ray_head_and_scalable_workers_for_the_server():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    server, head, worker = services["glassnet"], services["ray-head"], services["ray-worker"]
+    assert "profiles" not in server  # `docker compose up` alone: the server, with local workers
+    assert head["profiles"] == worker["profiles"] == ["cluster"]
+    # one image for all three, built the same way
+    assert head["image"] == worker["image"] == server["image"]
+    assert head["build"] == worker["build"] == server["build"]
+    head_cmd, worker_cmd = " ".join(head["command"]), " ".join(worker["command"])
+    assert head_cmd.startswith("ray start --head --block") and "--port 6379" in head_cmd
+    assert worker_cmd.startswith("ray start --address ray-head:6379 --block")
+    assert "container_name" not in worker and "ports" not in worker  # --scale ray-worker=N needs neither
+    assert worker["depends_on"]["ray-head"]["condition"] == "service_healthy"
+    assert "6379" in " ".join(head["healthcheck"]["test"])
+    # the server takes the cluster's address from GLASSNET_RAY_ADDRESS (empty: local workers)
+    assert server["environment"]["GLASSNET_RAY_ADDRESS"] == "${GLASSNET_RAY_ADDRESS:-}"
+    assert "GLASSNET_RAY_ADDRESS=ray-head:6379" in (ROOT / "docker-compose.yml").read_text()
 
 
 def test_docker_context_leaves_out_local_builds():

@@ -157,6 +157,24 @@ class LabSurfaces(BaseModel):
     )
 
 
+class ClusterState(BaseModel):
+    """Where runs train: local worker processes, or a Ray cluster (GLASSNET_RAY_ADDRESS) and its state."""
+
+    executor: Literal["local", "ray"]
+    address: str | None = Field(None, description="The Ray cluster's address (ray only).")
+    connected: bool = Field(description="Local: always; Ray: the server's bridge is connected to the cluster.")
+    nodes: int | None = Field(None, description="Alive Ray nodes.")
+    cpus: float | None = None
+    cpus_free: float | None = None
+    gpus: float | None = None
+    gpus_free: float | None = None
+    actors: int | None = Field(None, description="Ray actors hosting this server's runs (one CPU each).")
+    runs: int | None = Field(None, description="Runs and cohorts on those actors.")
+    restarts: int | None = Field(None, description="Times the server's Ray bridge was restarted (reconnects).")
+    workers_idle: int | None = Field(None, description="Local: pre-warmed worker processes waiting for a run.")
+    last_error: str | None = None
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
@@ -164,6 +182,7 @@ class Health(BaseModel):
     device: Literal["cpu", "cuda"]
     cuda_available: bool
     device_name: str
+    cluster: ClusterState | None = Field(None, description="Where runs train (local processes or Ray).")
 
 
 class ParamOut(BaseModel):

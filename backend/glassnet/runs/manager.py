@@ -37,7 +37,7 @@ from glassnet.runs.history import History
 from glassnet.runs.hub import Hub
 from glassnet.runs.leases import Leases
 from glassnet.runs.owners import Caller, check_change
-from glassnet.runs.pool import WorkerPool
+from glassnet.runs.pool import make_pool
 from glassnet.runs.rules import (
     InvalidRequest,
     InvalidTransition,
@@ -76,7 +76,7 @@ class RunManager:
         self.settings = settings
         self.hub = hub
         self.loop = loop
-        self.pool = WorkerPool(settings.workers, settings.torch_threads)
+        self.pool = make_pool(settings)  # local worker processes, or Ray actors (GLASSNET_RAY_ADDRESS)
         self.store = Store(settings.data_dir / "glassnet.db")
         self.weights_dir = settings.data_dir / "weights"
         self.checkpoints = Checkpoints(settings.data_dir / "checkpoints")
@@ -87,6 +87,7 @@ class RunManager:
         self.queue: list[Run] = []  # sweep members waiting for room on the server, in order
         self.sweeps: dict[str, Sweep] = {}
         self.leases = Leases(self)
+        self.moved: dict[str, int] = {}  # run id -> the last step recorded before it moved (Ray: a lost node)
 
     def start(self) -> None:
         interrupted = self.store.mark_interrupted(ACTIVE)
@@ -659,6 +660,11 @@ class RunManager:
         host.closed = True
         if host in self.hosts:
             self.hosts.remove(host)
+        lost = getattr(host.process, "lost", None)  # (Ray: its actor, node or the bridge was lost)
+        if lost is not None:
+            for run in host.active:  # each member on alone, from its own last saved state
+                self._move(run, lost, getattr(host.process, "retry", False))
+            return
         how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
         for run in host.active:
             self._set_status(
@@ -713,6 +719,8 @@ class RunManager:
                     run.weights_waiters[request].set_result(data)
 
     def _on_frame(self, run: Run, frame: m.Framed) -> None:
+        if frame.step <= self.moved.get(run.id, -1):
+            return  # a moved run retrains the steps after its last saved state: they are recorded already
         run.step = frame.step
         self.history(run).add(frame.step, frame.values)
         if frame.detail:
@@ -733,12 +741,38 @@ class RunManager:
     def _on_exit(self, run: Run, process: BaseProcess, exitcode: int | None) -> None:
         if process is not run.process:
             return  # the worker of the run's earlier part (it has continued since)
+        lost = getattr(process, "lost", None)  # (Ray: its actor, node or the bridge was lost)
+        if lost is not None and run.status in ACTIVE:
+            self._move(run, lost, getattr(process, "retry", False))
+            return
         if run.status in ACTIVE:
             how = f"was killed by signal {-exitcode}" if exitcode and exitcode < 0 else f"exited with code {exitcode}"
             self._set_status(run, "failed", run.step, f"the worker process {how} before the run ended")
         for future in run.weights_waiters.values():
             if not future.done():
                 future.set_result(None)
+
+    def _move(self, run: Run, why: str, retry: bool) -> None:
+        """A run whose Ray executor was lost (`why`): on elsewhere from its last saved state (from the start of its
+        lineage if it has none yet), as the same run, unless there is no room (`retry` False): interrupted."""
+        for future in run.weights_waiters.values():
+            if not future.done():
+                future.set_result(None)
+        if not retry:
+            self._set_status(run, "interrupted", run.step, f"lost on the Ray cluster: {why}")
+            return
+        saved = self.checkpoints.at_or_before(run.id, run.step)
+        if saved is not None:
+            since, start, replay = saved[0], saved[1], []
+        else:
+            since, start = (run.lineage[-1]["until"] if run.lineage else 0), None
+            replay = [m.ReplaySegment.model_validate(segment) for segment in run.lineage]
+        self.moved[run.id] = max(run.step, self.moved.get(run.id, -1))
+        first = (m.Pause(),) if run.status == "paused" else ()
+        run.host, run.member, run.alone = None, None, "it moved to another Ray actor and trains alone"
+        self.add_event(run, moved(since, run.step, why))
+        job = m.Job(config=run.config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=start)
+        self._launch(run, job, first)
 
     def _set_status(self, run: Run, status: str, step: int, error: str | None) -> None:
         if run.status in TERMINAL:
@@ -769,4 +803,20 @@ def lr_changed(step: int, old: float, lr: float) -> Event:
         message_zh=f"学习率从 {old:.3g} 改为 {lr:.3g}",
         explanation="Changed while the run trained; the steps from here on use the new rate.",
         explanation_zh="在训练过程中修改；从这一步起使用新的学习率。",
+    )
+
+
+def moved(since: int, reached: int, why: str) -> Event:
+    """The event of a run that continues on another Ray actor (its node was lost), from its state at `since`."""
+    return Event(
+        kind="moved",
+        step=since,
+        layer=None,
+        layer_index=None,
+        message=f"moved to another node: {why}; it continues from step {since} (it had reached step {reached})",
+        message_zh=f"已迁移到另一个节点：{why}；从第 {since} 步继续（此前已到第 {reached} 步）",
+        explanation="Its Ray node or actor was lost. The run continues from its last saved state; the steps after "
+        "that state are trained again and recorded once.",
+        explanation_zh="它所在的 Ray 节点或 actor 丢失了。运行从最后保存的状态继续；"
+        "之后的步骤会重新训练，但只记录一次。",
     )

@@ -4,8 +4,21 @@ import contextlib
 import multiprocessing as mp
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any, cast
 
 from glassnet.runs.worker import worker_main
+from glassnet.settings import Settings
+
+
+def make_pool(settings: Settings) -> "WorkerPool":
+    """The executor: Ray actors on a cluster with GLASSNET_RAY_ADDRESS (ray is imported only then, and only by
+    the bridge process), else local worker processes. A RayPool has the WorkerPool's interface (its processes
+    and pipes are channels to actors), so the manager uses either alike."""
+    if settings.ray_address:
+        from glassnet.runs.ray_pool import RayPool
+
+        return cast(WorkerPool, RayPool(settings))
+    return WorkerPool(settings.workers, settings.torch_threads)
 
 
 class WorkerPool:
@@ -35,6 +48,10 @@ class WorkerPool:
             if process.is_alive():
                 return process, conn
         return self._spawn()
+
+    def cluster(self) -> dict[str, Any]:
+        """Where runs train (the health endpoint's `cluster`): here, in local worker processes."""
+        return {"executor": "local", "connected": True, "workers_idle": len(self.idle)}
 
     def shutdown(self) -> None:
         for _, conn in self.idle:

@@ -39,6 +39,13 @@ def worker_main(conn: Connection, torch_threads: int) -> None:
         return
     if job is None:  # the pool is shutting down
         return
+    serve_job(conn, job)
+
+
+def serve_job(conn: Connection, job: m.Job | m.CohortJob) -> None:
+    """Train `job` (a run alone, or a cohort), reporting over `conn` until it ends, then close `conn`. A local
+    worker process calls it once with its pipe; a Ray actor (runs/ray_actor.py) once per run it hosts, in a
+    thread, with a queue-backed stand-in for the pipe."""
     try:
         from glassnet.data import tabular
 
