@@ -225,25 +225,43 @@ def test_with_a_token_only_its_holder_creates_rooms_and_students_need_only_the_l
         assert run.status_code == 201, run.text  # the student's key works on every route
 
 
-def test_rooms_and_their_runs_survive_a_restart(tmp_path: Path) -> None:
+def test_rooms_and_their_runs_survive_a_restart_and_resume_all_restarts_the_interrupted_ones(tmp_path: Path) -> None:
     with TestClient(create_app(settings(tmp_path))) as client:
         created = create(client)
         room_id = created["room"]["id"]
-        key = join(client, room_id, "Ann")
-        run_id = client.post("/api/runs", json={**SETUP, "steps": 50}, headers=key).json()["id"]
-        until(lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "finished")
+        ann, ben = join(client, room_id, "Ann"), join(client, room_id, "Ben")
+        done = client.post("/api/runs", json={**SETUP, "steps": 50}, headers=ann).json()["id"]
+        until(lambda: client.get(f"/api/runs/{done}").json()["status"] == "finished")
         client.put(f"/api/rooms/{room_id}/setup", json={"lesson": "dead-relu"}, headers=teacher(created))
+        # Ben's run trains past a saved state (every 100 steps) when the server stops
+        active = client.post("/api/runs", json={**SETUP, "steps": 100_000}, headers=ben).json()["id"]
+        until(lambda: client.get(f"/api/runs/{active}").json()["step"] > 250)
     with TestClient(create_app(settings(tmp_path))) as client:
         room = client.get(f"/api/rooms/{room_id}").json()
         assert (room["title"], room["students"], room["setup_version"], room["lesson"]) == (
             "Class 7B",
-            1,
+            2,
             1,
             "dead-relu",
         )
         view = client.get(f"/api/rooms/{room_id}/teacher", headers=teacher(created)).json()
-        assert [(r["run_id"], r["student"], r["status"]) for r in view["runs"]] == [(run_id, "Ann", "finished")]
-        assert client.get(f"/api/rooms/{room_id}/me", headers=key).json()["name"] == "Ann"  # the key still works
+        assert sorted((r["student"], r["status"]) for r in view["runs"]) == [
+            ("Ann", "finished"),
+            ("Ben", "interrupted"),
+        ]
+        assert client.get(f"/api/rooms/{room_id}/me", headers=ann).json()["name"] == "Ann"  # the key still works
+        reached = client.get(f"/api/runs/{active}").json()["step"]
+
+        # Resume all: Ben's interrupted run trains on from its last saved state, as the same run, one history
+        resumed = client.post(f"/api/rooms/{room_id}/runs/resume", headers=teacher(created)).json()
+        assert resumed["runs"] == [active]
+        until(lambda: client.get(f"/api/runs/{active}").json()["step"] > reached + 100)
+        client.post(f"/api/runs/{active}/stop", headers=ben)
+        steps = client.get(f"/api/runs/{active}/metrics?series=train_loss").json()["series"]["train_loss"]["step"]
+        assert steps == sorted(set(steps)) and steps[-1] > reached  # no step twice
+        events = client.get(f"/api/runs/{active}/export?format=json").json()["events"]
+        (event,) = [e for e in events if e["kind"] == "restarted"]
+        assert event["step"] <= reached and f"it had reached step {reached}" in event["message"]
 
 
 def test_an_expired_room_stops_its_runs_and_deletes_them_unless_it_was_exported(

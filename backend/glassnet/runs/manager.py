@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any, Literal
 
@@ -761,6 +762,29 @@ class RunManager:
         if not retry:
             self._set_status(run, "interrupted", run.step, f"lost on the Ray cluster: {why}")
             return
+        first = (m.Pause(),) if run.status == "paused" else ()
+        run.host, run.member, run.alone = None, None, "it moved to another Ray actor and trains alone"
+        reached = run.step
+        self._relaunch(run, first, lambda since: moved(since, reached, why))
+
+    async def restart(self, run_id: str, caller: Caller) -> Run:
+        """An interrupted run (its server stopped, or its Ray node was lost with no room left) trains on from its
+        last saved state as the same run."""
+        run = self.get(run_id)
+        check_change(caller, run.owner, run.id)
+        if run.status != "interrupted":
+            raise InvalidTransition(f"run {run.id} is {run.status}; only an interrupted run restarts")
+        await self._make_room(caller, run.owner)
+        reached = run.step
+        run.status, run.error, run.idle = "pending", None, None
+        run.host, run.member, run.alone = None, None, "a restarted run trains alone, from its saved state"
+        self._relaunch(run, (), lambda since: restarted(since, reached))
+        return run
+
+    def _relaunch(self, run: Run, first: tuple[m.Message, ...], event: Callable[[int], Event]) -> None:
+        """The run on, in a new worker, from its last saved state (from the start of its lineage if it has none
+        yet), with the event `event(step it continues from)`: the steps after that state are trained again and
+        recorded once (_on_frame drops them)."""
         saved = self.checkpoints.at_or_before(run.id, run.step)
         if saved is not None:
             since, start, replay = saved[0], saved[1], []
@@ -768,9 +792,7 @@ class RunManager:
             since, start = (run.lineage[-1]["until"] if run.lineage else 0), None
             replay = [m.ReplaySegment.model_validate(segment) for segment in run.lineage]
         self.moved[run.id] = max(run.step, self.moved.get(run.id, -1))
-        first = (m.Pause(),) if run.status == "paused" else ()
-        run.host, run.member, run.alone = None, None, "it moved to another Ray actor and trains alone"
-        self.add_event(run, moved(since, run.step, why))
+        self.add_event(run, event(since))
         job = m.Job(config=run.config.model_dump(mode="json"), replay=replay, uploads=str(self.uploads), start=start)
         self._launch(run, job, first)
 
@@ -819,4 +841,20 @@ def moved(since: int, reached: int, why: str) -> Event:
         "that state are trained again and recorded once.",
         explanation_zh="它所在的 Ray 节点或 actor 丢失了。运行从最后保存的状态继续；"
         "之后的步骤会重新训练，但只记录一次。",
+    )
+
+
+def restarted(since: int, reached: int) -> Event:
+    """The event of an interrupted run that trains on (restarted by its owner or teacher), from its state at
+    `since`."""
+    return Event(
+        kind="restarted",
+        step=since,
+        layer=None,
+        layer_index=None,
+        message=f"restarted: it continues from step {since}, its last saved state (it had reached step {reached})",
+        message_zh=f"已重新开始：从最后保存的第 {since} 步继续（此前已到第 {reached} 步）",
+        explanation="It was interrupted (the server stopped while it trained). The steps after its last saved state "
+        "are trained again and recorded once.",
+        explanation_zh="它曾被中断（训练时服务器停止了）。最后保存状态之后的步骤会重新训练，但只记录一次。",
     )

@@ -286,13 +286,22 @@ class Rooms:
         }
 
     async def act(self, room: Room, action: str) -> list[str]:
-        """pause, resume or stop every student run it applies to (running, paused, active); their ids."""
+        """pause, resume or stop every student run it applies to (running, paused, active; a resume also restarts
+        each student's newest run if it was interrupted); their ids."""
         wanted = ACTIONS[action]
         runs = [r for r in self.runs(room) if r.status in ACTIVE and (wanted is None or r.status == wanted)]
+        if action == "resume":  # and each student's newest run, if the server's restart interrupted it
+            newest: dict[str | None, Run] = {}
+            for run in self.runs(room):
+                newest.setdefault(run.owner, run)
+            runs += [r for r in newest.values() if r.status == "interrupted"]
         done = []
         for run in runs:
             try:
-                await self.manager.command(run.id, action, ADMIN)
+                if run.status == "interrupted":
+                    await self.manager.restart(run.id, ADMIN)
+                else:
+                    await self.manager.command(run.id, action, ADMIN)
                 done.append(run.id)
                 self.manager.add_event(run, teacher_did(action, run.step))
             except Exception as exc:  # (it ended meanwhile, or the server is full for a resume): the others go on
