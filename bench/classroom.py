@@ -15,6 +15,7 @@ Run: `.venv/bin/python -m bench.classroom [--students N] [--seconds S] [--execut
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import statistics
 import sys
@@ -26,8 +27,9 @@ from typing import Any
 
 import httpx
 
-from bench.stream import CLASS_CONFIG, Window, owner_address, watch, where_they_train
+from bench.stream import CLASS_CONFIG, owner_address, until_started, watch_all, where_they_train
 from bench.ui_fps import CHROMIUM_FLAGS, SYSTEM_CHROMIUM
+from glassnet.runs.cohorts import MEMBERS_PER_SLOT
 from glassnet.runs.owners import KEY_HEADER
 from tests.live_server import running_server
 
@@ -141,23 +143,10 @@ async def class_of(base: str, students: int, seconds: float, roots: list[int]) -
             *(c.post("/api/runs", json={**CLASS_CONFIG, "seed": i}) for i, c in enumerate(clients))
         )
         started = [(c, a.json()["id"]) for c, a in zip(clients, answers, strict=True) if a.status_code == 201]
-        while True:
-            infos = [(await teacher.get(f"/api/runs/{run_id}")).json() for _, run_id in started]
-            if all(info["status"] != "pending" for info in infos) or time.monotonic() - posted > 120:
-                break
-            await asyncio.sleep(0.2)
-        all_running_s = time.monotonic() - posted
-        window, hellos = Window(), [asyncio.Event() for _ in started]
-        ws_base = base.replace("http", "ws")
-        watchers = [
-            asyncio.create_task(watch(f"{ws_base}/api/runs/{run_id}/stream", window, hello))
-            for (_, run_id), hello in zip(started, hellos, strict=True)
-        ]
-        await asyncio.wait_for(asyncio.gather(*(hello.wait() for hello in hellos)), 60)
+        all_running_s = await until_started(teacher, [run_id for _, run_id in started], posted)
+        window, watchers = await watch_all(base, [run_id for _, run_id in started])
         usage = Usage(roots)
-        window.start = time.monotonic()
-        window.end = window.start + seconds
-        window.opened.set()
+        window.open(seconds)
         opened.set()
         watched = await asyncio.gather(*watchers)
         used = usage.report()
@@ -185,9 +174,14 @@ async def class_of(base: str, students: int, seconds: float, roots: list[int]) -
 
 
 # ---- the executors
+def max_runs(students: int) -> int:
+    """GLASSNET_MAX_RUNS for the class: the default (4, which holds 64 runs in cohorts), or room for every student."""
+    return max(4, math.ceil(students / MEMBERS_PER_SLOT))
+
+
 @contextlib.contextmanager
 def local_server(students: int) -> Iterator[tuple[str, list[int]]]:
-    env = {"GLASSNET_WORKERS": str(os.cpu_count() or 1), "GLASSNET_MAX_RUNS_PER_OWNER": "2"}
+    env = {"GLASSNET_WORKERS": str(os.cpu_count() or 1), "GLASSNET_MAX_RUNS": str(max_runs(students))}
     with tempfile.TemporaryDirectory() as data, running_server(Path(data), "bench-classroom", **env) as url:
         yield url, [url.process.pid]
 
@@ -205,7 +199,7 @@ def ray_server(students: int) -> Iterator[tuple[str, list[int]]]:
             wait_for_nodes(head, 1)
             second.start()
             wait_for_nodes(head, 2)
-            env = {"GLASSNET_RAY_ADDRESS": f"127.0.0.1:{gcs}", "GLASSNET_WORKERS": "0"}
+            env = {"GLASSNET_RAY_ADDRESS": f"127.0.0.1:{gcs}", "GLASSNET_MAX_RUNS": str(max_runs(students))}
             with running_server(Path(tmp), "bench-classroom-ray", **env) as url:
                 roots = [url.process.pid, *(n.process.pid for n in (head, second) if n.process is not None)]
                 yield url, roots

@@ -154,6 +154,11 @@ class Window:
     start: float = 0.0
     end: float = 0.0
 
+    def open(self, seconds: float) -> None:
+        self.start = time.monotonic()
+        self.end = self.start + seconds
+        self.opened.set()
+
 
 @dataclass
 class Watched:
@@ -169,6 +174,27 @@ class Watched:
         if self.first is None or self.last is None or self.last[2] <= self.first[2]:
             return 0.0
         return (self.last[index] - self.first[index]) / (self.last[2] - self.first[2])
+
+
+async def until_started(reader: httpx.AsyncClient, run_ids: list[str], posted: float) -> float:
+    """Seconds from `posted` until no run is pending any more (at most 120)."""
+    while True:
+        infos = await asyncio.gather(*(reader.get(f"/api/runs/{run_id}") for run_id in run_ids))
+        if all(info.json()["status"] != "pending" for info in infos) or time.monotonic() - posted > 120:
+            return time.monotonic() - posted
+        await asyncio.sleep(0.1)
+
+
+async def watch_all(base: str, run_ids: list[str]) -> tuple[Window, list["asyncio.Task[Watched]"]]:
+    """A stream reader per run, each once it has said hello; the window they measure, not yet open."""
+    window, hellos = Window(), [asyncio.Event() for _ in run_ids]
+    ws_base = base.replace("http", "ws")
+    watchers = [
+        asyncio.create_task(watch(f"{ws_base}/api/runs/{run_id}/stream", window, hello))
+        for run_id, hello in zip(run_ids, hellos, strict=True)
+    ]
+    await asyncio.wait_for(asyncio.gather(*(hello.wait() for hello in hellos)), 60)
+    return window, watchers
 
 
 async def watch(url: str, window: Window, said_hello: asyncio.Event) -> Watched:
@@ -229,23 +255,9 @@ async def class_of(base: str, runs: int, seconds: float) -> dict[str, str]:
         )
         started = [(owner, a.json()["id"]) for owner, a in zip(owners, answers, strict=True) if a.status_code == 201]
         limits = Counter(a.json().get("limit") for a in answers if a.status_code == 429)
-        while True:
-            infos = await asyncio.gather(*(reader.get(f"/api/runs/{run_id}") for _, run_id in started))
-            if all(info.json()["status"] != "pending" for info in infos) or time.monotonic() - posted > 120:
-                break
-            await asyncio.sleep(0.1)
-        all_running_s = time.monotonic() - posted
-
-        window, hellos = Window(), [asyncio.Event() for _ in started]
-        ws_base = base.replace("http", "ws")
-        watchers = [
-            asyncio.create_task(watch(f"{ws_base}/api/runs/{run_id}/stream", window, hello))
-            for (_, run_id), hello in zip(started, hellos, strict=True)
-        ]
-        await asyncio.wait_for(asyncio.gather(*(hello.wait() for hello in hellos)), 60)
-        window.start = time.monotonic()
-        window.end = window.start + seconds
-        window.opened.set()
+        all_running_s = await until_started(reader, [run_id for _, run_id in started], posted)
+        window, watchers = await watch_all(base, [run_id for _, run_id in started])
+        window.open(seconds)
         await asyncio.sleep(seconds / 2)
         midway = [(await reader.get(f"/api/runs/{run_id}")).json() for _, run_id in started]
         watched = await asyncio.gather(*watchers)
