@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in this folder, one after the other."""
 
-from bench import cohort, first_frame, fork, history, lab, overhead, stream, ui_fps
+from bench import classroom, cohort, first_frame, fork, history, lab, overhead, stream, ui_fps
 
 if __name__ == "__main__":
     overhead.main([])
@@ -11,3 +11,4 @@ if __name__ == "__main__":
     lab.main([])
     stream.main([])
     ui_fps.main([])
+    classroom.main([])
