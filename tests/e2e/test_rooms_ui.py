@@ -200,6 +200,15 @@ def test_a_teacher_runs_a_class_of_two_from_the_page(browser, server_url, artifa
         expect(teacher.get_by_test_id("teacher-room-meta")).to_contain_text("its data is kept after it ends")
         assert httpx.get(f"{server_url}/api/rooms/{room_id}", timeout=30).json()["kept"] is True
 
+        # ---- a wrong teacher link in the teacher's browser keeps the good key: the room stays usable, and the page
+        # says the link's key is not accepted
+        teacher.goto(f"{server_url}/#room={room_id}&teacher={'Z' * 43}")
+        expect(teacher.get_by_test_id("teacher-link-check")).to_have_attribute("data-state", "refused", timeout=30_000)
+        expect(teacher.get_by_test_id("teacher-link-check")).to_contain_text("This teacher link’s key is not accepted")
+        expect(teacher.get_by_test_id("room-tile")).to_have_count(2, timeout=30_000)
+        expect(teacher.get_by_test_id("room-end")).to_be_visible()
+        assert key in json.dumps(room_storage(teacher))
+
         # ---- leaving the room goes back to the browser's own key
         own = json.loads(ada.evaluate("() => localStorage.getItem('glassnet-owner')") or "null")
         ada.get_by_test_id("room-leave").click()
@@ -212,6 +221,11 @@ def test_a_teacher_runs_a_class_of_two_from_the_page(browser, server_url, artifa
         expect(elsewhere.get_by_test_id("teacher-room-title")).to_have_text("Room “Rooms e2e: Monday”", timeout=30_000)
         expect(elsewhere.get_by_test_id("room-tile")).to_have_count(2, timeout=30_000)
         assert key not in elsewhere.url and urlsplit(elsewhere.url).fragment == ""
+        # a fresh browser with a wrong key: the refusal, no room view with its buttons
+        wrong = new_page(390, 844)
+        wrong.goto(f"{server_url}/#room={room_id}&teacher={'Z' * 43}")
+        expect(wrong.get_by_test_id("teacher-link-check")).to_have_attribute("data-state", "refused", timeout=30_000)
+        expect(wrong.get_by_test_id("teacher-view")).to_have_count(0)
         elsewhere.goto(f"{server_url}/#room={'0' * 32}")
         expect(elsewhere.get_by_test_id("room-join-error")).to_have_attribute("data-kind", "gone", timeout=30_000)
         expect(elsewhere.get_by_test_id("room-join-error")).to_contain_text("does not exist or has ended")

@@ -5,7 +5,13 @@ import {
   changesText,
   csvFileName,
   hasRoomFragment,
+  nameLength,
+  nameProblem,
+  NAME_MAX,
+  newestPerStudent,
   nextSort,
+  runCounts,
+  taughtEnded,
   parseRoomFragment,
   RoomStore,
   sortRuns,
@@ -54,14 +60,20 @@ describe('room links', () => {
     expect(parseRoomFragment(`room=${ID.toUpperCase()}`)).toEqual({ room: ID, teacher: null });
   });
 
-  it('refuses a malformed id or key, and tells a room fragment from others', () => {
+  it('refuses a malformed id, and tells a room fragment from others', () => {
     expect(parseRoomFragment('#room=abc')).toBeNull();
     expect(parseRoomFragment(`#room=${ID}x`)).toBeNull();
-    expect(parseRoomFragment(`#room=${ID}&teacher=short`)).toBeNull();
+    expect(parseRoomFragment(`#room=abc&teacher=${KEY}`)).toBeNull();
     expect(parseRoomFragment('#section-2')).toBeNull();
     expect(hasRoomFragment('#room=abc')).toBe(true);
     expect(hasRoomFragment('#top')).toBe(false);
     expect(hasRoomFragment('')).toBe(false);
+  });
+
+  it('keeps the room id of a link whose teacher key is garbled, marked so (the student can still join)', () => {
+    expect(parseRoomFragment(`#room=${ID}&teacher=short`)).toEqual({ room: ID, teacher: null, malformedTeacher: true });
+    expect(parseRoomFragment(`#room=${ID}&teacher=${KEY}!`)).toEqual({ room: ID, teacher: null, malformedTeacher: true });
+    expect(parseRoomFragment(`#room=${ID}&teacher=`)).toEqual({ room: ID, teacher: null });
   });
 
   it('makes absolute links of the server paths', () => {
@@ -80,6 +92,18 @@ describe('RoomStore', () => {
     expect(store.teacherKey(ID)).toBe(KEY);
     store.forgetTaught(ID);
     expect(store.teacherKey(ID)).toBeNull();
+  });
+
+  it('marks a taught room ended; one past its end is ended too', () => {
+    const store = new RoomStore(memoryStorage());
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    store.teach({ id: ID, key: KEY, title: 'A', expires_at: future });
+    expect(taughtEnded(store.taught()[0])).toBe(false);
+    store.markEnded(ID);
+    expect(store.taught()[0]).toMatchObject({ id: ID, key: KEY, ended: true });
+    expect(taughtEnded(store.taught()[0])).toBe(true);
+    expect(taughtEnded({ id: ID, key: KEY, title: 'B', expires_at: '2020-01-01T00:00:00Z' })).toBe(true);
+    expect(taughtEnded({ id: ID, key: KEY, title: 'B', expires_at: '' })).toBe(false);
   });
 
   it('shows only a room it has the key of', () => {
@@ -112,6 +136,37 @@ describe('RoomStore', () => {
     const store = new RoomStore(raw);
     expect(store.taught()).toEqual([]);
     expect(store.joined(ID)).toBeNull();
+  });
+});
+
+describe('a student’s name', () => {
+  it('counts code points after trimming, as the server does (an emoji is one character)', () => {
+    const emoji = '😀'.repeat(NAME_MAX);
+    expect(emoji.length).toBe(2 * NAME_MAX); // what maxlength would count
+    expect(nameLength(emoji)).toBe(NAME_MAX);
+    expect(nameProblem(emoji)).toBeNull();
+    expect(nameProblem(`${emoji}😀`)).toBe('long');
+    expect(nameProblem(`  ${'a'.repeat(NAME_MAX)}  `)).toBeNull();
+    expect(nameProblem('a'.repeat(NAME_MAX + 1))).toBe('long');
+    expect(nameProblem('   ')).toBe('empty');
+  });
+});
+
+describe('the teacher’s run buttons', () => {
+  it('count the active runs, and the interrupted newest runs of the students', () => {
+    const runs = [
+      run({ student: 'Ada', run_id: 'a2', status: 'interrupted' }),
+      run({ student: 'Bo', run_id: 'b2', status: 'finished' }),
+      run({ student: 'Bo', run_id: 'b1', status: 'interrupted' }), // an older run of Bo's: not counted
+      run({ student: 'Cy', run_id: 'c1', status: 'interrupted' }),
+    ];
+    expect(newestPerStudent(runs).map((r) => r.run_id)).toEqual(['a2', 'b2', 'c1']);
+    expect(runCounts(runs)).toEqual({ active: 0, interrupted: 2 });
+    expect(runCounts([run({ student: 'Ada', status: 'paused' }), run({ student: 'Bo', status: 'pending' })])).toEqual({
+      active: 2,
+      interrupted: 0,
+    });
+    expect(runCounts([])).toEqual({ active: 0, interrupted: 0 });
   });
 });
 

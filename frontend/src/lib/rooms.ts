@@ -40,17 +40,36 @@ export interface RoomLink {
   room: string;
   /** the teacher key (a teacher link), else null */
   teacher: string | null;
+  /** the link had a teacher part that is not a teacher key (garbled): the room id alone is used, to join as a student */
+  malformedTeacher?: true;
 }
 
 /** A room link's fragment (`#room=<id>` or `#room=<id>&teacher=<key>`); null when the fragment is not one. A
- * malformed id or key is refused (null), so that nothing but a room's secrets moves into storage. */
+ * malformed id is refused (null), so that nothing but a room's secrets moves into storage; a malformed teacher key
+ * with a valid id gives the id alone, marked `malformedTeacher`. */
 export function parseRoomFragment(hash: string): RoomLink | null {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const room = params.get('room')?.trim().toLowerCase() ?? '';
   if (!ROOM_ID.test(room)) return null;
   const teacher = params.get('teacher')?.trim() ?? '';
-  if (teacher && !TEACHER_KEY.test(teacher)) return null;
+  if (teacher && !TEACHER_KEY.test(teacher)) return { room, teacher: null, malformedTeacher: true };
   return { room, teacher: teacher || null };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// a student's name (the server's rule: 1-40 characters after trimming, counted as code points, as Python counts)
+
+export const NAME_MAX = 40;
+
+/** The length of a name as the server counts it: code points (an emoji is one), after trimming. */
+export function nameLength(name: string): number {
+  return [...name.trim()].length;
+}
+
+/** Why a name cannot be sent yet: empty, or over NAME_MAX characters; null when it can. */
+export function nameProblem(name: string): 'empty' | 'long' | null {
+  const n = nameLength(name);
+  return n === 0 ? 'empty' : n > NAME_MAX ? 'long' : null;
 }
 
 /** Whether the fragment names a room at all (well formed or not): the page clears such a fragment either way. */
@@ -77,6 +96,15 @@ export interface TaughtRoom {
   key: string;
   title: string;
   expires_at: string;
+  /** the room was seen ended (its teacher ended it, or it expired) */
+  ended?: boolean;
+}
+
+/** Whether a taught room has ended: seen ended, or past its end. */
+export function taughtEnded(room: TaughtRoom, now: number = Date.now()): boolean {
+  if (room.ended) return true;
+  const end = Date.parse(room.expires_at);
+  return Number.isFinite(end) && end <= now;
 }
 
 /** A room this browser joined: the owner key its runs go under and the student it is. */
@@ -122,6 +150,12 @@ export class RoomStore {
   /** Keep (or update) a room this browser teaches. */
   teach(room: TaughtRoom): void {
     writeJson(this.#store, TEACHING, [room, ...this.taught().filter((r) => r.id !== room.id)].slice(0, 50));
+  }
+
+  /** Mark taught room `id` ended (the list then says so). */
+  markEnded(id: string): void {
+    const room = this.taught().find((r) => r.id === id);
+    if (room && !room.ended) writeJson(this.#store, TEACHING, this.taught().map((r) => (r.id === id ? { ...r, ended: true } : r)));
   }
 
   teacherKey(id: string): string | null {
@@ -236,6 +270,23 @@ function cell(run: RoomRun, column: Column): string | number | null {
     case 'changes':
       return run.changes.length;
   }
+}
+
+const ACTIVE_STATUSES = new Set(['pending', 'running', 'paused']);
+
+/** Each student's newest run (the runs come newest first, as GET /teacher lists them). */
+export function newestPerStudent(runs: readonly RoomRun[]): RoomRun[] {
+  const seen = new Set<string>();
+  return runs.filter((r) => !seen.has(r.student_id) && seen.add(r.student_id));
+}
+
+/** What the teacher's run buttons act on: the active runs (pending, running, paused: what pause / resume / stop all
+ * apply to) and the students' newest runs that a server restart interrupted (only their students can start them again). */
+export function runCounts(runs: readonly RoomRun[]): { active: number; interrupted: number } {
+  return {
+    active: runs.filter((r) => ACTIVE_STATUSES.has(r.status)).length,
+    interrupted: newestPerStudent(runs).filter((r) => r.status === 'interrupted').length,
+  };
 }
 
 /** The runs sorted by `sort` (a stable sort; a run without the figure goes last either way; ties by student). */

@@ -13,6 +13,7 @@ export type RoomProblem =
   | { kind: 'name'; message: string } // the name was refused (422)
   | { kind: 'busy'; message: string } // too many joins (429)
   | { kind: 'bad-link' } // a fragment that is not a room link
+  | { kind: 'bad-teacher-key' } // a room link whose teacher part is garbled (the room id is fine: joining works)
   | { kind: 'other'; message: string };
 
 export function problemOf(e: unknown): RoomProblem {
@@ -23,6 +24,13 @@ export function problemOf(e: unknown): RoomProblem {
   }
   return { kind: 'other', message: (e as Error).message };
 }
+
+/** A teacher link being checked with the server before its key is kept (a wrong key never replaces a good one). */
+export type TeacherLinkCheck =
+  | { room: string; state: 'checking' }
+  | { room: string; state: 'refused' } // 403: not this room's teacher key
+  | { room: string; state: 'gone'; message: string } // 404: unknown, or ended (and not kept)
+  | { room: string; state: 'failed'; message: string }; // the server could not be asked
 
 export class RoomState {
   readonly store: RoomStore;
@@ -45,6 +53,11 @@ export class RoomState {
   teaching = $state<string | null>(null);
   /** a taught room just created or opened by its teacher link: its links show (the teacher key is shown once) */
   fresh = $state.raw<{ id: string; joinPath: string; teacherPath: string } | null>(null);
+  /** the teacher link this page opened, while and after the server checks its key */
+  teacherLink = $state.raw<TeacherLinkCheck | null>(null);
+  /** bumped when a teacher key is kept or replaced (the Class tab reads the store again) */
+  keys = $state(0);
+  #linkKey: string | null = null;
 
   /** the page applies a room's setup (its config into the playground, or its lesson opened) */
   onsetup: ((room: RoomInfo, first: boolean) => void) | null = null;
@@ -68,19 +81,14 @@ export class RoomState {
       return null;
     }
     if (link.teacher) {
-      this.store.teach({ id: link.room, key: link.teacher, title: '', expires_at: '' });
-      this.showTaught(link.room);
-      void roomsApi
-        .get(link.room)
-        .then((r) => this.store.teach({ id: r.id, key: link.teacher!, title: r.title, expires_at: r.expires_at }))
-        .catch(() => undefined); // the Class tab says what is wrong with it
+      void this.checkTeacherLink(link.room, link.teacher);
       return link;
     }
     const known = this.store.joined(link.room);
     if (known && this.joined?.room === link.room) return link; // already in it
     this.joining = link.room;
     this.joiningInfo = null;
-    this.problem = null;
+    this.problem = link.malformedTeacher ? { kind: 'bad-teacher-key' } : null;
     void roomsApi
       .get(link.room)
       .then((r) => {
@@ -90,6 +98,44 @@ export class RoomState {
         if (this.joining === link.room) this.problem = problemOf(e);
       });
     return link;
+  }
+
+  /** Keep a teacher link's key only once the server accepts it (GET /teacher answers 200): a wrong key (403) leaves the
+   * key this browser already keeps for the room, whose view then shows. */
+  async checkTeacherLink(id: string, key: string): Promise<void> {
+    const stored = this.store.teacherKey(id);
+    if (stored) this.showTaught(id);
+    if (stored === key) {
+      this.teacherLink = null;
+      return;
+    }
+    this.#linkKey = key;
+    this.teacherLink = { room: id, state: 'checking' };
+    try {
+      const view = await roomsApi.teacherView(id, key);
+      this.store.teach({ id, key, title: view.room.title, expires_at: view.room.expires_at, ended: view.room.status === 'expired' });
+      this.keys += 1;
+      this.teacherLink = null;
+      this.#linkKey = null;
+      this.showTaught(id);
+    } catch (e) {
+      const status = e instanceof ApiError ? e.status : 0;
+      const message = (e as Error).message;
+      if (status === 403) this.teacherLink = { room: id, state: 'refused' };
+      else if (status === 404) this.teacherLink = { room: id, state: 'gone', message };
+      else this.teacherLink = { room: id, state: 'failed', message };
+      if (status === 404 && stored) this.store.markEnded(id);
+    }
+  }
+
+  /** Ask the server again about the teacher link that could not be checked. */
+  retryTeacherLink(): void {
+    if (this.teacherLink && this.#linkKey) void this.checkTeacherLink(this.teacherLink.room, this.#linkKey);
+  }
+
+  dismissTeacherLink(): void {
+    this.teacherLink = null;
+    this.#linkKey = null;
   }
 
   /** Join the room of the join form as `name` (a student already in it is renamed). */

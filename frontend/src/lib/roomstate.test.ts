@@ -64,14 +64,103 @@ describe('RoomState', () => {
     vi.unstubAllGlobals();
   });
 
-  it('keeps a teacher link’s key and shows its room', async () => {
-    fakeFetch(() => [200, info(1)]);
+  const view = (over: Partial<RoomInfo> = {}) => ({ room: info(1, over), students: [], runs: [] });
+
+  it('keeps a teacher link’s key once the server accepts it, and shows its room', async () => {
+    const calls = fakeFetch(() => [200, view()]);
     const room = new RoomState(store);
     expect(room.consumeLink(`#room=${ID}&teacher=${KEY}`)?.teacher).toBe(KEY);
-    expect(room.teaching).toBe(ID);
+    expect(store.taught()).toEqual([]); // not before the server said yes
+    expect(room.teacherLink).toEqual({ room: ID, state: 'checking' });
     await flush();
-    expect(store.taught()).toEqual([{ id: ID, key: KEY, title: 'Monday', expires_at: '' }]);
+    expect(calls[0].path).toBe(`/api/rooms/${ID}/teacher`);
+    expect(calls[0].headers['X-Glassnet-Teacher']).toBe(KEY);
+    expect(store.taught()).toEqual([{ id: ID, key: KEY, title: 'Monday', expires_at: '', ended: false }]);
+    expect(room.teaching).toBe(ID);
+    expect(room.teacherLink).toBeNull();
     room.dispose();
+  });
+
+  it('keeps the good key when a wrong teacher link is opened, and says the link’s key is not accepted', async () => {
+    const WRONG = 'Z'.repeat(43);
+    store.teach({ id: ID, key: KEY, title: 'Monday', expires_at: '' });
+    fakeFetch((_m, _p, headers) => (headers['X-Glassnet-Teacher'] === KEY ? [200, view()] : [403, { detail: 'not this room’s teacher key' }]));
+    const room = new RoomState(store);
+    room.consumeLink(`#room=${ID}&teacher=${WRONG}`);
+    await flush();
+    expect(store.teacherKey(ID)).toBe(KEY);
+    expect(room.teaching).toBe(ID); // the room shows, with the key kept
+    expect(room.teacherLink).toEqual({ room: ID, state: 'refused' });
+    room.dispose();
+
+    // a fresh browser: nothing kept, nothing shown but the refusal
+    const fresh = new RoomState(new RoomStore(memoryStorage()));
+    fresh.consumeLink(`#room=${ID}&teacher=${WRONG}`);
+    await flush();
+    expect(fresh.store.taught()).toEqual([]);
+    expect(fresh.teaching).toBeNull();
+    expect(fresh.teacherLink?.state).toBe('refused');
+    fresh.dispose();
+  });
+
+  it('does not keep the key of a teacher link whose room is gone; retries one the server could not check', async () => {
+    let answer: [number, unknown] = [404, { detail: 'room 01234567… has ended (at 2026-01-01 10:00 UTC)' }];
+    fakeFetch(() => answer);
+    const room = new RoomState(store);
+    room.consumeLink(`#room=${ID}&teacher=${KEY}`);
+    await flush();
+    expect(room.teacherLink).toMatchObject({ state: 'gone', message: expect.stringContaining('has ended') });
+    expect(store.taught()).toEqual([]);
+    answer = [502, { detail: 'bad gateway' }];
+    room.consumeLink(`#room=${ID}&teacher=${KEY}`);
+    await flush();
+    expect(room.teacherLink?.state).toBe('failed');
+    answer = [200, view()];
+    room.retryTeacherLink();
+    await flush();
+    expect(store.teacherKey(ID)).toBe(KEY);
+    expect(room.teacherLink).toBeNull();
+    room.dispose();
+  });
+
+  it('opens the join form for a link whose teacher key is garbled, saying so', async () => {
+    fakeFetch(() => [200, info(1)]);
+    const room = new RoomState(store);
+    expect(room.consumeLink(`#room=${ID}&teacher=wrong`)?.malformedTeacher).toBe(true);
+    expect(room.joining).toBe(ID);
+    expect(room.problem?.kind).toBe('bad-teacher-key');
+    await flush();
+    expect(room.joiningInfo?.title).toBe('Monday');
+    expect(store.taught()).toEqual([]);
+    room.dispose();
+  });
+
+  it('applies on load a setup the teacher sent while the page was closed, and only then', async () => {
+    fakeFetch(() => [200, info(version)]);
+    const student = { id: 'st1', name: 'Ada', joined_at: '' };
+    store.join({ room: ID, owner_key: 'room-key', student, title: 'Monday', version: 1 });
+    store.setActive(ID);
+    // a plain reload: the room's version is the one applied, nothing is applied again
+    const same = new RoomState(store);
+    const seen: [number, boolean][] = [];
+    same.onsetup = (r, first) => seen.push([r.setup_version, first]);
+    await flush();
+    expect(seen).toEqual([]);
+    same.dispose();
+    // the teacher sent setup 3 meanwhile: the next load applies it (not as a first setup) and says so, once
+    version = 3;
+    const later = new RoomState(store);
+    later.onsetup = (r, first) => seen.push([r.setup_version, first]);
+    await flush();
+    expect(seen).toEqual([[3, false]]);
+    expect(later.newSetups).toBe(1);
+    expect(store.joined(ID)?.version).toBe(3);
+    later.dispose();
+    const again = new RoomState(store);
+    again.onsetup = (r, first) => seen.push([r.setup_version, first]);
+    await flush();
+    expect(seen).toEqual([[3, false]]);
+    again.dispose();
   });
 
   it('joins by a join link, uses the room’s owner key, applies new setups, survives a reload and leaves', async () => {

@@ -21,6 +21,8 @@ export class TeacherRoom {
   connection = $state<Connection>('connecting');
   /** why the room cannot be shown (a wrong key, a room gone) */
   error = $state<string | null>(null);
+  /** the stream was lost and is not back yet: the tiles hold the last figures received (stale) */
+  reconnecting = $state(false);
   #ws: WebSocket | null = null;
   #tableTimer: ReturnType<typeof setInterval> | null = null;
   #reconnect: ReturnType<typeof setTimeout> | null = null;
@@ -50,6 +52,7 @@ export class TeacherRoom {
       const msg = parseRoomMessage(parsed);
       if (msg) {
         this.connection = 'open';
+        this.reconnecting = false;
         this.room = msg.room;
         this.students = msg.students;
         this.tiles = mergeTiles(this.tiles, msg);
@@ -59,15 +62,13 @@ export class TeacherRoom {
     };
     ws.onclose = (e) => {
       if (this.#ws !== ws || this.#closed) return;
-      if (e.code === 4403) {
-        this.connection = 'refused';
-        return;
-      }
-      if (e.code === 4404) {
-        this.connection = 'gone';
+      if (e.code === 4403 || e.code === 4404) {
+        this.connection = e.code === 4403 ? 'refused' : 'gone';
+        this.reconnecting = false;
         return;
       }
       this.connection = 'lost';
+      this.reconnecting = true;
       this.#reconnect = setTimeout(() => this.#connect(), RECONNECT_MS);
     };
   }
@@ -84,8 +85,11 @@ export class TeacherRoom {
     } catch (e) {
       if (e instanceof ApiError && (e.status === 403 || e.status === 404)) {
         this.error = e.message;
-        if (e.status === 404) this.connection = 'gone';
-        if (e.status === 403) this.connection = 'refused';
+        this.connection = e.status === 404 ? 'gone' : 'refused';
+        this.reconnecting = false;
+        // nothing more to read: an ended room that was not kept, or a key that is not this room's
+        if (this.#tableTimer) clearInterval(this.#tableTimer);
+        this.#tableTimer = null;
       }
     }
   }
@@ -119,6 +123,8 @@ export class TeacherRoom {
     await roomsApi.end(this.id, this.key);
     this.dispose();
     this.connection = 'gone';
+    this.reconnecting = false;
+    if (this.room) this.room = { ...this.room, status: 'expired' };
   }
 
   dispose(): void {
