@@ -11,6 +11,8 @@ TORCH_PIP_ARGS ?=
 # What pip installs of Glassnet itself: editable with the dev tools and Ray (tests/ray runs a local Ray cluster)
 # here, a plain install with Ray in Docker.
 PIP_TARGET ?= -e .[dev,ray]
+# pytest in two processes (pytest-xdist), a file's tests together in one (tests/conftest.py)
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -34,7 +36,7 @@ test: venv ui browser ## lint, then every test: Python (unit, API, WebSocket, ph
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 	cd frontend && npm test
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 venv: $(PY_STAMP)
 
