@@ -32,7 +32,7 @@ def assert_same_reading(member: Reading, alone: Reading) -> None:
         assert isinstance(member.values[name], np.ndarray), name  # (the pipe's messages take arrays only)
         if name == "time":
             continue
-        np.testing.assert_allclose(member.values[name], value, rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(member.values[name], value, rtol=1e-4, atol=1e-5, err_msg=name)
     assert set(member.views) == set(alone.views)
     for name, view in alone.views.items():
         mine = member.views[name]
@@ -165,10 +165,11 @@ def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
     member = configs({"model": {"init": {"name": "zeros"}}, "steps": None})[0]
     cohort = Cohort([member])
     events: list[dict] = []
-    until = time.monotonic() + 2.0  # (detail readings come at most 10 a second: a few of them, past step 20)
+    until = time.monotonic() + 120.0  # (a loaded machine reads fewer steps in full a second)
 
-    def control(paused: bool) -> str | None:
-        return "pause" if time.monotonic() > until else None
+    def control(paused: bool) -> str | None:  # paused once the condition is reported (detail readings past step 20)
+        reported = any(e["kind"] == "no_symmetry_breaking" for e in events)
+        return "pause" if reported or time.monotonic() > until else None
 
     seat = Seat(Callbacks(on_reading=lambda r: None, on_event=events.append, control=control), 10**6, 20.0)
     seat.bind(cohort, 0)
@@ -189,7 +190,7 @@ def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
 def test_a_large_cohort_reads_each_member_in_full_about_as_often_as_a_run_alone() -> None:
     """Each member's detail readings (its output, test loss, histograms) take the share a run alone would give
     them (DETAIL_BUDGET each), up to COHORT_DETAIL_SHARE of the cohort's time: a class of 24 runs still sees its
-    outputs move, where one DETAIL_BUDGET for the whole cohort would read each member in full once in 4 s."""
+    outputs move, where one DETAIL_BUDGET for the whole cohort would read each member in full 17 times less often."""
     import time
 
     from glassnet.cohort.driver import COHORT_DETAIL_SHARE, detail_share
@@ -197,22 +198,31 @@ def test_a_large_cohort_reads_each_member_in_full_about_as_often_as_a_run_alone(
 
     assert detail_share(1) == DETAIL_BUDGET and detail_share(4) == 4 * DETAIL_BUDGET
     assert detail_share(64) == COHORT_DETAIL_SHARE
-    k, cost = 24, 0.005
+    k = 24
     cohort = Cohort(configs(*[{"steps": 100_000} for _ in range(k)]))
     read = cohort.read
+    costs: list[float] = []
 
-    def costly(member: int, detail: bool, measured: bool) -> Reading:  # as if every detail reading took 5 ms
+    def costly(member: int, detail: bool, measured: bool) -> Reading:  # as if every detail reading took 5 ms more
+        started = time.monotonic()
         if detail:
-            time.sleep(cost)
-        return read(member, detail, measured)
+            time.sleep(0.005)
+        reading = read(member, detail, measured)
+        if detail:
+            costs.append(time.monotonic() - started)
+        return reading
 
     cohort.read = costly  # type: ignore[method-assign]
-    deadline = time.monotonic() + 2.0
+    started = time.monotonic()
 
     def control(_: int) -> Any:
-        return lambda paused: "stop" if time.monotonic() > deadline else None
+        # six of the intervals the share gives (by what detail readings cost here): one budget would give none
+        def stop(paused: bool) -> str | None:
+            interval = (sum(costs) / max(1, len(costs))) * k / COHORT_DETAIL_SHARE
+            return "stop" if time.monotonic() - started > max(2.0, 6 * interval) else None
+
+        return stop
 
     _, _, readings = seat_run(cohort, frame_hz=20.0, control=control)
     middle = [sum(r.detail for r in rs[1:-1]) for rs in readings]  # (the first and the last are always in full)
-    # cost * k / share = 0.24 s between a member's detail readings: about 8 in 2 s (one budget: 4 s, none)
     assert min(middle) >= 2, middle
