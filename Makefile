@@ -11,8 +11,9 @@ TORCH_PIP_ARGS ?=
 # What pip installs of Glassnet itself: editable with the dev tools and Ray (tests/ray runs a local Ray cluster)
 # here, a plain install with Ray in Docker.
 PIP_TARGET ?= -e .[dev,ray]
-# pytest in two processes (pytest-xdist), a file's tests together in one (tests/conftest.py)
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# extra pytest arguments, e.g. PYTEST_ARGS="-n 2 --dist loadgroup" (pytest-xdist: a file's tests stay together,
+# tests/conftest.py). Not the default: on two cores it saved about a minute and made timing-sensitive tests flaky.
+PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -22,9 +22,10 @@ SMALL_CONFIG: dict[str, Any] = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Fast feedback first: the browser tests (marked e2e) run last. Under pytest-xdist (`make test` runs
-    `-n 2 --dist loadgroup`) a file's tests stay on one worker, so that its module fixtures (servers, browsers) are
-    made once; files that share a session fixture (tests/ray's cluster) name one group for all of them."""
+    """Fast feedback first: the browser tests (marked e2e) run last. Under pytest-xdist (`make test
+    PYTEST_ARGS="-n 2 --dist loadgroup"`) a file's tests stay on one worker, so that its module fixtures (servers,
+    browsers) are made once; files that share a session fixture (tests/ray's cluster) name one group for all of
+    them."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
