@@ -143,6 +143,7 @@ async def class_of(base: str, students: int, seconds: float, roots: list[int]) -
             *(c.post("/api/runs", json={**CLASS_CONFIG, "seed": i}) for i, c in enumerate(clients))
         )
         started = [(c, a.json()["id"]) for c, a in zip(clients, answers, strict=True) if a.status_code == 201]
+        refused = [f"{a.status_code} {a.json().get('detail')}" for a in answers if a.status_code != 201]
         all_running_s = await until_started(teacher, [run_id for _, run_id in started], posted)
         window, watchers = await watch_all(base, [run_id for _, run_id in started])
         usage = Usage(roots)
@@ -163,6 +164,7 @@ async def class_of(base: str, students: int, seconds: float, roots: list[int]) -
     return {
         "students": students,
         "accepted": len(started),
+        "refused": refused,
         "running_after_s": all_running_s,
         "training_in": where_they_train(midway),
         "updates": (min(ups), statistics.median(ups), sum(ups)),
@@ -275,6 +277,9 @@ def main(argv: list[str] | None = None) -> None:
         f"p95 <= {TARGETS['p95 ms']:g} ms, teacher page >= {TARGETS['teacher fps']:g} fps"
     )
     table(columns)
+    for name, figures in columns.items():
+        for reason in figures["refused"]:
+            print(f"{name}: a student was refused: {reason}")
 
 
 if __name__ == "__main__":

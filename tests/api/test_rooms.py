@@ -292,7 +292,7 @@ def test_an_expired_room_stops_its_runs_and_deletes_them_unless_it_was_exported(
         assert client.get(f"/api/runs/{run_id}").status_code == 404
         assert client.get(f"/api/rooms/{room_id}/teacher", headers=teacher(created)).status_code == 404
         created, room_id, run_id = made[True]
-        assert client.get(f"/api/runs/{run_id}").json()["status"] == "stopped"
+        until(lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "stopped")  # (its worker's answer)
         view = client.get(f"/api/rooms/{room_id}/teacher", headers=teacher(created)).json()
         assert view["room"]["status"] == "expired" and view["runs"][0]["run_id"] == run_id
         assert client.post(f"/api/rooms/{room_id}/runs/stop", headers=teacher(created)).status_code == 404

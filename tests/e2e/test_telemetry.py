@@ -192,8 +192,10 @@ def test_any_metric_of_the_registry_can_be_charted_with_its_meaning(page, server
         expect(chart).to_have_attribute("data-metric", "update_norm", timeout=120_000)
         expect(chart).to_have_attribute("data-columns", "5")
         expect(panel.get_by_test_id("metric-meaning")).to_have_text(registry["update_norm"]["meaning"])
-        names = panel.get_by_test_id("metric-pick").locator("option").evaluate_all("os => os.map(o => o.value)")
-        assert "test_loss" in names and "weight_norm" in names
+        pick = panel.get_by_test_id("metric-pick")
+        for measured_later in ("test_loss", "weight_norm"):  # listed once the run has measured them
+            expect(pick.locator(f"option[value={measured_later}]")).to_have_count(1, timeout=60_000)
+        names = pick.locator("option").evaluate_all("os => os.map(o => o.value)")
         assert not any(n.startswith(("bn_", "gate_", "grad_time")) for n in names)  # not measured by this MLP
         assert all(registry[n]["kind"] == "series" for n in names)
         # a layer metric with an inner axis: which percentile, the median first
