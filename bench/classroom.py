@@ -121,7 +121,9 @@ async def teacher_page(base: str, teacher_path: str, opened: asyncio.Event, seco
     return measured
 
 
-async def class_of(base: str, students: int, seconds: float, roots: list[int]) -> dict[str, Any]:
+async def class_of(
+    base: str, students: int, seconds: float, roots: list[int], compression: str | None = "deflate"
+) -> dict[str, Any]:
     """A room with `students` students, each starting the setup and watching its run; the figures."""
     teacher = httpx.AsyncClient(base_url=base, timeout=60)
     created = (await teacher.post("/api/rooms", json={"title": "bench", "config": CLASS_CONFIG})).raise_for_status()
@@ -143,9 +145,9 @@ async def class_of(base: str, students: int, seconds: float, roots: list[int]) -
             *(c.post("/api/runs", json={**CLASS_CONFIG, "seed": i}) for i, c in enumerate(clients))
         )
         started = [(c, a.json()["id"]) for c, a in zip(clients, answers, strict=True) if a.status_code == 201]
-        refused = [f"{a.status_code} {a.json().get('detail')}" for a in answers if a.status_code != 201]
+        refused = [f"{a.status_code} {a.text[:300]}" for a in answers if a.status_code != 201]
         all_running_s = await until_started(teacher, [run_id for _, run_id in started], posted)
-        window, watchers = await watch_all(base, [run_id for _, run_id in started])
+        window, watchers = await watch_all(base, [run_id for _, run_id in started], compression)
         usage = Usage(roots)
         window.open(seconds)
         opened.set()
@@ -195,8 +197,10 @@ def ray_server(students: int) -> Iterator[tuple[str, list[int]]]:
 
     with tempfile.TemporaryDirectory(prefix="gr") as tmp:
         gcs = free_ports(1)[0]
-        head = Node("head", 1, gcs, Path(tmp) / "ray", head=True).start()
-        second = Node("second", 1, gcs, Path(tmp) / "ray")
+        logs = Path(tmp) / "logs"
+        logs.mkdir()
+        head = Node("head", 1, gcs, Path(tmp) / "ray", logs, head=True).start()
+        second = Node("second", 1, gcs, Path(tmp) / "ray", logs)
         try:
             wait_for_nodes(head, 1)
             second.start()
@@ -257,6 +261,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=30.0, help="how long every stream is read")
     parser.add_argument("--executor", choices=["local", "ray", "both"], default="both")
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_const",
+        const=None,
+        default="deflate",
+        help="the students' streams without permessage-deflate (browsers offer it, and the server takes it)",
+    )
     args = parser.parse_args(argv)
     names = ["local", "ray"] if args.executor == "both" else [args.executor]
     columns = {}
@@ -268,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
                 print("ray: not installed (pip install glassnet[ray]); its column is left out")
                 continue
         with EXECUTORS[name](args.students) as (url, roots):
-            columns[name] = asyncio.run(class_of(url, args.students, args.seconds, roots))
+            columns[name] = asyncio.run(class_of(url, args.students, args.seconds, roots, args.compression))
         print(f"{name}: measured")
     print(
         f"classroom: {args.students} students each run (a) TF Playground's default net, frame_hz "

@@ -339,7 +339,8 @@ class _Loops:
 # ---- one case
 
 
-def run_case(case_key: str, ks: list[int], seconds: float, rounds: int) -> dict[str, Any]:
+def run_case(case_key: str, ks: list[int], seconds: float, rounds: int, rss: bool = True) -> dict[str, Any]:
+    """Every path's figures for one case; `rss`: also the RSS growth per member, in fresh processes (seconds each)."""
     case = CASES[case_key]
     # compat's verdict at each K (what the server does with K such runs started together); the cohort is measured
     # at every K all the same, so that a verdict to train alone shows the figures it rests on
@@ -390,6 +391,8 @@ def run_case(case_key: str, ks: list[int], seconds: float, rounds: int) -> dict[
         for k in batches
     }
     result["memory"]["cohort"] = {str(k): cohort_memory(_stepped(Cohort(pool[:k]))) for k in ks}
+    if not rss:
+        return result
     big = max(ks)
     result["memory"]["rss_per_member"] = {
         "k": big,
@@ -482,7 +485,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternations of every path")
     parser.add_argument("--ks", help="cohort sizes, comma-separated (default 1,8,64,256; with --quick, 1,3)")
     parser.add_argument("--cases", default=",".join(CASES), help=f"which of {', '.join(CASES)}")
-    parser.add_argument("--quick", action="store_true", help="a moment's run (K 1 and 3, one short round)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a moment's run (K 1 and 3, one short round, RSS growth of the first case only)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if args.quick:
@@ -496,8 +503,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{FRAME_HZ:.0f} Hz per run, serialised; load average {load_before[0]:.2f}"
     )
     results = {}
-    for key in args.cases.split(","):
-        results[key] = run_case(key, ks, args.seconds, args.rounds)
+    for i, key in enumerate(args.cases.split(",")):
+        # (--quick: the RSS growth of the first case only; each takes two fresh processes)
+        results[key] = run_case(key, ks, args.seconds, args.rounds, rss=not args.quick or i == 0)
         print_case(key, results[key])
     checks = targets(results)
     print("\ntargets:")

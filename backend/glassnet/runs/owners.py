@@ -6,10 +6,13 @@ Anyone with a run's id may read and watch it; changing it needs its owner's key 
 admin key). Runs stored before owners existed have no owner: readable by all, changeable with the token.
 """
 
+import contextlib
 import hashlib
 import hmac
+import os
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +67,15 @@ class Keys:
     def __init__(self, data_dir: Path, token: str | None, per_minute: int) -> None:
         self.data_dir, self.token = data_dir, token
         self.mac_key: bytes | None = None  # read (or made) on first use: `glassnet openapi` writes nothing
+        self.reading = threading.Lock()  # (the first keys may be asked for at once, from the routes' threads)
         self.issuing = PerMinute(per_minute)  # per client address
 
     def _sign(self, owner: str) -> str:
         if self.mac_key is None:
-            self.mac_key = hashlib.sha256(server_secret(self.data_dir) + (self.token or "").encode()).digest()
+            with self.reading:
+                if self.mac_key is None:
+                    secret = server_secret(self.data_dir)
+                    self.mac_key = hashlib.sha256(secret + (self.token or "").encode()).digest()
         return hmac.new(self.mac_key, owner.encode(), hashlib.sha256).hexdigest()[:32]
 
     def issue(self, address: str) -> tuple[str, str] | None:
@@ -107,6 +114,10 @@ def server_secret(data_dir: Path) -> bytes:
     path = data_dir / "secret"
     if not path.is_file():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
+        made = data_dir / f".secret-{secrets.token_hex(8)}"
+        made.write_bytes(secrets.token_bytes(32))
+        made.chmod(0o600)
+        with contextlib.suppress(FileExistsError):  # another process made it first: its secret is the one
+            os.link(made, path)  # (whole or not at all: a reader never sees half a secret)
+        made.unlink()
     return path.read_bytes()
