@@ -277,7 +277,8 @@ def test_an_expired_room_stops_its_runs_and_deletes_them_unless_it_was_exported(
             room_id = created["room"]["id"]
             key = join(client, room_id, "Ann")
             run_id = client.post("/api/runs", json=endless, headers=key).json()["id"]
-            until(lambda run_id=run_id: client.get(f"/api/runs/{run_id}").json()["status"] == "running")
+            # running, with a first frame recorded (the history an export carries)
+            until(lambda run_id=run_id: client.get(f"/api/runs/{run_id}").json()["step"] > 0)
             if kept:
                 export = client.get(f"/api/rooms/{room_id}/export", headers=teacher(created)).json()
                 assert export["room"]["kept"] and export["runs"][0]["run_id"] == run_id
