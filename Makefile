@@ -11,9 +11,10 @@ TORCH_PIP_ARGS ?=
 # What pip installs of Glassnet itself: editable with the dev tools and Ray (tests/ray runs a local Ray cluster)
 # here, a plain install with Ray in Docker.
 PIP_TARGET ?= -e .[dev,ray]
-# extra pytest arguments, e.g. PYTEST_ARGS="-n 2 --dist loadgroup" (pytest-xdist: a file's tests stay together,
-# tests/conftest.py). Not the default: on two cores it saved about a minute and made timing-sensitive tests flaky.
-PYTEST_ARGS ?=
+# pytest's arguments: two pytest-xdist workers, a file's tests on one of them (its servers and browser made once;
+# tests/conftest.py). Most tests wait on servers and browsers: two workers take about two thirds of the time of
+# one on two cores; a third gained nothing (the cores were busy). PYTEST_ARGS= runs in one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

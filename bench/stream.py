@@ -101,7 +101,7 @@ async def speed_with(base: str, http: httpx.Client, clients: int, stalled: bool,
     return rate
 
 
-async def bench(base: str, pid: int, seconds: float, long_steps: int) -> None:
+async def bench(base: str, pid: int, seconds: float, long_steps: int, rounds: int = 2) -> None:
     http = httpx.Client(base_url=base, timeout=30)
     http.headers[KEY_HEADER] = http.post("/api/owners").json()["key"]  # the runs are this bench's
     run_id = http.post("/api/runs", json=CONFIG).json()["id"]
@@ -119,9 +119,9 @@ async def bench(base: str, pid: int, seconds: float, long_steps: int) -> None:
         )
     http.post(f"/api/runs/{run_id}/stop")
 
-    # side by side: alternate the three conditions twice, each on a fresh identical run
+    # side by side: alternate the three conditions `rounds` times, each on a fresh identical run
     speeds: dict[str, list[float]] = {"no client": [], "20 clients": [], "1 stalled client": []}
-    for _ in range(2):
+    for _ in range(rounds):
         speeds["no client"].append(await speed_with(base, http, 0, False, seconds))
         speeds["20 clients"].append(await speed_with(base, http, 20, False, seconds))
         speeds["1 stalled client"].append(await speed_with(base, http, 0, True, seconds))
@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each measurement")
     parser.add_argument("--long-steps", type=int, default=200_000, help="steps of the memory run")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the training-speed conditions, alternated")
     parser.add_argument("--class-runs", type=int, default=64, help="runs (and owners) of the class; 0: no class")
     parser.add_argument("--class-seconds", type=float, default=10.0, help="how long the class's streams are read")
     parser.add_argument("--class-only", action="store_true", help="only the class (cohorts on and off)")
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
             env = {"GLASSNET_WORKERS": "1", "GLASSNET_MAX_RUNS": "2"}
             with running_server(artifacts, "bench-server", **env) as url:
                 print(f"server pid {url.process.pid} on {url}; {os.cpu_count()} cores; python {sys.version.split()[0]}")
-                asyncio.run(bench(url, url.process.pid, args.seconds, args.long_steps))
+                asyncio.run(bench(url, url.process.pid, args.seconds, args.long_steps, args.rounds))
     if args.class_runs > 0:
         class_bench(args.class_runs, args.class_seconds)
 

@@ -1,6 +1,7 @@
 """The WebSocket stream against the real app: hello, then real frames from a real worker."""
 
 import itertools
+import math
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
@@ -59,7 +60,8 @@ def test_hello_then_frames_until_the_test_loss_has_fallen(client, small_config):
     assert frames[-1]["step"] == small_config["steps"]
     first_test_loss = detail[0]["test_loss"]
     assert min(f["test_loss"] for f in detail[1:]) < first_test_loss
-    assert frames[-1]["test_loss"] < 0.5 * first_test_loss
+    assert frames[-1]["test_loss"] < 0.5 * math.log(2)  # (the first frame read may come late in the run: judged
+    # against chance, the cross-entropy of predicting 1/2)
     steps = [f["step"] for f in frames]
     assert steps == sorted(steps) and len(set(steps)) == len(steps)
     # the history holds each figure at the steps it was measured: the test loss at the detail frames' steps only

@@ -43,7 +43,7 @@ def test_cohort_benchmark_runs_every_path_and_reports_the_targets(capsys, tmp_pa
 def test_stream_benchmark_runs_and_reports_every_figure(capsys):
     from bench import stream
 
-    stream.main(["--seconds", "0.5", "--long-steps", "300", "--class-runs", "0"])
+    stream.main(["--seconds", "0.5", "--long-steps", "300", "--class-runs", "0", "--rounds", "1"])
     out = capsys.readouterr().out
     for figure in (
         "latency step->client: p50",

@@ -1,5 +1,6 @@
 """A real server in a subprocess and a real Chromium driven by Playwright."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,9 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture(scope="session")
 def server_url(artifacts: Path) -> Iterator[str]:
-    with running_server(artifacts, "e2e-server") as url:
+    # one server per pytest-xdist worker, each with a data dir of its own
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    with running_server(artifacts, f"e2e-server-{worker}" if worker else "e2e-server") as url:
         yield url
 
 

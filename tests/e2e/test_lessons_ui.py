@@ -1,4 +1,4 @@
-"""The Lessons tab: every lesson opens, takes a prediction, checks its claim on the server and passes; the verdict
+"""The Lessons tab: every lesson opens (a test each), takes a prediction, checks its claim on the server and passes; the verdict
 says in two statements whether the claim held (on how many of its 5 seeds, each seed's verdict folded under it)
 and whether the prediction was right, names its figures in words and draws the arms' loss curves on one chart,
 each as the median of its seeds in a min-max band; a check asked again says it came from the server's cache; an
@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from glassnet.lessons import LESSONS
 from tests.e2e.helpers import run_id, stop_run
 
 pytestmark = pytest.mark.e2e
@@ -93,57 +94,60 @@ def assert_seeds(page: Page, lang: str) -> None:
         assert row.inner_text().strip(), "a seed without its summary"
 
 
-def test_every_lesson_checks_its_claim(page, server_url, artifacts):
+def test_the_list_follows_the_lessons_order_with_their_titles(page, server_url):
     all_lessons = lessons(server_url)
-    assert len(all_lessons) >= 10
+    assert [lesson["id"] for lesson in all_lessons] == list(LESSONS) and len(all_lessons) >= 10
     open_tab(page, server_url)
     items = page.get_by_test_id("lessons-list").locator("li button")
     expect(items).to_have_count(len(all_lessons))
-    # the list follows the lessons' order, with their English titles
     for item, lesson in zip(items.all(), sorted(all_lessons, key=lambda lesson: lesson["order"]), strict=True):
         expect(item).to_contain_text(lesson["title"]["en"])
 
-    for n, lesson in enumerate(all_lessons):
-        page.get_by_test_id(f"lesson-item-{lesson['id']}").click()
-        expect(page.get_by_test_id("lesson-detail").locator("[data-lesson]")).to_have_attribute(
-            "data-lesson", lesson["id"]
-        )
-        expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
-        assert f"lesson={lesson['id']}" in page.url
-        check = page.get_by_test_id("lesson-check")
-        expect(check).to_be_disabled()  # a prediction first
-        wrong = 0 if lesson["answer"] != 0 else 1
-        page.get_by_test_id(f"lesson-pick-{wrong}").check()
-        expect(check).to_be_enabled()
-        check.click()
-        verdict = page.get_by_test_id("lesson-verdict")
-        expect(verdict).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
-        expect(page.get_by_test_id("lesson-badge")).to_have_text("Held")
-        if lesson["kind"] == "network":
-            expect(page.get_by_test_id("lesson-claim")).to_contain_text(CLAIM_HELD["en"])
-            assert_seeds(page, "en")
-        else:  # a lab lesson has no seeds
-            expect(page.get_by_test_id("lesson-claim")).to_contain_text("The claim held in this run.")
-            expect(page.get_by_test_id("lesson-seeds")).to_have_count(0)
-        expect(page.get_by_test_id("lesson-summary")).not_to_be_empty()
-        figures = page.get_by_test_id("lesson-figures").locator("tbody tr")
-        assert figures.count() >= 1
-        assert any(row.get_attribute("data-value") for row in figures.all())  # numbers, not only nulls
-        assert_figures_named(page)
-        assert_curves(page, lesson, "en")
-        runs = page.get_by_test_id("lesson-runs").locator("tbody tr")
-        assert [row.get_attribute("data-arm") for row in runs.all()] == [arm["name"] for arm in lesson["arms"]]
-        # the wrong pick is called wrong, apart from the claim, with the pick and the right answer; the explanation
-        result = page.get_by_test_id("lesson-pick-result")
-        expect(result).to_have_attribute("data-right", "false")
-        expect(result).to_contain_text("Not this one")
-        expect(result).to_contain_text(lesson["predictions"][wrong]["en"])
-        expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["en"])
-        expect(page.get_by_test_id("lesson-explanation")).to_contain_text(lesson["explanation"]["en"][:40])
-        if n == 0:
-            page.screenshot(path=str(artifacts / "lessons-verdict.png"), full_page=True)
-    expect(page.get_by_test_id("lessons-list").locator(".mark.pass")).to_have_count(len(all_lessons))
-    page.screenshot(path=str(artifacts / "lessons-all-passed.png"), full_page=True)
+
+# one test per lesson, each its own pytest-xdist group: the checks train on the server, and spread over workers
+@pytest.mark.parametrize(
+    "lesson_id", [pytest.param(id, marks=pytest.mark.xdist_group(f"lesson-{id}")) for id in LESSONS]
+)
+def test_a_lesson_checks_its_claim(page, server_url, artifacts, lesson_id):
+    lesson = next(lesson for lesson in lessons(server_url) if lesson["id"] == lesson_id)
+    open_tab(page, server_url)
+    page.get_by_test_id(f"lesson-item-{lesson['id']}").click()
+    expect(page.get_by_test_id("lesson-detail").locator("[data-lesson]")).to_have_attribute("data-lesson", lesson["id"])
+    expect(page.get_by_test_id("lesson-question")).to_have_text(lesson["question"]["en"])
+    assert f"lesson={lesson['id']}" in page.url
+    check = page.get_by_test_id("lesson-check")
+    expect(check).to_be_disabled()  # a prediction first
+    wrong = 0 if lesson["answer"] != 0 else 1
+    page.get_by_test_id(f"lesson-pick-{wrong}").check()
+    expect(check).to_be_enabled()
+    check.click()
+    verdict = page.get_by_test_id("lesson-verdict")
+    expect(verdict).to_have_attribute("data-passed", "true", timeout=CHECK_TIMEOUT)
+    expect(page.get_by_test_id("lesson-badge")).to_have_text("Held")
+    if lesson["kind"] == "network":
+        expect(page.get_by_test_id("lesson-claim")).to_contain_text(CLAIM_HELD["en"])
+        assert_seeds(page, "en")
+    else:  # a lab lesson has no seeds
+        expect(page.get_by_test_id("lesson-claim")).to_contain_text("The claim held in this run.")
+        expect(page.get_by_test_id("lesson-seeds")).to_have_count(0)
+    expect(page.get_by_test_id("lesson-summary")).not_to_be_empty()
+    figures = page.get_by_test_id("lesson-figures").locator("tbody tr")
+    assert figures.count() >= 1
+    assert any(row.get_attribute("data-value") for row in figures.all())  # numbers, not only nulls
+    assert_figures_named(page)
+    assert_curves(page, lesson, "en")
+    runs = page.get_by_test_id("lesson-runs").locator("tbody tr")
+    assert [row.get_attribute("data-arm") for row in runs.all()] == [arm["name"] for arm in lesson["arms"]]
+    # the wrong pick is called wrong, apart from the claim, with the pick and the right answer; the explanation
+    result = page.get_by_test_id("lesson-pick-result")
+    expect(result).to_have_attribute("data-right", "false")
+    expect(result).to_contain_text("Not this one")
+    expect(result).to_contain_text(lesson["predictions"][wrong]["en"])
+    expect(result).to_contain_text(lesson["predictions"][lesson["answer"]]["en"])
+    expect(page.get_by_test_id("lesson-explanation")).to_contain_text(lesson["explanation"]["en"][:40])
+    # the list marks the lesson as passed
+    expect(page.get_by_test_id(f"lesson-item-{lesson_id}").locator(".mark.pass")).to_have_count(1)
+    page.screenshot(path=str(artifacts / f"lessons-verdict-{lesson_id}.png"), full_page=True)
 
 
 def test_load_and_play_an_arm(page, server_url, artifacts):

@@ -66,7 +66,7 @@ def test_with_no_room_left_a_lost_nodes_run_is_interrupted_and_the_others_go_on(
             len(ids := [r["id"] for r in client.get("/api/runs").json()["items"] if r["status"] == "running"]) == 2
             and ids
         ),
-        60,
+        120,
         "the previous test's two runs to train on the head",
     )
     until(lambda: cluster_state(client)["nodes"] == 1, 30, "the dead node to leave the cluster")
