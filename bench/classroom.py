@@ -101,7 +101,14 @@ class Usage:
         cpu = sum(now[p] - self.cpu0.get(p, 0.0) for p in now)
         busy, total = machine_busy()
         machine = (busy - self.machine0[0]) / max(1, total - self.machine0[1]) * 100 * (os.cpu_count() or 1)
-        return {"rss_mb": sum(_rss_mb(p) for p in now), "cpu_pct": cpu / seconds * 100, "machine_pct": machine}
+        server = self.roots[0]  # the server's process itself: the front (REST, streams), not its workers
+        front = now.get(server, 0.0) - self.cpu0.get(server, 0.0)
+        return {
+            "rss_mb": sum(_rss_mb(p) for p in now),
+            "cpu_pct": cpu / seconds * 100,
+            "server_pct": front / seconds * 100,
+            "machine_pct": machine,
+        }
 
 
 # ---- the class
@@ -244,6 +251,7 @@ def table(columns: dict[str, dict[str, Any]]) -> None:
         "teacher page fps (tiles)": lambda f: f"{f['teacher']['fps']:.1f} ({f['teacher']['tiles']} tiles)",
         "RSS (server, workers, nodes)": lambda f: f"{f['rss_mb']:,.0f} MiB",
         "CPU of those (100% = 1 core)": lambda f: f"{f['cpu_pct']:.0f}%",
+        "of which the server process": lambda f: f"{f['server_pct']:.0f}%",
         "CPU of the machine": lambda f: f"{f['machine_pct']:.0f}% of {(os.cpu_count() or 1) * 100}%",
         "verdict": verdict,
     }

@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -214,14 +215,30 @@ async def watch(url: str, window: Window, said_hello: asyncio.Event, compression
             arrived = time.time()
             if not window.opened.is_set() or time.monotonic() < window.start:
                 continue  # read and dropped: a frame left queued would arrive late into the window
-            message = json.loads(raw)
-            if message["type"] != "frame":
+            header = frame_header(raw)
+            if header is None:
                 continue
             watched.frames += 1
-            watched.latencies.append(arrived - message["wall"])
-            watched.first = watched.first or (message["step"], message["seq"], message["wall"])
-            watched.last = (message["step"], message["seq"], message["wall"])
+            watched.latencies.append(arrived - header[2])
+            watched.first = watched.first or header
+            watched.last = header
     return watched
+
+
+HEADER = re.compile(r'"(type|seq|step|wall)":("[a-z_]+"|[-+.\deE]+)')
+
+
+def frame_header(raw: str | bytes) -> tuple[int, int, float] | None:
+    """(step, seq, wall) of a frame, None for another message. Read from the frame's first fields (a frame opens
+    with them): parsing all of 60 students' frames would take this machine's CPU from the server it measures."""
+    text = raw if isinstance(raw, str) else raw.decode()
+    fields = dict(HEADER.findall(text[:200]))
+    if fields.get("type") != '"frame"':
+        return None
+    if len(fields) < 4:  # another field order: the whole message
+        message = json.loads(text)
+        return message["step"], message["seq"], message["wall"]
+    return int(fields["step"]), int(fields["seq"]), float(fields["wall"])
 
 
 def owner_address(i: int) -> str:
