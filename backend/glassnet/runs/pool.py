@@ -66,7 +66,7 @@ class WorkerPool:
         self.idle: list[tuple[BaseProcess, Connection]] = []
 
     def _start(self) -> None:
-        """Start the forkserver in the background (it imports for seconds; nothing waits for it); it fills."""
+        """Start the forkserver in the background (it imports for seconds; only a take waits for it); it fills."""
         with self.lock:
             if self.starting is not None:
                 return
