@@ -1,9 +1,9 @@
-"""The Lessons tab: every lesson opens (a test each), takes a prediction, checks its claim on the server and passes; the verdict
-says in two statements whether the claim held (on how many of its 5 seeds, each seed's verdict folded under it)
-and whether the prediction was right, names its figures in words and draws the arms' loss curves on one chart,
-each as the median of its seeds in a min-max band; a check asked again says it came from the server's cache; an
-arm loads into the playground with the watched panel highlighted; a
-lesson's link opens it; both languages; a desktop and a phone screen."""
+"""The Lessons tab: every lesson opens (a test each), takes a prediction, checks its claim on the server and
+passes; the verdict says in two statements whether the claim held (on how many of its 5 seeds, each seed's verdict
+folded under it) and whether the prediction was right, names its figures in words and draws the arms' loss curves
+on one chart, each as the median of its seeds in a min-max band; a check asked again says it came from the
+server's cache; an arm loads into the playground with the watched panel highlighted; a lesson's link opens it;
+both languages; a desktop and a phone screen."""
 
 import re
 from pathlib import Path
