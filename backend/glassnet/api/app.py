@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = Hub()
         app.state.manager = RunManager(settings, app.state.hub, asyncio.get_running_loop())
         app.state.manager.start()
+        await asyncio.to_thread(app.state.manager.pool.wait_started)  # (the worker forkserver: runs/pool.py)
         app.state.rooms = Rooms(app.state.manager, app.state.keys, settings)
         app.state.rooms.start()
         watchers = [

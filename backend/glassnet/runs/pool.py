@@ -2,8 +2,8 @@
 
 Workers fork from a forkserver that imported torch and the engine once (runs/preload.py): a fork takes
 milliseconds where a fresh interpreter's imports take seconds of CPU (about 7 s on a small CPU, per run). The
-forkserver starts in the background with the server; a run that starts before it is up waits for it (once, for
-the seconds its imports take: a fresh interpreter would take longer, and compete with it for the CPU). Where a
+server starts serving once its forkserver is up (the seconds its imports take, once per server process), so
+that no run waits for it, nor spawns a fresh interpreter that would compete with it for the CPU. Where a
 platform has no forkserver, or it fails to start, a worker is a fresh spawned interpreter.
 """
 
@@ -66,7 +66,7 @@ class WorkerPool:
         self.idle: list[tuple[BaseProcess, Connection]] = []
 
     def _start(self) -> None:
-        """Start the forkserver in the background (it imports for seconds; only a take waits for it); it fills."""
+        """Start the forkserver in the background (it imports for seconds); it fills the pool once up."""
         with self.lock:
             if self.starting is not None:
                 return
@@ -106,10 +106,15 @@ class WorkerPool:
             while len(self.idle) < self.size:
                 self.idle.append(self._spawn())
 
-    def take(self) -> tuple[BaseProcess, Connection]:
+    def wait_started(self) -> None:
+        """Until the forkserver is up (or has failed); at once where there is none or it is up. The server waits
+        for it in a thread before it serves, so that a run never waits for it on the event loop."""
         if self.forker is not None and not FORKSERVER_UP.is_set():
             self._start()
             self.started.wait(FORKSERVER_WAIT_S)
+
+    def take(self) -> tuple[BaseProcess, Connection]:
+        self.wait_started()
         with self.lock:
             while self.idle:
                 process, conn = self.idle.pop(0)

@@ -106,6 +106,9 @@ class RayPool:
             self.supervisor = threading.Thread(target=self._supervise, name="ray-bridge", daemon=True)
             self.supervisor.start()
 
+    def wait_started(self) -> None:
+        """Nothing to wait for before serving: the bridge connects in the background (runs wait in `waiting`)."""
+
     def take(self) -> tuple[RayProcess, RayConn]:
         self.fill()
         channel = next(self.ids)
