@@ -142,6 +142,11 @@ def test_the_teacher_sends_a_setup_and_pauses_resumes_and_stops_everyone(app: Te
     assert all(app.get(f"/api/runs/{r}").status_code == 404 for r in runs)
 
 
+def wrong_char(key: str, at: int) -> str:
+    """`key` with one character changed (to another one, always)."""
+    return key[:at] + ("B" if key[at] == "A" else "A") + key[at + 1 :]
+
+
 def test_bad_input_names_what_was_wrong(app: TestClient) -> None:
     created = create(app)
     room_id = created["room"]["id"]
@@ -162,7 +167,7 @@ def test_bad_input_names_what_was_wrong(app: TestClient) -> None:
 
     unknown = app.post(f"/api/rooms/{'0' * 32}/join", json={"name": "Ann"})
     assert unknown.status_code == 404 and "room 00000000… not found" in unknown.json()["detail"]
-    for headers in ({}, {TEACHER_HEADER: "not-the-key"}, {TEACHER_HEADER: created["teacher_key"][:-1] + "A"}):
+    for headers in ({}, {TEACHER_HEADER: "not-the-key"}, {TEACHER_HEADER: wrong_char(created["teacher_key"], 10)}):
         answer = app.get(f"/api/rooms/{room_id}/teacher", headers=headers)
         assert answer.status_code == 403 and TEACHER_HEADER in answer.json()["detail"]
         assert app.put(f"/api/rooms/{room_id}/setup", json={}, headers=headers).status_code == 403

@@ -65,14 +65,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def until(check: Callable[[], Any], timeout: float = 60.0, what: str = "the condition") -> Any:
+def until(
+    check: Callable[[], Any], timeout: float = 60.0, what: str = "the condition", state: Callable[[], Any] | None = None
+) -> Any:
+    """`check()` once it is truthy; on a timeout an error naming `what`, with `state()` (what was seen) if given."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"; saw {state()}" if state else ""))
 
 
 def ray_app(cluster: Cluster, data_dir: Path, **settings: Any) -> Iterator[TestClient]:

@@ -68,6 +68,7 @@ def test_with_no_room_left_a_lost_nodes_run_is_interrupted_and_the_others_go_on(
         ),
         120,
         "the previous test's two runs to train on the head",
+        lambda: [(r["status"], r["step"], r.get("error")) for r in client.get("/api/runs").json()["items"]],
     )
     until(lambda: cluster_state(client)["nodes"] == 1, 30, "the dead node to leave the cluster")
     cluster.add_worker("worker-2", 1)
