@@ -156,7 +156,8 @@ def test_help_still_opens_on_hover_for_a_mouse(page, server_url):
     text = page.get_by_test_id("loss-panel-help-text")
     for _ in range(5):  # (a loaded machine may still be laying the page out: the mouse comes back, as a person's would)
         help_button.hover()
-        if text.is_visible() or (page.wait_for_timeout(500) or text.is_visible()):
+        page.wait_for_timeout(500)
+        if text.is_visible():
             break
         page.mouse.move(3, 3)
     expect(text).to_be_visible()
