@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from glassnet.cohort.alone import hand_over
+from glassnet.cohort.alone import CohortTrainer, hand_over
 from glassnet.cohort.driver import Seat, drive_cohort
 from glassnet.cohort.engine import Cohort
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.protocol import frame_of
-from glassnet.train.driver import Callbacks, Ending
+from glassnet.train.driver import BySteps, Callbacks, Ending
 from glassnet.train.loop import Trainer
 from glassnet.train.probe import Reading
 
@@ -149,7 +149,7 @@ def test_a_member_handed_over_goes_on_alone_exactly() -> None:
     cohort = Cohort(members)
     for _ in range(25):
         cohort.step()
-    trainer = hand_over(cohort, 0, last_read=-1)
+    trainer = hand_over(cohort, 0, last_full=-1)
     assert trainer.step_count == 25 and math.isclose(trainer.current_lr, members[0].optimizer.lr)
     got = torch.stack([trainer.cohort.step([False])[0] for _ in range(10)])
     torch.testing.assert_close(got, torch.stack(reference.recent_losses[-10:]), rtol=1e-4, atol=1e-6)
@@ -160,7 +160,7 @@ def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
     paused, goes on alone (its detectors' state goes with it)."""
     import time
 
-    from glassnet.train.driver import BySteps, drive
+    from glassnet.train.driver import drive
 
     member = configs({"model": {"init": {"name": "zeros"}}, "steps": None})[0]
     cohort = Cohort([member])
@@ -177,7 +177,7 @@ def test_a_member_handed_over_keeps_what_its_detectors_have_reported() -> None:
 
     def leave(k: int, seat: Seat, ending: Ending | None) -> None:
         assert ending is None  # paused: it goes on alone
-        handed.append(hand_over(cohort, k, seat.last_read, seat.reporter.insights))
+        handed.append(hand_over(cohort, k, seat.last_full, seat.reporter.insights))
 
     drive_cohort(cohort, [seat], leave)
     before = [e["kind"] for e in events]
@@ -226,3 +226,31 @@ def test_a_large_cohort_reads_each_member_in_full_about_as_often_as_a_run_alone(
     _, _, readings = seat_run(cohort, frame_hz=20.0, control=control)
     middle = [sum(r.detail for r in rs[1:-1]) for rs in readings]  # (the first and the last are always in full)
     assert min(middle) >= 2, middle
+
+
+@pytest.mark.parametrize("make", [Trainer, CohortTrainer])
+def test_a_pause_at_a_step_read_only_lightly_reads_the_net_in_full(make: Any) -> None:
+    """A light reading (the loss, the norms) does not show the net: a pause or a stop at a step it read still
+    reads the net in full there, so that a viewer joining the paused run sees it as it is (its `latest`)."""
+    from glassnet.train.driver import drive
+
+    trainer = make(configs({"steps": 100})[0])
+    readings: list[Reading] = []
+    commands = iter(["pause", "stop"])
+
+    def control(paused: bool) -> str | None:
+        return next(commands) if trainer.step_count == 10 else None
+
+    drive(trainer, 100, BySteps(5), Callbacks(on_reading=readings.append, control=control))
+    at_ten = [r.detail for r in readings if r.step == 10]
+    assert at_ten == [False, True], at_ten  # light (every 5 steps), then in full as it pauses; not again at the stop
+
+
+def test_a_member_stopped_at_a_step_read_only_lightly_leaves_with_a_full_reading() -> None:
+    cohort = Cohort(configs({"steps": 100}))
+    seat = Seat(Callbacks(on_reading=(readings := []).append), 100, 1.0, by_steps=BySteps(5)).bind(cohort, 0)
+    seat.calls.control = lambda paused: "stop" if cohort.members[0].step_count == 10 else None
+    endings: list[Ending | None] = []
+    drive_cohort(cohort, [seat], lambda k, seat, ending: endings.append(ending))
+    assert endings == [Ending("stopped")]
+    assert [(r.step, r.detail) for r in readings if r.step == 10] == [(10, False), (10, True)]

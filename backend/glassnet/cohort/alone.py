@@ -25,8 +25,8 @@ class CohortTrainer:
         self.cohort = Cohort([config], [checkpoint])
         self.device = torch.device("cpu")
         self.read_seconds = 0.0
-        # a member handed over by its cohort: the step of its last reading, and its detectors' state
-        self.last_read = -1
+        # a member handed over by its cohort: the step it was last read in full at, and its detectors' state
+        self.last_full = -1
         self.insights: Insights | None = None
 
     @property
@@ -135,7 +135,7 @@ def make_trainer(config: ExperimentConfig, checkpoint: bytes | None = None) -> A
     return CohortTrainer(config, checkpoint)
 
 
-def hand_over(cohort: Cohort, k: int, last_read: int, insights: Insights | None = None) -> CohortTrainer:
+def hand_over(cohort: Cohort, k: int, last_full: int, insights: Insights | None = None) -> CohortTrainer:
     """Member k of `cohort` as a run alone that goes on exactly where the member is: the same state, frames'
     sequence, clock, learning rate (live changes included) and training losses since its last reading. The
     caller then removes the member."""
@@ -143,7 +143,7 @@ def hand_over(cohort: Cohort, k: int, last_read: int, insights: Insights | None 
     trainer = CohortTrainer(m.config, cohort.checkpoint(k))
     alone, one = trainer.member, trainer.cohort
     alone.frame_count, alone.started = m.frame_count, m.started
-    trainer.last_read, trainer.insights = last_read, insights
+    trainer.last_full, trainer.insights = last_full, insights
     alone.schedule.base_lr = m.schedule.base_lr  # (the config's lr is the one it started with)
     one._schedule()
     one.loss_sum[0], one.read_at[0] = cohort.loss_sum[k], one.steps - (cohort.steps - cohort.read_at[k])

@@ -31,7 +31,7 @@ class Seat:
     by_steps: BySteps | None = None
     reporter: Reporter = field(init=False)
     first: bool = True
-    last_read: int = -1
+    last_full: int = -1
     last_frame: float = -math.inf
     last_detail: float = -math.inf
 
@@ -144,9 +144,9 @@ def drive_cohort(
             detail_cost = (time.monotonic() - started) / len(full)
         for k, reading in sorted(readings.items()):
             seat = seats[k]
-            seat.first, seat.last_read, seat.last_frame = False, reading.step, reading.made  # (as a run alone)
+            seat.first, seat.last_frame = False, reading.made  # (as a run alone)
             if reading.detail:
-                seat.last_detail = reading.made
+                seat.last_full, seat.last_detail = reading.step, reading.made
             ending = ended.get(k)
             if ending is not None and ending.status == "diverged":
                 ending.reason = divergence_reason(cohort.template.layer_info(), reading)
@@ -187,7 +187,7 @@ def _commands(cohort: Cohort, seats: list[Seat]) -> dict[int, Ending | None]:
     for k, seat in enumerate(seats):
         command = seat.calls.control(False) if seat.calls.control else None
         if command == "stop":
-            if seat.calls.on_reading and cohort.members[k].step_count not in (0, seat.last_read):
+            if seat.calls.on_reading and cohort.members[k].step_count not in (0, seat.last_full):
                 seat.reporter.report(cohort.read(k, detail=True, measured=False), final=True)
             leaving[k] = Ending("stopped")
         elif command in ("pause", "step"):

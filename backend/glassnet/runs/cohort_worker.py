@@ -112,7 +112,7 @@ def train_cohort(conn: Connection, configs: list[ExperimentConfig]) -> None:
         channel = channels[seat.member]
         step = cohort.members[k].step_count
         if ending is None:  # paused or stepped: on alone from here (its command is read again there)
-            trainer = hand_over(cohort, k, seat.last_read, seat.reporter.insights)
+            trainer = hand_over(cohort, k, seat.last_full, seat.reporter.insights)
             channel.commands.queue.appendleft(m.Pause())  # (a step, if it was one, follows it)
             thread = threading.Thread(target=train_alone, args=(channel, trainer, False), daemon=True)
             thread.start()

@@ -118,11 +118,11 @@ def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks |
     reporter = Reporter(calls, insights if calls.on_event else None)
     report = reporter.report
     paused, first = False, True
-    last_read = getattr(trainer, "last_read", -1)  # the step of the last reading (a member handed over: its own)
+    last_full = getattr(trainer, "last_full", -1)  # the step last read in full (a member handed over: its own)
 
     def read_as_it_is(final: bool) -> None:
         """A pause or a stop shows the net as it is then, in full (steps since the last reading included)."""
-        if calls.on_reading and trainer.step_count not in (0, last_read):
+        if calls.on_reading and trainer.step_count not in (0, last_full):
             report(trainer.read(detail=True), final)
 
     while trainer.step_count < until:
@@ -134,7 +134,7 @@ def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks |
             paused = command == "pause"
             if paused:
                 read_as_it_is(final=False)
-                last_read = trainer.step_count
+                last_full = trainer.step_count
             if calls.on_status:
                 calls.on_status("paused" if paused else "running")
         if paused and command != "step":
@@ -148,7 +148,9 @@ def drive(trainer: "Trainer", until: int, pacing: Pacing, callbacks: Callbacks |
         if calls.on_step:
             calls.on_step(trainer.step_count)
         if reading is not None:
-            first, last_read = False, reading.step
+            first = False
+            if reading.detail:  # (a light reading shows the loss, not the net: a pause there still reads it)
+                last_full = reading.step
             pacing.done(reading, trainer.read_seconds)
             report(reading, final=reading.step >= until or trainer.stop_reason is not None)
         if trainer.first_bad_step is not None:
