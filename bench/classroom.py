@@ -128,10 +128,9 @@ async def teacher_page(base: str, teacher_path: str, opened: asyncio.Event, seco
     return measured
 
 
-async def class_of(
-    base: str, students: int, seconds: float, roots: list[int], compression: str | None = "deflate"
-) -> dict[str, Any]:
-    """A room with `students` students, each starting the setup and watching its run; the figures."""
+async def class_of(base: str, students: int, seconds: float, roots: list[int]) -> dict[str, Any]:
+    """A room with `students` students, each starting the setup and watching its run (its reader offers
+    permessage-deflate, as browsers do); the figures."""
     teacher = httpx.AsyncClient(base_url=base, timeout=60)
     created = (await teacher.post("/api/rooms", json={"title": "bench", "config": CLASS_CONFIG})).raise_for_status()
     room_id, teacher_path = created.json()["room"]["id"], created.json()["teacher_path"]
@@ -154,7 +153,7 @@ async def class_of(
         started = [(c, a.json()["id"]) for c, a in zip(clients, answers, strict=True) if a.status_code == 201]
         refused = [f"{a.status_code} {a.text[:300]}" for a in answers if a.status_code != 201]
         all_running_s = await until_started(teacher, [run_id for _, run_id in started], posted)
-        window, watchers = await watch_all(base, [run_id for _, run_id in started], compression)
+        window, watchers = await watch_all(base, [run_id for _, run_id in started])
         usage = Usage(roots)
         window.open(seconds)
         opened.set()
@@ -191,14 +190,14 @@ def max_runs(students: int) -> int:
 
 
 @contextlib.contextmanager
-def local_server(students: int) -> Iterator[tuple[str, list[int]]]:
-    env = {"GLASSNET_WORKERS": str(os.cpu_count() or 1), "GLASSNET_MAX_RUNS": str(max_runs(students))}
+def local_server(students: int, **settings: str) -> Iterator[tuple[str, list[int]]]:
+    env = {"GLASSNET_WORKERS": str(os.cpu_count() or 1), "GLASSNET_MAX_RUNS": str(max_runs(students)), **settings}
     with tempfile.TemporaryDirectory() as data, running_server(Path(data), "bench-classroom", **env) as url:
         yield url, [url.process.pid]
 
 
 @contextlib.contextmanager
-def ray_server(students: int) -> Iterator[tuple[str, list[int]]]:
+def ray_server(students: int, **settings: str) -> Iterator[tuple[str, list[int]]]:
     """A head and a second node (one CPU each) on this machine, and the server on them."""
     from tests.ray.cluster import Node, free_ports, wait_for_nodes
 
@@ -212,7 +211,7 @@ def ray_server(students: int) -> Iterator[tuple[str, list[int]]]:
             wait_for_nodes(head, 1)
             second.start()
             wait_for_nodes(head, 2)
-            env = {"GLASSNET_RAY_ADDRESS": f"127.0.0.1:{gcs}", "GLASSNET_MAX_RUNS": str(max_runs(students))}
+            env = {"GLASSNET_RAY_ADDRESS": f"127.0.0.1:{gcs}", "GLASSNET_MAX_RUNS": str(max_runs(students)), **settings}
             with running_server(Path(tmp), "bench-classroom-ray", **env) as url:
                 roots = [url.process.pid, *(n.process.pid for n in (head, second) if n.process is not None)]
                 yield url, roots
@@ -270,12 +269,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long every stream is read")
     parser.add_argument("--executor", choices=["local", "ray", "both"], default="both")
     parser.add_argument(
-        "--no-compression",
-        dest="compression",
-        action="store_const",
-        const=None,
-        default="deflate",
-        help="the students' streams without permessage-deflate (browsers offer it, and the server takes it)",
+        "--compression",
+        action="store_true",
+        help="the server compresses the streams' frames (GLASSNET_WS_COMPRESSION=true; the students offer "
+        "permessage-deflate, as browsers do)",
     )
     args = parser.parse_args(argv)
     names = ["local", "ray"] if args.executor == "both" else [args.executor]
@@ -287,8 +284,8 @@ def main(argv: list[str] | None = None) -> None:
             except ImportError:
                 print("ray: not installed (pip install glassnet[ray]); its column is left out")
                 continue
-        with EXECUTORS[name](args.students) as (url, roots):
-            columns[name] = asyncio.run(class_of(url, args.students, args.seconds, roots, args.compression))
+        with EXECUTORS[name](args.students, GLASSNET_WS_COMPRESSION=str(args.compression).lower()) as (url, roots):
+            columns[name] = asyncio.run(class_of(url, args.students, args.seconds, roots))
         print(f"{name}: measured")
     print(
         f"classroom: {args.students} students each run (a) TF Playground's default net, frame_hz "

@@ -186,25 +186,23 @@ async def until_started(reader: httpx.AsyncClient, run_ids: list[str], posted: f
         await asyncio.sleep(0.1)
 
 
-async def watch_all(
-    base: str, run_ids: list[str], compression: str | None = "deflate"
-) -> tuple[Window, list["asyncio.Task[Watched]"]]:
-    """A stream reader per run, each once it has said hello; the window they measure, not yet open.
-    `compression`: what the readers offer (as browsers do, permessage-deflate; None: uncompressed frames)."""
+async def watch_all(base: str, run_ids: list[str]) -> tuple[Window, list["asyncio.Task[Watched]"]]:
+    """A stream reader per run, each once it has said hello; the window they measure, not yet open. The readers
+    offer permessage-deflate, as browsers do (the server takes it where GLASSNET_WS_COMPRESSION is on)."""
     window, hellos = Window(), [asyncio.Event() for _ in run_ids]
     ws_base = base.replace("http", "ws")
     watchers = [
-        asyncio.create_task(watch(f"{ws_base}/api/runs/{run_id}/stream", window, hello, compression))
+        asyncio.create_task(watch(f"{ws_base}/api/runs/{run_id}/stream", window, hello))
         for run_id, hello in zip(run_ids, hellos, strict=True)
     ]
     await asyncio.wait_for(asyncio.gather(*(hello.wait() for hello in hellos)), 60)
     return window, watchers
 
 
-async def watch(url: str, window: Window, said_hello: asyncio.Event, compression: str | None = "deflate") -> Watched:
+async def watch(url: str, window: Window, said_hello: asyncio.Event) -> Watched:
     """Read a stream from before the window opens until it closes, keeping what arrived inside it."""
     watched = Watched()
-    async with websockets.connect(url, max_size=None, compression=compression) as ws:
+    async with websockets.connect(url, max_size=None, compression="deflate") as ws:
         await ws.recv()  # hello
         said_hello.set()
         while not window.opened.is_set() or (left := window.end - time.monotonic()) > 0:

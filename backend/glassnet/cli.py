@@ -127,6 +127,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_level="info",
         ws_ping_interval=10,
         ws_ping_timeout=10,
+        ws_per_message_deflate=settings.ws_compression,
     )
     return 0
 

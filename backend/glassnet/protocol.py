@@ -151,6 +151,21 @@ class Event(BaseModel):
     explanation_zh: str
 
 
+def server_event(kind: str, step: int, message: tuple[str, str], explanation: tuple[str, str]) -> Event:
+    """An event the server itself adds to a run (about the run, not one of its layers): its message and explanation,
+    each in English and Chinese."""
+    return Event(
+        kind=kind,
+        step=step,
+        layer=None,
+        layer_index=None,
+        message=message[0],
+        message_zh=message[1],
+        explanation=explanation[0],
+        explanation_zh=explanation[1],
+    )
+
+
 class Status(BaseModel):
     type: Literal["status"] = "status"
     status: RunStatus

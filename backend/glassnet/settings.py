@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         default_factory=lambda: Path.home() / ".glassnet", description="Where the run database and weights live."
     )
     torch_threads: int = Field(1, ge=1, le=256, description="torch threads per worker process.")
+    ws_compression: bool = Field(
+        False,
+        description="Compress the streams' frames (permessage-deflate) for clients that offer it, as browsers do: "
+        "less traffic over slow links, but the server compresses every frame once for each client, CPU that a "
+        "class on one server needs for training (bench/classroom.py measures both).",
+    )
     token: str | None = Field(
         None,
         min_length=8,

@@ -371,6 +371,8 @@ def test_a_real_servers_log_never_shows_a_room_id_or_a_key(tmp_path: Path) -> No
         with websockets.sync.client.connect(f"{url.replace('http', 'ws')}/api/rooms/{room_id}/stream") as ws:
             ws.send(json.dumps({"teacher_key": teacher_key}))
             assert json.loads(ws.recv())["type"] == "room"
+            # the client offered permessage-deflate, as browsers do: by default the server sends frames as they are
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
         httpx.get(f"{url}/api/rooms/{'f' * 32}")  # a 404 names the room to its caller, not to the log
     log = (tmp_path / "rooms-log.log").read_text()
     assert "/api/rooms/[redacted]/join" in log and "/api/rooms/[redacted]/stream" in log  # (it does log requests)

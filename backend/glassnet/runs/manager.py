@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from glassnet.cohort.compat import Alone, cohort_key
 from glassnet.config import LIMITS, ExperimentConfig, merge_config
 from glassnet.data import tabular
-from glassnet.protocol import Event, Status
+from glassnet.protocol import Event, Status, server_event
 from glassnet.runs import messages as m
 from glassnet.runs.checkpoints import Checkpoints
 from glassnet.runs.cohorts import MEMBERS_PER_SLOT, CohortHost, load_of
@@ -816,45 +816,47 @@ class RunManager:
 
 def lr_changed(step: int, old: float, lr: float) -> Event:
     """The event of a live learning-rate change (PATCH lr), as the worker applied it at `step`."""
-    return Event(
-        kind="lr_changed",
-        step=step,
-        layer=None,
-        layer_index=None,
-        message=f"learning rate changed from {old:.3g} to {lr:.3g}",
-        message_zh=f"学习率从 {old:.3g} 改为 {lr:.3g}",
-        explanation="Changed while the run trained; the steps from here on use the new rate.",
-        explanation_zh="在训练过程中修改；从这一步起使用新的学习率。",
+    return server_event(
+        "lr_changed",
+        step,
+        (f"learning rate changed from {old:.3g} to {lr:.3g}", f"学习率从 {old:.3g} 改为 {lr:.3g}"),
+        (
+            "Changed while the run trained; the steps from here on use the new rate.",
+            "在训练过程中修改；从这一步起使用新的学习率。",
+        ),
     )
 
 
 def moved(since: int, reached: int, why: str) -> Event:
     """The event of a run that continues on another Ray actor (its node was lost), from its state at `since`."""
-    return Event(
-        kind="moved",
-        step=since,
-        layer=None,
-        layer_index=None,
-        message=f"moved to another node: {why}; it continues from step {since} (it had reached step {reached})",
-        message_zh=f"已迁移到另一个节点：{why}；从第 {since} 步继续（此前已到第 {reached} 步）",
-        explanation="Its Ray node or actor was lost. The run continues from its last saved state; the steps after "
-        "that state are trained again and recorded once.",
-        explanation_zh="它所在的 Ray 节点或 actor 丢失了。运行从最后保存的状态继续；"
-        "之后的步骤会重新训练，但只记录一次。",
+    return server_event(
+        "moved",
+        since,
+        (
+            f"moved to another node: {why}; it continues from step {since} (it had reached step {reached})",
+            f"已迁移到另一个节点：{why}；从第 {since} 步继续（此前已到第 {reached} 步）",
+        ),
+        (
+            "Its Ray node or actor was lost. The run continues from its last saved state; the steps after that state "
+            "are trained again and recorded once.",
+            "它所在的 Ray 节点或 actor 丢失了。运行从最后保存的状态继续；之后的步骤会重新训练，但只记录一次。",
+        ),
     )
 
 
 def restarted(since: int, reached: int) -> Event:
     """The event of an interrupted run that trains on (restarted by its owner or teacher), from its state at
     `since`."""
-    return Event(
-        kind="restarted",
-        step=since,
-        layer=None,
-        layer_index=None,
-        message=f"restarted: it continues from step {since}, its last saved state (it had reached step {reached})",
-        message_zh=f"已重新开始：从最后保存的第 {since} 步继续（此前已到第 {reached} 步）",
-        explanation="It was interrupted (the server stopped while it trained). The steps after its last saved state "
-        "are trained again and recorded once.",
-        explanation_zh="它曾被中断（训练时服务器停止了）。最后保存状态之后的步骤会重新训练，但只记录一次。",
+    return server_event(
+        "restarted",
+        since,
+        (
+            f"restarted: it continues from step {since}, its last saved state (it had reached step {reached})",
+            f"已重新开始：从最后保存的第 {since} 步继续（此前已到第 {reached} 步）",
+        ),
+        (
+            "It was interrupted (the server stopped while it trained). The steps after its last saved state are "
+            "trained again and recorded once.",
+            "它曾被中断（训练时服务器停止了）。最后保存状态之后的步骤会重新训练，但只记录一次。",
+        ),
     )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from glassnet.config import DEFAULT_CONFIG, ExperimentConfig, merge_config
 from glassnet.lessons import LESSONS
-from glassnet.protocol import Event
+from glassnet.protocol import Event, server_event
 from glassnet.ratelimit import PerMinute
 from glassnet.runs.owners import Caller, Forbidden, Keys
 from glassnet.runs.room_tiles import Views
@@ -443,13 +443,4 @@ TEACHER_DID = {  # action: (message, message_zh, explanation, explanation_zh)
 def teacher_did(action: str, step: int) -> Event:
     """The event a student's run gets when the teacher pauses, resumes or stops the class."""
     message, message_zh, explanation, explanation_zh = TEACHER_DID[action]
-    return Event(
-        kind="teacher",
-        step=step,
-        layer=None,
-        layer_index=None,
-        message=message,
-        message_zh=message_zh,
-        explanation=explanation,
-        explanation_zh=explanation_zh,
-    )
+    return server_event("teacher", step, (message, message_zh), (explanation, explanation_zh))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, accessToken, errorMessage, streamUrl } from './api';
+import { memoryStorage } from './fixtures';
 
 describe('errorMessage', () => {
   it("uses the server's detail", () => {
@@ -38,20 +39,6 @@ describe('streamUrl', () => {
 });
 
 describe('access token', () => {
-  function memoryStorage(): Storage {
-    const data = new Map<string, string>();
-    return {
-      getItem: (k: string) => data.get(k) ?? null,
-      setItem: (k: string, v: string) => void data.set(k, v),
-      removeItem: (k: string) => void data.delete(k),
-      clear: () => data.clear(),
-      key: () => null,
-      get length() {
-        return data.size;
-      },
-    };
-  }
-
   it('comes from ?token= and is remembered for later visits', () => {
     const store = memoryStorage();
     expect(accessToken('?token=s3cret-token', store)).toBe('s3cret-token');

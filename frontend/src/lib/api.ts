@@ -166,6 +166,25 @@ export function authHeaders(): Record<string, string> {
   return { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(owner ? { [OWNER_HEADER]: owner.key } : {}) };
 }
 
+/** `fetch`, with a server that cannot be reached as an ApiError (status 0) that names the call. */
+export async function reach(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(path, { ...init, method });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
+  }
+}
+
+/** An answer's body: its JSON where it parses, else its text (undefined when empty). */
+export function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 async function request<T>(
   method: string,
   path: string,
@@ -174,27 +193,14 @@ async function request<T>(
   withOwner = true,
   retry = true,
 ): Promise<T> {
-  let res: Response;
   if (withOwner) await ensureOwner();
   const headers: Record<string, string> = { Accept: 'application/json', ...(withOwner ? authHeaders() : {}) };
   if (body !== undefined) headers['Content-Type'] = contentType;
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  try {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    res = await fetch(path, { method, headers, body: payload });
-  } catch (e) {
-    throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-  }
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await reach(method, path, { headers, body: payload });
+  const parsed = parseBody(await res.text());
   const detail = String((parsed as { detail?: unknown } | undefined)?.detail ?? '');
   if (res.status === 401 && withOwner && retry && !roomOwner && headers[OWNER_HEADER] && detail.includes('did not issue')) {
     forgetOwner(); // a key this server did not issue (its data was reset): get a new one and try once more

@@ -94,3 +94,18 @@ export function frameText(f: Frame): string {
 export function statusText(status: string, step: number, error: string | null = null): string {
   return JSON.stringify({ type: 'status', status, step, error });
 }
+
+/** A localStorage that lives in memory (a fresh one per test). */
+export function memoryStorage(): Storage {
+  const data = new Map<string, string>();
+  return {
+    get length() {
+      return data.size;
+    },
+    clear: () => data.clear(),
+    getItem: (k: string) => data.get(k) ?? null,
+    key: (i: number) => [...data.keys()][i] ?? null,
+    removeItem: (k: string) => void data.delete(k),
+    setItem: (k: string, v: string) => void data.set(k, String(v)),
+  };
+}

@@ -20,23 +20,10 @@ import {
   type RoomRun,
 } from './rooms';
 import type { Tile } from './roomtiles';
+import { memoryStorage } from './fixtures';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    get length() {
-      return data.size;
-    },
-    clear: () => data.clear(),
-    getItem: (k: string) => data.get(k) ?? null,
-    key: (i: number) => [...data.keys()][i] ?? null,
-    removeItem: (k: string) => void data.delete(k),
-    setItem: (k: string, v: string) => void data.set(k, String(v)),
-  };
-}
 
 function run(over: Partial<RoomRun> & { student: string }): RoomRun {
   return {

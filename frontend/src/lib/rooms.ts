@@ -7,7 +7,7 @@
 // Students call the run routes with the owner key their join returned (api.ts useRoomOwner); the teacher's routes
 // take the teacher key as a header.
 
-import { accessToken, errorMessage, ApiError, OWNER_HEADER } from './api';
+import { accessToken, errorMessage, OWNER_HEADER, parseBody, reach } from './api';
 import type { components } from './api-types';
 
 export const TEACHER_HEADER = 'X-Glassnet-Teacher';
@@ -346,21 +346,8 @@ const roomPath = (id: string) => `/api/rooms/${encodeURIComponent(id)}`;
 async function call<T>(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<T> {
   const all: Record<string, string> = { Accept: 'application/json', ...headers };
   if (body !== undefined) all['Content-Type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (e) {
-    throw new ApiError(0, `cannot reach the server (${method} ${path}): ${(e as Error).message}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = undefined;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = text;
-    }
-  }
+  const res = await reach(method, path, { headers: all, body: body === undefined ? undefined : JSON.stringify(body) });
+  const parsed = parseBody(await res.text());
   if (!res.ok) throw errorMessage(res.status, parsed);
   return parsed as T;
 }
@@ -369,18 +356,10 @@ const teacher = (key: string) => ({ [TEACHER_HEADER]: key });
 
 /** A teacher route's answer as text (a download: the teacher key travels as a header, so not as a plain link). */
 async function teacherText(path: string, key: string): Promise<string> {
-  const res = await fetch(path, { headers: teacher(key) });
-  if (!res.ok) {
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: the text itself
-    }
-    throw errorMessage(res.status, body);
-  }
-  return res.text();
+  const res = await reach('GET', path, { headers: teacher(key) });
+  const text = await res.text();
+  if (!res.ok) throw errorMessage(res.status, parseBody(text));
+  return text;
 }
 
 export const roomsApi = {

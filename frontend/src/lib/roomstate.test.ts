@@ -2,23 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storedOwner, useRoomOwner } from './api';
 import { RoomState } from './roomstate.svelte';
 import { RoomStore, type RoomInfo } from './rooms';
+import { memoryStorage } from './fixtures';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const KEY = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
-
-function memoryStorage(): Storage {
-  const data = new Map<string, string>();
-  return {
-    get length() {
-      return data.size;
-    },
-    clear: () => data.clear(),
-    getItem: (k: string) => data.get(k) ?? null,
-    key: (i: number) => [...data.keys()][i] ?? null,
-    removeItem: (k: string) => void data.delete(k),
-    setItem: (k: string, v: string) => void data.set(k, String(v)),
-  };
-}
 
 function info(version: number, over: Partial<RoomInfo> = {}): RoomInfo {
   return {

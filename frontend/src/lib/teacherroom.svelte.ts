@@ -3,6 +3,7 @@
 // the results as CSV, end the room).
 
 import { ApiError } from './api';
+import { download } from './png';
 import { mergeTiles, parseRoomMessage, type TileModel } from './roomtiles';
 import { csvFileName, roomsApi, roomStreamUrl, type RoomInfo, type RoomRunAction, type RoomSetup, type RoomTeacherView, type Student } from './rooms';
 
@@ -138,12 +139,5 @@ export class TeacherRoom {
 
 /** Hand `text` to the browser as a downloaded file. */
 function save(text: string, type: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  download(new Blob([text], { type }), name);
 }
