@@ -5,6 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,9 +125,51 @@ def test_compose_cluster_profile_runs_a_ray_head_and_scalable_workers_for_the_se
     assert "container_name" not in worker and "ports" not in worker  # --scale ray-worker=N needs neither
     assert worker["depends_on"]["ray-head"]["condition"] == "service_healthy"
     assert "6379" in " ".join(head["healthcheck"]["test"])
-    # the server takes the cluster's address from GLASSNET_RAY_ADDRESS (empty: local workers)
+    # the server takes a cluster's address from GLASSNET_RAY_ADDRESS; empty, the profile's head where it runs: it
+    # waits for it to be healthy, and a plain `docker compose up` (no head) starts it all the same
     assert server["environment"]["GLASSNET_RAY_ADDRESS"] == "${GLASSNET_RAY_ADDRESS:-}"
-    assert "GLASSNET_RAY_ADDRESS=ray-head:6379" in (ROOT / "docker-compose.yml").read_text()
+    assert server["depends_on"]["ray-head"] == {"condition": "service_healthy", "required": False}
+
+
+@pytest.mark.parametrize(
+    ("address", "head_resolves", "trains_on"),
+    [("", True, "ray-head:6379"), ("", False, ""), ("10.0.0.5:6379", True, "10.0.0.5:6379")],
+    ids=["cluster-profile", "plain-up", "own-address"],
+)
+def test_the_compose_server_trains_on_the_profiles_head_only_when_it_runs(
+    tmp_path: Path, address: str, head_resolves: bool, trains_on: str
+) -> None:
+    """The server's command, as compose hands it to the container (`$$` is a `$`), run by sh with stand-ins for
+    `getent` (does the name ray-head resolve: only while the cluster profile's head runs) and `glassnet`."""
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["glassnet"]["command"]
+    assert command[:2] == ["sh", "-c"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stand_ins = {
+        "getent": f'[ "$1 $2" = "hosts ray-head" ] && exit {0 if head_resolves else 2}; exit 2',
+        "glassnet": 'echo "$* on [$GLASSNET_RAY_ADDRESS]"',
+    }
+    for name, body in stand_ins.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GLASSNET_RAY_ADDRESS": address}
+    shown = subprocess.run(
+        ["sh", "-c", command[2].replace("$$", "$")], env=env, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == f"serve on [{trains_on}]"
+
+
+def test_the_compose_files_follow_the_compose_specification() -> None:
+    """Validated against the Compose Specification's JSON schema (tests/packaging/COMPOSE-SPEC.md): a key compose
+    does not know, or a value of the wrong shape, fails here as `docker compose config` would."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests" / "packaging" / "compose-spec.json").read_text())
+    for name in ("docker-compose.yml", "docker-compose.gpu.yml"):
+        errors = list(jsonschema.Draft7Validator(schema).iter_errors(yaml.safe_load((ROOT / name).read_text())))
+        assert not errors, (name, [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors])
 
 
 def test_docker_context_leaves_out_local_builds():
