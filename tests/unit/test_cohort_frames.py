@@ -254,3 +254,41 @@ def test_a_member_stopped_at_a_step_read_only_lightly_leaves_with_a_full_reading
     drive_cohort(cohort, [seat], lambda k, seat, ending: endings.append(ending))
     assert endings == [Ending("stopped")]
     assert [(r.step, r.detail) for r in readings if r.step == 10] == [(10, False), (10, True)]
+
+
+def test_a_class_whose_frames_cost_more_than_the_frame_budget_gets_fewer_frames_and_keeps_training() -> None:
+    """40 members at 20 frames/s whose light frames take 1.5 ms each to send would spend all the cohort's time on
+    frames (1.2 s a second), between steps that then each read every member. The frame budget gives them at most
+    COHORT_FRAME_SHARE of the time: fewer frames per member, and steps between them."""
+    import time
+
+    from glassnet.cohort.driver import COHORT_FRAME_SHARE
+
+    k, seconds = 40, 3.0
+    cohort = Cohort(configs(*[{"steps": 10**6} for _ in range(k)]))
+    sending = [0.0]
+    readings: list[Reading] = []
+
+    def on_reading(reading: Reading) -> None:
+        readings.append(reading)
+        if not reading.detail:  # a slow pipe: the light frame's send is what costs
+            started = time.monotonic()
+            time.sleep(0.0015)
+            sending[0] += time.monotonic() - started
+
+    end = time.monotonic() + seconds
+
+    def stop(paused: bool) -> str | None:
+        return "stop" if time.monotonic() > end else None
+
+    seats = [Seat(Callbacks(on_reading=on_reading, control=stop), 10**6, 20.0) for _ in range(k)]
+    for i, seat in enumerate(seats):
+        seat.member = i
+        seat.bind(cohort, i)
+    started = time.monotonic()
+    drive_cohort(cohort, seats, lambda k, seat, ending: None)
+    took = time.monotonic() - started
+    assert sending[0] / took < COHORT_FRAME_SHARE + 0.1, (sending[0], took)
+    light = sum(not r.detail for r in readings)
+    steps = max(r.step for r in readings)
+    assert light / k < steps / 2, (light / k, steps)  # a member is read at most every other step, on average

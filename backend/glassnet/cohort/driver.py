@@ -17,6 +17,12 @@ from glassnet.train.insights import Insights
 from glassnet.train.probe import Reading
 
 COHORT_DETAIL_SHARE = 0.5  # at most this share of a cohort's time goes to its members' detail readings
+# ... and at most this share to their other frames (read and sent): a large class that cannot have all its members'
+# frames at frame_hz gets fewer frames per member, not (its time all spent on frames) almost no training between them
+# (bench/classroom.py, 100 students on 2 cores: 7 updates/s each without it, about 100 with it)
+COHORT_FRAME_SHARE = 0.4
+FRAME_WINDOW = 1.0  # seconds over which the light frames' share is measured
+MAX_FRAME_INTERVAL = 2.0  # however costly, a member's frames come at least this often
 
 
 @dataclass
@@ -41,7 +47,7 @@ class Seat:
         self.reporter = Reporter(self.calls, insights)
         return self
 
-    def due(self, step_count: int, now: float, detail_interval: float) -> tuple[bool, bool]:
+    def due(self, step_count: int, now: float, frame_interval: float, detail_interval: float) -> tuple[bool, bool]:
         """Whether the member's next step is read, and whether in full: the first and the last always in full."""
         if not self.calls.on_reading:
             return False, False
@@ -49,8 +55,12 @@ class Seat:
         if self.by_steps is not None:
             every = self.by_steps.every
             return forced or bool(every and (step_count + 1) % every == 0), forced
-        measure = forced or now - self.last_frame >= 1 / self.frame_hz
+        measure = forced or now - self.last_frame >= self.frame_gap(frame_interval)
         return measure, measure and (forced or now - self.last_detail >= detail_interval)
+
+    def frame_gap(self, frame_interval: float) -> float:
+        """The time between its frames: its frame rate's, or longer where the cohort's frame budget says so."""
+        return max(1 / self.frame_hz, frame_interval)
 
 
 def detail_share(members: int) -> float:
@@ -59,6 +69,34 @@ def detail_share(members: int) -> float:
     that, members are read in full less often (a class of 60 small runs: each about once a second, where a budget
     of DETAIL_BUDGET for the whole cohort would read each once in 15 s and leave its output and test loss stale)."""
     return min(COHORT_DETAIL_SHARE, DETAIL_BUDGET * members)
+
+
+@dataclass
+class FrameBudget:
+    """The cohort-wide shortest time between a member's light frames (0: each member's frame_hz). Over windows of
+    FRAME_WINDOW it is set so that light frames, read and sent, take COHORT_FRAME_SHARE of the cohort's time: from
+    the gap between a member's frames measured there, scaled by the share they took over the share they may take.
+    Within the budget it shrinks back, at most by half a window."""
+
+    interval: float = 0.0
+    since: float = field(default_factory=time.monotonic)
+    spent: float = 0.0
+    frames: int = 0
+
+    def add(self, seconds: float, frames: int, members: int) -> None:
+        self.spent, self.frames = self.spent + seconds, self.frames + frames
+        now = time.monotonic()
+        window = now - self.since
+        if window < FRAME_WINDOW:
+            return
+        share = self.spent / window
+        gap = window * members / self.frames if self.frames else math.inf
+        wanted = min(MAX_FRAME_INTERVAL, gap * share / COHORT_FRAME_SHARE)
+        if share > COHORT_FRAME_SHARE:
+            self.interval = max(self.interval, wanted)
+        else:
+            self.interval = max(self.interval / 2, min(self.interval, wanted))
+        self.since, self.spent, self.frames = now, 0.0, 0
 
 
 # why a member leaves: an ending, or None to go on alone (it was paused or stepped)
@@ -79,7 +117,8 @@ def drive_cohort(
 
     Most steps read no member and end none: those pay one check of the next reading due (by the clock or by the
     step) and of the first end, not a look at every member."""
-    detail_cost = 0.0
+    detail_cost = 0.0  # seconds one member's reading in full takes, read and reported
+    frames = FrameBudget()
     quiet_until = (-1, -math.inf)  # (step of the first member, time): before both, no member is due anything
     while seats:
         if admit is not None:
@@ -109,7 +148,7 @@ def drive_cohort(
             detail_interval = max(1 / DETAIL_HZ, detail_cost * len(seats) / detail_share(len(seats)))
             measure, detail = [], []
             for k, seat in enumerate(seats):
-                read, in_full = seat.due(cohort.members[k].step_count, now, detail_interval)
+                read, in_full = seat.due(cohort.members[k].step_count, now, frames.interval, detail_interval)
                 measure.append(read)
                 detail.append(in_full)
             # as a run alone: frames never come faster than frame_hz, not even a forced one (a run's last step)
@@ -134,15 +173,17 @@ def drive_cohort(
                 measure[k] = detail[k] = True  # a run's end is read in full
         full = [k for k in range(len(seats)) if detail[k]]
         light = [k for k in range(len(seats)) if measure[k] and not detail[k]]
+        started = time.monotonic()
         readings: dict[int, Reading] = dict(zip(light, cohort.read_frames(light), strict=True)) if light else {}
+        seconds = {False: time.monotonic() - started, True: 0.0}  # (light, in full) read and reported
         started = time.monotonic()
         for k in full:
             # a step read only because the run ended there (a divergence, early stopping) is read as the single
             # Trainer reads it: the gradients as they are, the update unknown
             readings[k] = cohort.read(k, detail=True, measured=measured[k])
-        if full:
-            detail_cost = (time.monotonic() - started) / len(full)
+        seconds[True] = time.monotonic() - started
         for k, reading in sorted(readings.items()):
+            started = time.monotonic()
             seat = seats[k]
             seat.first, seat.last_frame = False, reading.made  # (as a run alone)
             if reading.detail:
@@ -151,6 +192,10 @@ def drive_cohort(
             if ending is not None and ending.status == "diverged":
                 ending.reason = divergence_reason(cohort.template.layer_info(), reading)
             seat.reporter.report(reading, final=k in ended)
+            seconds[reading.detail] += time.monotonic() - started
+        if full:
+            detail_cost = seconds[True] / len(full)
+        frames.add(seconds[False], len(light), len(seats))
         for k, seat in enumerate(seats):
             if seat.calls.on_step:
                 seat.calls.on_step(cohort.members[k].step_count)
@@ -160,10 +205,10 @@ def drive_cohort(
         if ended:
             _leave(cohort, seats, ended, leave)
         if seats:
-            quiet_until = _quiet_until(cohort, seats)
+            quiet_until = _quiet_until(cohort, seats, frames.interval)
 
 
-def _quiet_until(cohort: Cohort, seats: list[Seat]) -> tuple[int, float]:
+def _quiet_until(cohort: Cohort, seats: list[Seat], frame_interval: float) -> tuple[int, float]:
     """The first member's step, and the time, before which no member is due a reading or ends: the soonest of
     every member's next reading by the step (its first, its last, BySteps), its end, and its next by the clock."""
     first_step = cohort.members[0].step_count
@@ -177,7 +222,7 @@ def _quiet_until(cohort: Cohort, seats: list[Seat]) -> tuple[int, float]:
             nearest = min(nearest, (own // seat.by_steps.every + 1) * seat.by_steps.every - 1)
         step = min(step, first_step + nearest - own)
         if seat.by_steps is None and seat.calls.on_reading:
-            when = min(when, seat.last_frame + 1 / seat.frame_hz)
+            when = min(when, seat.last_frame + seat.frame_gap(frame_interval))
     return (int(step) if step < math.inf else 2**62), when
 
 
