@@ -292,3 +292,19 @@ def test_a_class_whose_frames_cost_more_than_the_frame_budget_gets_fewer_frames_
     light = sum(not r.detail for r in readings)
     steps = max(r.step for r in readings)
     assert light / k < steps / 2, (light / k, steps)  # a member is read at most every other step, on average
+
+
+def test_the_frame_budget_stretches_the_gap_to_the_share_and_shrinks_it_back_by_halves() -> None:
+    from glassnet.cohort.driver import COHORT_FRAME_SHARE, FRAME_WINDOW, MAX_FRAME_INTERVAL, FrameBudget
+
+    def window(budget: FrameBudget, share: float, frames: int, members: int = 10) -> float:
+        budget.since -= FRAME_WINDOW  # (a window of exactly FRAME_WINDOW seconds, give or take the call)
+        budget.add(share * FRAME_WINDOW, frames, members)
+        return budget.interval
+
+    budget = FrameBudget()
+    assert window(budget, 0.1, 200) == 0.0  # within the budget: each member's own frame rate
+    # frames took twice their share, at a gap of 10 members * 1 s / 200 frames = 0.05 s: twice that gap
+    assert math.isclose(window(budget, 2 * COHORT_FRAME_SHARE, 200), 0.1, rel_tol=0.01)
+    assert window(budget, 100.0, 10) == MAX_FRAME_INTERVAL  # however costly, a frame every 2 s
+    assert math.isclose(window(budget, 0.0, 5), MAX_FRAME_INTERVAL / 2, rel_tol=0.01)  # back by half a window

@@ -90,7 +90,7 @@ class FrameBudget:
         if window < FRAME_WINDOW:
             return
         share = self.spent / window
-        gap = window * members / self.frames if self.frames else math.inf
+        gap = window * members / self.frames if self.frames else 0.0  # (no frames: nothing to stretch)
         wanted = min(MAX_FRAME_INTERVAL, gap * share / COHORT_FRAME_SHARE)
         if share > COHORT_FRAME_SHARE:
             self.interval = max(self.interval, wanted)
