@@ -12,15 +12,14 @@ from tests.e2e.pngread import read_png
 pytestmark = pytest.mark.e2e
 
 
-def chart(page, name: str) -> dict[str, int]:
-    el = page.get_by_test_id(f"compare-chart-{name}")
-    return {"runs": int(el.get_attribute("data-runs") or 0), "points": int(el.get_attribute("data-points") or 0)}
-
-
-def wait_runs(page, name: str, runs: int) -> None:
+def wait_runs(page, name: str, runs: int, points: int = 0) -> None:
+    """Until the chart draws `runs` runs, and more than `points` points in all."""
     page.wait_for_function(
-        "([name, runs]) => Number(document.querySelector(`[data-testid=compare-chart-${name}]`).dataset.runs) === runs",
-        arg=[name, runs],
+        """([name, runs, points]) => {
+          const chart = document.querySelector(`[data-testid=compare-chart-${name}]`).dataset;
+          return Number(chart.runs) === runs && Number(chart.points) > points;
+        }""",
+        arg=[name, runs, points],
         timeout=120_000,
     )
 
@@ -62,10 +61,10 @@ def test_fork_with_a_smaller_lr_overlays_both_runs_and_exports_csv(page, server_
         fork = legend.locator("li").nth(1).get_attribute("data-run")
         expect(page.get_by_test_id(f"compare-select-{fork}")).to_be_checked()
 
-        # both runs drawn on every chart once the fork streams (its test figures come a little later)
+        # both runs drawn on every chart once the fork streams, each with its first point and more to come (test
+        # figures come with the full readings, about one a second: a loaded machine may show one point each at first)
         for name in ("train-loss", "grad-norm", "test-loss", "test-acc"):
-            wait_runs(page, name, 2)
-            assert chart(page, name)["points"] > 2
+            wait_runs(page, name, 2, points=2)
         # let the fork train a while, so the screenshot shows the two curves part
         start = client(server_url, page_key(page)).get(f"/api/runs/{fork}").json()["step"]
         page.wait_for_function(
